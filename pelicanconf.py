@@ -1,0 +1,69 @@
+"""Pelican settings for writing: `make build` and `invoke serve` use this file.
+
+Roost's own settings (ROOST_*) are listed with their defaults in docs/settings.md.
+"""
+
+AUTHOR = "Camille Durand"
+SITENAME = "Field Notes"
+SITESUBTITLE = "Essays on birds, code and the small web, by Camille Durand"
+# Absolute, so feeds, canonical and Open Graph URLs are whole; pages link relatively so the
+# built site also works from any local server. publishconf.py sets the real address.
+SITEURL = "http://localhost:8000"
+RELATIVE_URLS = True
+
+PATH = "content"
+ARTICLE_PATHS = ["posts"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+OUTPUT_PATH = "output"
+
+TIMEZONE = "Europe/Paris"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+# A post dated in the future stays a draft until its day comes; Roost never posts drafts.
+WITH_FUTURE_DATES = False
+
+ARTICLE_URL = "{date:%Y}/{slug}/"
+ARTICLE_SAVE_AS = "{date:%Y}/{slug}/index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+DRAFT_URL = "drafts/{slug}/"
+DRAFT_SAVE_AS = "drafts/{slug}/index.html"
+# A post written in another language (or a translation) lives under its language code.
+ARTICLE_LANG_URL = "{date:%Y}/{slug}/{lang}/"
+ARTICLE_LANG_SAVE_AS = "{date:%Y}/{slug}/{lang}/index.html"
+PAGE_LANG_URL = "{slug}/{lang}/"
+PAGE_LANG_SAVE_AS = "{slug}/{lang}/index.html"
+DRAFT_LANG_URL = "drafts/{slug}/{lang}/"
+DRAFT_LANG_SAVE_AS = "drafts/{slug}/{lang}/index.html"
+DEFAULT_PAGINATION = 10
+SUMMARY_MAX_LENGTH = 60
+
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = "feeds/all.rss.xml"
+CATEGORY_FEED_ATOM = None
+TRANSLATION_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+
+THEME = "theme"
+AUTHOR_PHOTO = "images/camille.png"
+AUTHOR_BIO = "Ornithologist turned programmer. Writes about birds, software and owning your words."
+SOCIAL = (
+    ("Mastodon", "https://mastodon.example/@camille"),
+    ("Bluesky", "https://bsky.example/profile/camille.example"),
+)
+DISPLAY_PAGES_ON_MENU = True
+
+MARKDOWN = {
+    "extension_configs": {
+        "markdown.extensions.codehilite": {"css_class": "highlight"},
+        "markdown.extensions.extra": {},
+        "markdown.extensions.meta": {},
+        "markdown.extensions.toc": {"permalink": False},
+    },
+    "output_format": "html5",
+}
+
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["roost"]

@@ -1,0 +1,182 @@
+"""Pelican signal receivers: attach each post's records to it, and copy the media pages use.
+
+The build is pure: it reads the records folder and writes ``output/``, never touches the network
+and never reads a secret. Problems are logged as one line each, prefixed ``roost:``, naming the
+file or setting and what to do; the build then goes on without the broken part (a post whose
+record file is malformed is rendered without interactions, and the file is left as it was).
+``roost build`` turns any such error into a non-zero exit once the whole site is written;
+plain ``pelican`` does so with ``--fatal errors``.
+
+Receivers live at module level because Pelican's signals hold weak references.
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .model import Moderation, Person, RecordError, post_key
+from .settings import validate
+from .store import Store
+from .views import EMPTY, build_view
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class BuildState:
+    """What one Pelican run knows about the records: read once, shared by all generators."""
+
+    values: dict
+    store: Store
+    people: dict[str, Person]
+    moderation: Moderation
+    media: set[str] = field(default_factory=set)
+    keys: set[str] = field(default_factory=set)
+    _exists: dict[str, bool] = field(default_factory=dict)
+
+    def media_url(self, rel: str) -> str | None:
+        if rel not in self._exists:
+            self._exists[rel] = self.store.media_file(rel).is_file()
+        if not self._exists[rel]:
+            return None
+        return f"{self.values['ROOST_MEDIA_URL']}/{rel.removeprefix('media/')}"
+
+
+# Keyed by id() of the settings dict that Pelican hands to every generator of one run, so that
+# several builds in one process (the tests) never see each other's state.
+_STATES: dict[int, BuildState] = {}
+
+
+def records_path(settings: dict, configured: str) -> Path:
+    path = Path(configured)
+    if not path.is_absolute():
+        path = Path(settings.get("PATH", ".")).resolve().parent / path
+    return path
+
+
+def initialized(pelican) -> None:
+    _state_for(pelican.settings)
+
+
+def _state_for(settings: dict) -> BuildState:
+    state = _STATES.get(id(settings))
+    if state is not None:
+        return state
+    values, problems = validate(settings)
+    for problem in problems:
+        log.error("roost: %s", problem)
+    store = Store(records_path(settings, values["ROOST_RECORDS_PATH"]))
+    try:
+        people = store.read_people()
+    except RecordError as e:
+        log.error("roost: %s; people in it are shown by their id until it is fixed", e)
+        people = {}
+    try:
+        moderation = store.read_moderation()
+    except RecordError as e:
+        # Failing open would show what the author hid: render no interactions at all instead.
+        log.error("roost: %s; no interactions are shown until it is fixed", e)
+        moderation = None
+    state = BuildState(values, store, people, moderation)  # type: ignore[arg-type]
+    _STATES[id(settings)] = state
+    return state
+
+
+def _attach(content, state: BuildState, translation: bool) -> None:
+    content.roost = EMPTY
+    try:
+        key = post_key(content.slug, content.lang if translation else None)
+    except RecordError as e:
+        log.error("roost: %s: %s", content.source_path, e)
+        return
+    state.keys.add(key)
+    if not state.values["ROOST_SHOW_INTERACTIONS"] or state.moderation is None:
+        return
+    try:
+        record = state.store.read_post(key)
+    except RecordError as e:
+        log.error("roost: %s; the post is built without its interactions", e)
+        return
+    if not record.syndications and not record.interactions:
+        return
+    content.roost = build_view(
+        record,
+        state.people,
+        state.moderation,
+        post_url=_absolute_url(content),
+        media_url=state.media_url,
+        facepile_limit=state.values["ROOST_FACEPILE_LIMIT"],
+        thread_depth=state.values["ROOST_THREAD_DEPTH"],
+    )
+    state.media |= content.roost.media
+
+
+def _absolute_url(content) -> str:
+    siteurl = content.settings.get("SITEURL", "")
+    return f"{siteurl}/{content.url}" if siteurl else f"/{content.url}"
+
+
+def _attach_all(generator, originals: tuple[str, ...], translations: tuple[str, ...]) -> None:
+    """Attach records to every item the generator will write, drafts and hidden ones included
+    (they render too; they are just never syndicated)."""
+    state = _state_for(generator.settings)
+    for name in originals:
+        for item in getattr(generator, name, []):
+            _attach(item, state, translation=False)
+    for name in translations:
+        for item in getattr(generator, name, []):
+            _attach(item, state, translation=True)
+
+
+def article_generator_finalized(generator) -> None:
+    _attach_all(
+        generator,
+        ("articles", "hidden_articles", "drafts"),
+        ("translations", "hidden_translations", "drafts_translations"),
+    )
+
+
+def page_generator_finalized(generator) -> None:
+    _attach_all(
+        generator,
+        ("pages", "hidden_pages", "draft_pages"),
+        ("translations", "hidden_translations", "draft_translations"),
+    )
+
+
+def finalized(pelican) -> None:
+    state = _STATES.pop(id(pelican.settings), None)
+    if state is None:
+        return
+    _copy_media(state, Path(pelican.output_path))
+    for key in sorted(set(state.store.post_keys()) - state.keys):
+        log.warning(
+            "roost: %s belongs to no post (was a slug changed?); it is kept, not rendered",
+            state.store.display(state.store.post_path(key)),
+        )
+
+
+def _copy_media(state: BuildState, output: Path) -> None:
+    """Copy mirrored files the pages use, and remove the ones they no longer use (a forgotten
+    person's avatar must not stay online). Names are content hashes, so an existing file of the
+    same size is already the right one."""
+    target_root = output / state.values["ROOST_MEDIA_URL"]
+    wanted = {target_root / rel.removeprefix("media/") for rel in state.media}
+    if target_root.is_dir():
+        for old in target_root.rglob("*"):
+            if old.is_file() and old not in wanted:
+                old.unlink()
+    for rel in sorted(state.media):
+        src = state.store.media_file(rel)
+        dst = target_root / rel.removeprefix("media/")
+        try:
+            if dst.is_file() and dst.stat().st_size == src.stat().st_size:
+                continue
+            dst.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(src, dst)
+        except OSError as e:
+            log.error("roost: cannot copy %s to %s: %s", src, dst, e.strerror or e)
+    log.debug("roost: %d mirrored files used by pages", len(state.media))

@@ -1,0 +1,448 @@
+"""The records Roost keeps, as plain dataclasses: one normal form for every network.
+
+Every adapter maps its network's objects into these at its edge; the build, the store and the
+commands only ever see these. The on-disk JSON shape of each class is documented in
+``docs/records.md``; ``from_dict`` is the one place a record file is validated, and every problem
+is reported as ``RecordError`` with a dotted path to the offending key.
+
+Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+#: Version of the on-disk format. Bump it (and write a migration) when a field changes meaning.
+FORMAT = 1
+
+#: Kinds of interaction, in the order the theme shows them.
+KINDS = ("reply", "quote", "mention", "repost", "like", "bookmark")
+
+#: Kinds whose content is text worth showing as a comment (the rest are facepiles).
+TEXT_KINDS = frozenset({"reply", "quote", "mention"})
+
+_NETWORK_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
+_KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+
+
+class RecordError(ValueError):
+    """A record file (or a record inside one) is malformed; names the file and the problem."""
+
+    def __init__(self, problem: str, path: str | None = None):
+        self.problem = problem
+        self.path = path
+        super().__init__(f"{path}: {problem}" if path else problem)
+
+    def at(self, path: str) -> RecordError:
+        return RecordError(self.problem, path)
+
+
+# --------------------------------------------------------------------------------------------
+# small validators: each raises RecordError naming the dotted key
+
+
+def _req(d: dict, key: str, where: str) -> Any:
+    if key not in d:
+        raise RecordError(f"{where}{key} is missing")
+    return d[key]
+
+
+def _str(d: dict, key: str, where: str, *, required=True, default: str | None = None) -> Any:
+    v = _req(d, key, where) if required else d.get(key, default)
+    if v is None and not required:
+        return default
+    if not isinstance(v, str):
+        raise RecordError(f"{where}{key} must be a string, not {type(v).__name__}")
+    return v
+
+
+def _time(d: dict, key: str, where: str, *, required=True) -> str | None:
+    v = _str(d, key, where, required=required)
+    if v is None:
+        return None
+    try:
+        parse_time(v)
+    except ValueError:
+        raise RecordError(f"{where}{key} is not an ISO 8601 time with a zone: {v!r}") from None
+    return v
+
+
+def _url(d: dict, key: str, where: str, *, required=False) -> str | None:
+    v = _str(d, key, where, required=required)
+    if v and not v.startswith(("https://", "http://")):
+        raise RecordError(f"{where}{key} must be an http(s) URL: {v[:80]!r}")
+    return v or None
+
+
+def _network(d: dict, where: str) -> str:
+    v = _str(d, "network", where)
+    if not _NETWORK_RE.match(v):
+        raise RecordError(f"{where}network {v!r} is not a network name (lowercase letters)")
+    return v
+
+
+def _list(d: dict, key: str, where: str) -> list:
+    v = d.get(key, [])
+    if not isinstance(v, list):
+        raise RecordError(f"{where}{key} must be a list")
+    return v
+
+
+def _dict(v: Any, where: str) -> dict:
+    if not isinstance(v, dict):
+        raise RecordError(f"{where.rstrip('.') or 'the file'} must be an object")
+    return v
+
+
+def parse_time(value: str) -> datetime:
+    """Parse an ISO 8601 time that carries a zone; naive times are refused (ambiguous)."""
+    t = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    if t.tzinfo is None:
+        raise ValueError("no time zone")
+    return t
+
+
+def format_time(t: datetime) -> str:
+    """The one way times are written: UTC, seconds, 'Z'."""
+    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def content_hash(text: str) -> str:
+    return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+def person_fingerprint(person_id: str) -> str:
+    """What `forget` keeps of a person: enough to refuse them again, nothing to identify them."""
+    return "sha256:" + hashlib.sha256(person_id.encode("utf-8")).hexdigest()
+
+
+def check_key(key: str) -> str:
+    if not _KEY_RE.match(key):
+        raise RecordError(
+            f"post key {key!r} may hold only letters, digits, '.', '_' and '-' (set a plain Slug)"
+        )
+    return key
+
+
+def post_key(slug: str, translation_lang: str | None = None) -> str:
+    """The records key of a Pelican article or page: its slug, plus '.lang' when it is a
+    translation of another post (a post simply written in another language keeps its slug)."""
+    return check_key(f"{slug}.{translation_lang}" if translation_lang else slug)
+
+
+# --------------------------------------------------------------------------------------------
+# records
+
+
+@dataclass
+class Media:
+    """A mirrored file: ``path`` is relative to the records folder (``media/ab/<sha256>.png``)."""
+
+    path: str
+    type: str
+    alt: str = ""
+    source: str | None = None  # where it was mirrored from; never rendered
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> Media:
+        d = _dict(d, where)
+        path = _str(d, "path", where)
+        if not re.fullmatch(r"media/[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)", path):
+            raise RecordError(f"{where}path {path!r} is not a mirrored media path")
+        return cls(
+            path=path,
+            type=_str(d, "type", where),
+            alt=_str(d, "alt", where, required=False, default=""),
+            source=_url(d, "source", where),
+        )
+
+    def to_dict(self) -> dict:
+        d = {"path": self.path, "type": self.type, "alt": self.alt}
+        if self.source:
+            d["source"] = self.source
+        return d
+
+
+@dataclass
+class Syndication:
+    """One copy of a post on a network: where it lives and what was sent."""
+
+    network: str
+    id: str  # the network's own id (status id, at:// URI, ...)
+    url: str
+    published: str
+    sent_hash: str  # content_hash() of the exact text sent, so an edit is noticed
+    part: int = 0  # position in a thread of posts (0 = the head)
+    extra: dict = field(default_factory=dict)  # adapter-owned (e.g. Bluesky cid, rkey)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> Syndication:
+        d = _dict(d, where)
+        part = d.get("part", 0)
+        if not isinstance(part, int) or part < 0:
+            raise RecordError(f"{where}part must be a whole number >= 0")
+        extra = d.get("extra", {})
+        if not isinstance(extra, dict):
+            raise RecordError(f"{where}extra must be an object")
+        return cls(
+            network=_network(d, where),
+            id=_str(d, "id", where),
+            url=_url(d, "url", where, required=True),
+            published=_time(d, "published", where),
+            sent_hash=_str(d, "sent_hash", where),
+            part=part,
+            extra=extra,
+        )
+
+    def to_dict(self) -> dict:
+        d = {
+            "network": self.network,
+            "id": self.id,
+            "url": self.url,
+            "published": self.published,
+            "sent_hash": self.sent_hash,
+            "part": self.part,
+        }
+        if self.extra:
+            d["extra"] = _sorted_dict(self.extra)
+        return d
+
+
+@dataclass
+class Interaction:
+    """Something someone did with a post or one of its copies.
+
+    ``id`` is ``<network>:<the network's own id>``, unique across the records. ``in_reply_to`` is
+    the id of the interaction this one answers, or None when it answers the post (or a copy of it).
+    ``content`` is HTML that already passed the sanitiser when it was stored.
+    """
+
+    id: str
+    network: str
+    kind: str
+    author: str  # a Person id
+    published: str
+    url: str | None = None
+    content: str = ""
+    updated: str | None = None
+    in_reply_to: str | None = None
+    media: list[Media] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> Interaction:
+        d = _dict(d, where)
+        network = _network(d, where)
+        iid = _str(d, "id", where)
+        if not iid.startswith(network + ":") or len(iid) == len(network) + 1:
+            raise RecordError(f"{where}id {iid!r} must look like '{network}:<id on {network}>'")
+        kind = _str(d, "kind", where)
+        if kind not in KINDS:
+            raise RecordError(f"{where}kind {kind!r} is not one of {', '.join(KINDS)}")
+        return cls(
+            id=iid,
+            network=network,
+            kind=kind,
+            author=_str(d, "author", where),
+            published=_time(d, "published", where),
+            url=_url(d, "url", where),
+            content=_str(d, "content", where, required=False, default=""),
+            updated=_time(d, "updated", where, required=False),
+            in_reply_to=_str(d, "in_reply_to", where, required=False),
+            media=[
+                Media.from_dict(m, f"{where}media[{i}].")
+                for i, m in enumerate(_list(d, "media", where))
+            ],
+        )
+
+    def to_dict(self) -> dict:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "kind": self.kind,
+            "network": self.network,
+            "author": self.author,
+            "in_reply_to": self.in_reply_to,
+            "published": self.published,
+            "updated": self.updated,
+            "url": self.url,
+            "content": self.content,
+        }
+        if self.media:
+            d["media"] = [m.to_dict() for m in self.media]
+        return d
+
+
+@dataclass
+class PostRecord:
+    """Everything Roost knows about one post: its copies and what came back. One file each."""
+
+    key: str
+    syndications: list[Syndication] = field(default_factory=list)
+    interactions: list[Interaction] = field(default_factory=list)
+
+    @classmethod
+    def from_dict(cls, d: Any) -> PostRecord:
+        d = _dict(d, "")
+        check_format(d)
+        key = check_key(_str(d, "post", ""))
+        syns = [
+            Syndication.from_dict(s, f"syndications[{i}].")
+            for i, s in enumerate(_list(d, "syndications", ""))
+        ]
+        inters = [
+            Interaction.from_dict(x, f"interactions[{i}].")
+            for i, x in enumerate(_list(d, "interactions", ""))
+        ]
+        seen: set[str] = set()
+        for i, x in enumerate(inters):
+            if x.id in seen:
+                raise RecordError(f"interactions[{i}].id {x.id!r} appears twice")
+            seen.add(x.id)
+        return cls(key=key, syndications=syns, interactions=inters)
+
+    def to_dict(self) -> dict:
+        # Stable order so that a rewrite with the same content is byte-identical.
+        syns = sorted(self.syndications, key=lambda s: (s.network, s.part, s.id))
+        inters = sorted(self.interactions, key=lambda x: (x.published, x.id))
+        return {
+            "format": FORMAT,
+            "post": self.key,
+            "syndications": [s.to_dict() for s in syns],
+            "interactions": [x.to_dict() for x in inters],
+        }
+
+    def syndication(self, network: str, part: int = 0) -> Syndication | None:
+        return next((s for s in self.syndications if s.network == network and s.part == part), None)
+
+
+@dataclass
+class Person:
+    """Someone who interacted. ``id`` is ``<network>:<stable handle or DID>``."""
+
+    id: str
+    network: str
+    name: str = ""
+    handle: str = ""
+    url: str | None = None
+    avatar: str | None = None  # mirrored media path, never a remote URL
+    avatar_source: str | None = None  # where the avatar was mirrored from; never rendered
+    opted_out: bool = False  # their profile asked not to be archived (#nobot, #nobridge)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> Person:
+        d = _dict(d, where)
+        network = _network(d, where)
+        pid = _str(d, "id", where)
+        if not pid.startswith(network + ":"):
+            raise RecordError(f"{where}id {pid!r} must start with '{network}:'")
+        avatar = _str(d, "avatar", where, required=False)
+        if avatar is not None and not re.fullmatch(
+            r"media/[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)", avatar
+        ):
+            raise RecordError(f"{where}avatar {avatar!r} is not a mirrored media path")
+        opted_out = d.get("opted_out", False)
+        if not isinstance(opted_out, bool):
+            raise RecordError(f"{where}opted_out must be true or false")
+        return cls(
+            id=pid,
+            network=network,
+            name=_str(d, "name", where, required=False, default=""),
+            handle=_str(d, "handle", where, required=False, default=""),
+            url=_url(d, "url", where),
+            avatar=avatar,
+            avatar_source=_url(d, "avatar_source", where),
+            opted_out=opted_out,
+        )
+
+    def to_dict(self) -> dict:
+        d: dict[str, Any] = {
+            "id": self.id,
+            "network": self.network,
+            "name": self.name,
+            "handle": self.handle,
+            "url": self.url,
+            "avatar": self.avatar,
+        }
+        if self.avatar_source:
+            d["avatar_source"] = self.avatar_source
+        if self.opted_out:
+            d["opted_out"] = True
+        return d
+
+    @property
+    def domain(self) -> str:
+        """The person's home domain, for domain blocks: from their handle, else their URL."""
+        handle = self.handle.lstrip("@")
+        if "@" in handle:
+            return handle.rsplit("@", 1)[1].lower()
+        if self.url:
+            from urllib.parse import urlsplit
+
+            return (urlsplit(self.url).hostname or "").lower()
+        return ""
+
+
+@dataclass
+class Moderation:
+    """The author's decisions: blocked accounts and domains, hidden interactions, forgotten
+    people."""
+
+    blocked_accounts: list[str] = field(default_factory=list)  # Person ids
+    blocked_domains: list[str] = field(default_factory=list)
+    hidden: list[str] = field(default_factory=list)  # Interaction ids
+    forgotten: list[str] = field(default_factory=list)  # person_fingerprint() values
+
+    @classmethod
+    def from_dict(cls, d: Any) -> Moderation:
+        d = _dict(d, "")
+        check_format(d)
+        out = cls()
+        for name in ("blocked_accounts", "blocked_domains", "hidden", "forgotten"):
+            items = _list(d, name, "")
+            for i, v in enumerate(items):
+                if not isinstance(v, str):
+                    raise RecordError(f"{name}[{i}] must be a string")
+            setattr(out, name, list(items))
+        out.blocked_domains = [x.lower().lstrip(".") for x in out.blocked_domains]
+        return out
+
+    def to_dict(self) -> dict:
+        return {
+            "format": FORMAT,
+            "blocked_accounts": sorted(set(self.blocked_accounts)),
+            "blocked_domains": sorted(set(self.blocked_domains)),
+            "hidden": sorted(set(self.hidden)),
+            "forgotten": sorted(set(self.forgotten)),
+        }
+
+    def refuses(self, person: Person | None, person_id: str) -> bool:
+        """True when nothing by this person may be stored or shown."""
+        if person_id in self.blocked_accounts:
+            return True
+        if person_fingerprint(person_id) in self.forgotten:
+            return True
+        if person is None:
+            return False
+        if person.opted_out:
+            return True
+        domain = person.domain
+        return any(domain == d or domain.endswith("." + d) for d in self.blocked_domains)
+
+
+def _sorted_dict(d: dict) -> dict:
+    return {k: _sorted_dict(v) if isinstance(v, dict) else v for k, v in sorted(d.items())}
+
+
+def check_format(d: dict) -> None:
+    fmt = d.get("format")
+    if fmt is None:
+        raise RecordError("format is missing (expected 1)")
+    if not isinstance(fmt, int) or fmt < 1:
+        raise RecordError(f"format must be a whole number, not {fmt!r}")
+    if fmt > FORMAT:
+        raise RecordError(
+            f"format {fmt} is newer than this Roost understands ({FORMAT}); upgrade Roost"
+        )

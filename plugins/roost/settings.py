@@ -1,0 +1,115 @@
+"""Every ROOST_* setting in one table (name, default, check, help), validated once per build.
+
+A bad value is reported in one line that names the key, the value and the fallback used, and
+the build goes on with the default (``roost build`` then exits non-zero). A ROOST_* key that is
+not in the table is reported too: a typo must not silently turn a feature off.
+``docs/settings.md`` is checked against this table by the tests.
+
+Secrets never live here: network credentials come from the environment only, read by the
+command that needs them, so printing the settings can never print a secret.
+"""
+
+from __future__ import annotations
+
+import difflib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+
+@dataclass(frozen=True)
+class Setting:
+    name: str
+    default: Any
+    check: Callable[[Any], str | None]  # returns what is wrong, or None
+    help: str
+
+
+def _path(v: Any) -> str | None:
+    if not isinstance(v, str) or not v.strip():
+        return "expected a folder path as a string"
+    return None
+
+
+def _url_path(v: Any) -> str | None:
+    if not isinstance(v, str) or not re.fullmatch(r"[A-Za-z0-9_-]+(/[A-Za-z0-9_-]+)*", v):
+        return "expected a relative URL path such as 'social-media' (letters, digits, - _ /)"
+    return None
+
+
+def _bool(v: Any) -> str | None:
+    return None if isinstance(v, bool) else "expected True or False"
+
+
+def _count(lo: int, hi: int) -> Callable[[Any], str | None]:
+    def check(v: Any) -> str | None:
+        if isinstance(v, bool) or not isinstance(v, int) or not lo <= v <= hi:
+            return f"expected a whole number from {lo} to {hi}"
+        return None
+
+    return check
+
+
+SETTINGS: tuple[Setting, ...] = (
+    Setting(
+        "ROOST_RECORDS_PATH", "social", _path,
+        "Folder of Roost's records. A relative path is taken from the folder that holds your "
+        "content folder, so the default is `social/` beside `content/`.",
+    ),
+    Setting(
+        "ROOST_MEDIA_URL", "social-media", _url_path,
+        "Where mirrored avatars and images are copied in `output/` (only files that a rendered "
+        "page uses are copied).",
+    ),
+    Setting(
+        "ROOST_SHOW_INTERACTIONS", True, _bool,
+        "Render archived interactions under each post. False keeps the records but hides them.",
+    ),
+    Setting(
+        "ROOST_FACEPILE_LIMIT", 30, _count(0, 1000),
+        "Most avatars shown in one facepile (likes, reposts, bookmarks); the rest are counted.",
+    ),
+    Setting(
+        "ROOST_THREAD_DEPTH", 6, _count(1, 50),
+        "Deepest level at which replies are indented; deeper replies are shown at this level, "
+        "each still saying whom it answers.",
+    ),
+    Setting(
+        "ROOST_CSP", True, _bool,
+        "Add a Content-Security-Policy that lets pages load nothing from other sites and run no "
+        "script: a second wall behind the sanitiser.",
+    ),
+)  # fmt: skip
+
+BY_NAME = {s.name: s for s in SETTINGS}
+
+
+def validate(settings: dict) -> tuple[dict[str, Any], list[str]]:
+    """Return (values with defaults filled in, one message per problem)."""
+    values: dict[str, Any] = {}
+    problems: list[str] = []
+    for s in SETTINGS:
+        if s.name not in settings:
+            values[s.name] = s.default
+            continue
+        v = settings[s.name]
+        wrong = s.check(v)
+        if wrong:
+            problems.append(
+                f"setting {s.name} = {_short(v)}: {wrong}; using the default {s.default!r}"
+            )
+            values[s.name] = s.default
+        else:
+            values[s.name] = v
+    for key in sorted(settings):
+        if key.startswith("ROOST_") and key not in BY_NAME:
+            near = difflib.get_close_matches(key, BY_NAME, n=1)
+            hint = f"did you mean {near[0]}?" if near else "see docs/settings.md for the list"
+            problems.append(f"setting {key} is not a Roost setting; {hint}")
+    return values, problems
+
+
+def _short(v: Any) -> str:
+    r = repr(v)
+    return r if len(r) <= 60 else r[:57] + "..."

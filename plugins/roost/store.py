@@ -1,0 +1,275 @@
+"""Reading and writing Roost's records folder (``social/`` by default), as described in
+``docs/records.md``.
+
+The folder::
+
+    social/
+      posts/<post key>.json     one post: its copies on networks and every interaction
+      people/<network>.json     everyone who interacted, per network
+      moderation.json           blocked accounts and domains, hidden interactions, forgotten people
+      media/ab/<sha256>.<ext>   mirrored avatars and images, named by content
+
+Guarantees, because CI commits this folder back to git and two runs may overlap:
+
+* deterministic: fixed key order, sorted lists, two-space indent, UTF-8, final newline;
+* atomic: a write goes to a temporary file in the same folder, is fsynced, then renamed;
+* quiet: a file is rewritten only when its bytes would change;
+* exclusive: writes need :meth:`Store.lock` held (a file lock, so it also holds across processes);
+* careful: a malformed file raises :class:`RecordError` naming it, and is never overwritten.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Iterator
+from contextlib import contextmanager
+from pathlib import Path
+
+import filelock
+
+from .model import FORMAT, Moderation, Person, PostRecord, RecordError, check_key
+
+#: Mirrored media: the only types stored, and the largest file kept. SVG is refused because it
+#: can carry script; anything else is not an image a browser shows in <img>.
+MEDIA_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
+MEDIA_MAX_BYTES = 5 * 1024 * 1024
+
+_MAGIC = {
+    "image/png": (b"\x89PNG\r\n\x1a\n",),
+    "image/jpeg": (b"\xff\xd8\xff",),
+    "image/gif": (b"GIF87a", b"GIF89a"),
+    "image/webp": (b"RIFF",),
+}
+
+
+class StoreLocked(RuntimeError):
+    """Another Roost process holds the records lock."""
+
+
+def dumps(data: dict) -> bytes:
+    """The one serialisation. Key order comes from the records' ``to_dict`` (fixed, readable:
+    a post's id and copies before its interactions), not from sorting."""
+    return (json.dumps(data, indent=2, ensure_ascii=False) + "\n").encode("utf-8")
+
+
+class Store:
+    def __init__(self, root: str | os.PathLike):
+        self.root = Path(root)
+        self._lock = filelock.FileLock(str(self.root / ".roost.lock"), thread_local=False)
+
+    # ---------------------------------------------------------------- locking
+
+    @contextmanager
+    def lock(self, timeout: float = 60) -> Iterator[Store]:
+        """Hold the records lock; every write must happen inside it."""
+        self.root.mkdir(parents=True, exist_ok=True)
+        try:
+            with self._lock.acquire(timeout=timeout):
+                yield self
+        except filelock.Timeout:
+            raise StoreLocked(
+                f"{self.root}: another Roost command is writing these records "
+                f"(lock {self._lock.lock_file}); wait for it to finish"
+            ) from None
+
+    def _require_lock(self) -> None:
+        if not self._lock.is_locked:
+            raise RuntimeError("Store writes must happen inside `with store.lock():`")
+
+    # ---------------------------------------------------------------- low level
+
+    def _read_json(self, path: Path) -> dict | None:
+        """The parsed file, None if absent; RecordError naming the file if it is not JSON."""
+        try:
+            raw = path.read_bytes()
+        except FileNotFoundError:
+            return None
+        try:
+            return json.loads(raw.decode("utf-8"))
+        except UnicodeDecodeError as e:
+            raise RecordError(f"not UTF-8 text (byte {e.start})", self.display(path)) from None
+        except json.JSONDecodeError as e:
+            raise RecordError(
+                f"line {e.lineno} column {e.colno}: {e.msg}", self.display(path)
+            ) from None
+
+    def _write_bytes(self, path: Path, data: bytes) -> bool:
+        """Atomically replace ``path`` with ``data``; False (and no write) if nothing changed."""
+        self._require_lock()
+        try:
+            if path.read_bytes() == data:
+                return False
+        except FileNotFoundError:
+            pass
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.write(data)
+                f.flush()
+                os.fsync(f.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(path.parent)
+        return True
+
+    def display(self, path: Path) -> str:
+        """A path as the author would type it: relative to the working folder when possible."""
+        try:
+            return os.path.relpath(path)
+        except ValueError:
+            return str(path)
+
+    # ---------------------------------------------------------------- posts
+
+    def post_path(self, key: str) -> Path:
+        return self.root / "posts" / f"{check_key(key)}.json"
+
+    def post_keys(self) -> list[str]:
+        folder = self.root / "posts"
+        if not folder.is_dir():
+            return []
+        return sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith("."))
+
+    def read_post(self, key: str) -> PostRecord:
+        """The post's record; an empty one if it has none yet."""
+        path = self.post_path(key)
+        data = self._read_json(path)
+        if data is None:
+            return PostRecord(key=key)
+        try:
+            rec = PostRecord.from_dict(data)
+        except RecordError as e:
+            raise e.at(self.display(path)) from None
+        if rec.key != key:
+            raise RecordError(
+                f"post is {rec.key!r} but the file name says {key!r}; rename one to match",
+                self.display(path),
+            )
+        return rec
+
+    def write_post(self, rec: PostRecord) -> bool:
+        path = self.post_path(rec.key)
+        # Refuse to replace a file we cannot read: its content would be lost.
+        self._read_json(path)
+        if not rec.syndications and not rec.interactions:
+            self._require_lock()
+            if path.exists():
+                path.unlink()
+                return True
+            return False
+        return self._write_bytes(path, dumps(rec.to_dict()))
+
+    # ---------------------------------------------------------------- people
+
+    def people_path(self, network: str) -> Path:
+        return self.root / "people" / f"{network}.json"
+
+    def read_people(self) -> dict[str, Person]:
+        """Everyone, all networks, keyed by Person id."""
+        people: dict[str, Person] = {}
+        folder = self.root / "people"
+        if not folder.is_dir():
+            return people
+        for path in sorted(folder.glob("*.json")):
+            if path.name.startswith("."):
+                continue
+            data = self._read_json(path)
+            try:
+                people.update(_people_from_dict(data, path.stem))
+            except RecordError as e:
+                raise e.at(self.display(path)) from None
+        return people
+
+    def write_people(self, network: str, people: dict[str, Person]) -> bool:
+        path = self.people_path(network)
+        self._read_json(path)
+        mine = sorted((p for p in people.values() if p.network == network), key=lambda p: p.id)
+        data = {"format": FORMAT, "network": network, "people": [p.to_dict() for p in mine]}
+        return self._write_bytes(path, dumps(data))
+
+    # ---------------------------------------------------------------- moderation
+
+    @property
+    def moderation_path(self) -> Path:
+        return self.root / "moderation.json"
+
+    def read_moderation(self) -> Moderation:
+        data = self._read_json(self.moderation_path)
+        if data is None:
+            return Moderation()
+        try:
+            return Moderation.from_dict(data)
+        except RecordError as e:
+            raise e.at(self.display(self.moderation_path)) from None
+
+    def write_moderation(self, mod: Moderation) -> bool:
+        self._read_json(self.moderation_path)
+        return self._write_bytes(self.moderation_path, dumps(mod.to_dict()))
+
+    # ---------------------------------------------------------------- media
+
+    def media_file(self, rel: str) -> Path:
+        return self.root / rel
+
+    def add_media(self, data: bytes, mime: str) -> str:
+        """Store bytes under their content hash; returns the records-relative path.
+
+        Refuses types outside MEDIA_TYPES (so no SVG), oversize files, and bytes that do not
+        start like the type they claim.
+        """
+        mime = mime.split(";")[0].strip().lower()
+        if mime not in MEDIA_TYPES:
+            raise ValueError(f"media type {mime!r} is not stored (only PNG, JPEG, GIF, WebP)")
+        if len(data) > MEDIA_MAX_BYTES:
+            raise ValueError(f"media is {len(data)} bytes, over the {MEDIA_MAX_BYTES} limit")
+        if not data.startswith(_MAGIC[mime]):
+            raise ValueError(f"media bytes are not {mime}")
+        digest = hashlib.sha256(data).hexdigest()
+        rel = f"media/{digest[:2]}/{digest}.{MEDIA_TYPES[mime]}"
+        path = self.root / rel
+        if not path.exists():
+            self._write_bytes(path, data)
+        return rel
+
+
+def _people_from_dict(data: object, network: str) -> dict[str, Person]:
+    if not isinstance(data, dict):
+        raise RecordError("the file must be an object")
+    from .model import check_format
+
+    check_format(data)
+    if data.get("network") != network:
+        raise RecordError(f"network is {data.get('network')!r} but the file name says {network!r}")
+    people = data.get("people", [])
+    if not isinstance(people, list):
+        raise RecordError("people must be a list")
+    out: dict[str, Person] = {}
+    for i, p in enumerate(people):
+        person = Person.from_dict(p, f"people[{i}].")
+        if person.network != network:
+            raise RecordError(f"people[{i}].network must be {network!r}")
+        if person.id in out:
+            raise RecordError(f"people[{i}].id {person.id!r} appears twice")
+        out[person.id] = person
+    return out
+
+
+def _fsync_dir(folder: Path) -> None:
+    # The rename is durable only once the folder itself is flushed (POSIX); Windows has no
+    # directory handles to flush, and there os.replace is already atomic.
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:
+        pass
+    finally:
+        os.close(fd)

@@ -1,0 +1,13 @@
+"""Pelican settings for publishing: `invoke publish` and CI build with this file."""
+
+import os
+import sys
+
+sys.path.append(os.curdir)
+from pelicanconf import *  # noqa: E402,F403
+
+# The address readers use. CI can override it without editing this file.
+SITEURL = os.environ.get("ROOST_SITEURL", "https://camille.example")
+FEED_DOMAIN = SITEURL
+RELATIVE_URLS = False
+DELETE_OUTPUT_DIRECTORY = True

@@ -1,0 +1,100 @@
+"""Invoke tasks: the commands an author and CI run. `make <task>` sets up .venv and calls these.
+
+invoke build        build the site into output/ with pelicanconf.py
+invoke rebuild      clean, then build
+invoke serve        serve output/ on http://localhost:8000
+invoke livereload   rebuild on every change and serve
+invoke publish      build with publishconf.py (the real SITEURL) into output/
+invoke test         lint, format check and the whole test suite (installs Chromium if needed)
+invoke clean        remove output/
+"""
+
+import os
+import shutil
+import sys
+from pathlib import Path
+
+from invoke import task
+
+ROOT = Path(__file__).resolve().parent
+BIN = Path(sys.executable).parent
+OUTPUT = ROOT / "output"
+CHROMIUM = "/usr/bin/chromium"
+PORT = int(os.environ.get("PORT", "8000"))
+
+
+def _roost(c, args):
+    c.run(f"{BIN / 'roost'} {args}", pty=False)
+
+
+@task
+def clean(c):
+    """Remove the generated site."""
+    if OUTPUT.is_dir():
+        shutil.rmtree(OUTPUT)
+
+
+@task
+def build(c):
+    """Build the site into output/ (non-zero exit if anything was reported as an error)."""
+    _roost(c, "build -s pelicanconf.py")
+
+
+@task(clean, build)
+def rebuild(c):
+    """Remove output/ and build from scratch."""
+
+
+@task(build)
+def serve(c, port=PORT):
+    """Serve output/ on localhost (Ctrl-C to stop)."""
+    c.run(f"{BIN / 'pelican'} --listen --bind 127.0.0.1 --port {port} -s pelicanconf.py", pty=True)
+
+
+@task
+def livereload(c, port=PORT):
+    """Rebuild whenever content, theme or settings change, and serve the result."""
+    c.run(
+        f"{BIN / 'pelican'} --autoreload --listen --bind 127.0.0.1 --port {port} -s pelicanconf.py",
+        pty=True,
+    )
+
+
+@task
+def publish(c):
+    """Build the site for the web with publishconf.py (deploying comes with CI set-up)."""
+    _roost(c, "build -s publishconf.py")
+
+
+@task
+def browser(c):
+    """Make sure Debian's Chromium is installed (the browser tests drive it)."""
+    if Path(CHROMIUM).exists():
+        return
+    if not shutil.which("apt-get"):
+        sys.exit(f"roost: the browser tests need Chromium at {CHROMIUM}; install it and rerun")
+    sudo = "" if os.geteuid() == 0 else "sudo "
+    print("roost: installing Debian's chromium for the browser tests ...", flush=True)
+    env = {"DEBIAN_FRONTEND": "noninteractive"}
+    c.run(f"{sudo}apt-get update -qq", env=env)
+    c.run(f"{sudo}apt-get install -y -qq --no-install-recommends chromium", env=env)
+
+
+@task(browser)
+def test(c, k=""):
+    """Lint, check formatting, and run every test (-k to select)."""
+    c.run(f"{BIN / 'ruff'} check .")
+    c.run(f"{BIN / 'ruff'} format --check .")
+    select = f" -k {k!r}" if k else ""
+    c.run(f"{BIN / 'pytest'} -q{select}", pty=False)
+
+
+@task
+def lock(c):
+    """Rewrite requirements.lock from the current environment (after changing pyproject pins)."""
+    out = c.run(f"{BIN / 'pip'} freeze --exclude-editable", hide=True).stdout
+    lines = [ln for ln in out.splitlines() if ln and not ln.startswith(("-e ", "#"))]
+    header = (
+        "# Exact versions of every package, transitive ones included. `invoke lock` writes it.\n"
+    )
+    (ROOT / "requirements.lock").write_text(header + "\n".join(sorted(lines, key=str.lower)) + "\n")

@@ -1,0 +1,172 @@
+"""Small real Pelican sites for tests: write content and records into a folder, build, read back.
+
+Builds run in-process with the repository's theme and plugin, exactly as `roost build` would,
+and return what was logged so tests can assert on the messages an author would see.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import zlib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+SHARED = REPO.parent / "shared" / "testdata"
+
+# One tiny valid PNG (1x1), used as a mirrored avatar in fixture records.
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a55d0a"
+    "8b0000000049454e44ae426082"
+)
+
+
+def shared(*parts: str) -> Path:
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        raise FileNotFoundError(
+            f"{path} is missing: the shared test data must sit beside the repository "
+            "(../shared/testdata)"
+        )
+    return path
+
+
+def article(title: str, slug: str, body: str = "Body text.", **meta: str) -> str:
+    head = {"Title": title, "Slug": slug, "Date": "2026-01-15 10:00", **meta}
+    return "\n".join(f"{k}: {v}" for k, v in head.items()) + "\n\n" + body + "\n"
+
+
+@dataclass
+class Built:
+    output: Path
+    messages: list[logging.LogRecord] = field(default_factory=list)
+
+    def errors(self) -> list[str]:
+        return [r.getMessage() for r in self.messages if r.levelno >= logging.ERROR]
+
+    def warnings(self) -> list[str]:
+        return [r.getMessage() for r in self.messages if r.levelno == logging.WARNING]
+
+    def page(self, rel: str) -> str:
+        return (self.output / rel).read_text(encoding="utf-8")
+
+
+class _Collect(logging.Handler):
+    def __init__(self) -> None:
+        super().__init__(level=logging.WARNING)
+        self.records: list[logging.LogRecord] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.records.append(record)
+
+
+def site_settings(root: Path, **overrides) -> dict:
+    base = {
+        "PATH": str(root / "content"),
+        "OUTPUT_PATH": str(root / "output"),
+        "THEME": str(REPO / "theme"),
+        "PLUGIN_PATHS": [str(REPO / "plugins")],
+        "PLUGINS": ["roost"],
+        "SITENAME": "Fixture Site",
+        "AUTHOR": "Fixture Author",
+        "SITEURL": "http://localhost:8000",
+        "RELATIVE_URLS": True,
+        "TIMEZONE": "UTC",
+        "ARTICLE_URL": "{slug}/",
+        "ARTICLE_SAVE_AS": "{slug}/index.html",
+        "FEED_ALL_ATOM": "feeds/all.atom.xml",
+        "CACHE_CONTENT": False,
+        "LOAD_CONTENT_CACHE": False,
+    }
+    base.update(overrides)
+    return base
+
+
+def build(root: Path, **overrides) -> Built:
+    """Build the site in ``root`` (content/ and social/ inside it) with Pelican, in-process."""
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    settings = read_settings(None, override=site_settings(root, **overrides))
+    collect = _Collect()
+    logging.getLogger().addHandler(collect)
+    try:
+        Pelican(settings).run()
+    finally:
+        logging.getLogger().removeHandler(collect)
+    return Built(Path(settings["OUTPUT_PATH"]), collect.records)
+
+
+def write_site(
+    root: Path,
+    posts: dict[str, str],
+    records: dict[str, dict] | None = None,
+    people: dict[str, list[dict]] | None = None,
+    moderation: dict | None = None,
+    media: dict[str, bytes] | None = None,
+) -> Path:
+    """Write content/posts and, as raw JSON, social/ records (so tests can also write bad ones)."""
+    (root / "content").mkdir(parents=True, exist_ok=True)
+    for name, text in posts.items():
+        (root / "content" / name).write_text(text, encoding="utf-8")
+    social = root / "social"
+    for key, rec in (records or {}).items():
+        _write_json(social / "posts" / f"{key}.json", rec)
+    for network, items in (people or {}).items():
+        _write_json(
+            social / "people" / f"{network}.json",
+            {"format": 1, "network": network, "people": items},
+        )
+    if moderation is not None:
+        _write_json(social / "moderation.json", {"format": 1, **moderation})
+    for rel, data in (media or {}).items():
+        path = social / rel
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(data)
+    return root
+
+
+def _write_json(path: Path, data) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    text = data if isinstance(data, str) else json.dumps(data, indent=2, ensure_ascii=False)
+    path.write_text(text, encoding="utf-8")
+
+
+def reply(nid: str, author: str, content: str, *, parent: str | None = None, kind="reply", when=None):
+    network = author.split(":", 1)[0]
+    return {
+        "id": f"{network}:{nid}",
+        "kind": kind,
+        "network": network,
+        "author": author,
+        "in_reply_to": parent,
+        "published": when or f"2026-01-16T10:{zlib.crc32(nid.encode()) % 60:02d}:00Z",
+        "url": f"https://social.example/@x/{nid}",
+        "content": content,
+    }
+
+
+def person(pid: str, name: str, **extra) -> dict:
+    network, rest = pid.split(":", 1)
+    return {"id": pid, "network": network, "name": name, "handle": "@" + rest, **extra}
+
+
+def record(key: str, interactions: list[dict], syndications: list[dict] | None = None) -> dict:
+    return {
+        "format": 1,
+        "post": key,
+        "syndications": syndications
+        if syndications is not None
+        else [
+            {
+                "network": "mastodon",
+                "id": "1001",
+                "url": "https://mastodon.example/@me/1001",
+                "published": "2026-01-15T10:05:00Z",
+                "sent_hash": "sha256:00",
+            }
+        ],
+        "interactions": interactions,
+    }
