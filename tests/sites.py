@@ -134,7 +134,9 @@ def _write_json(path: Path, data) -> None:
     path.write_text(text, encoding="utf-8")
 
 
-def reply(nid: str, author: str, content: str, *, parent: str | None = None, kind="reply", when=None):
+def reply(
+    nid: str, author: str, content: str, *, parent: str | None = None, kind="reply", when=None
+):
     network = author.split(":", 1)[0]
     return {
         "id": f"{network}:{nid}",

@@ -140,7 +140,12 @@ def test_no_page_asks_another_site_for_anything(demo_output):
     for page in html_pages(demo_output):
         soup = BeautifulSoup(page.read_text(), "html.parser")
         assert not soup.find("script"), page
-        for tag, attr in (("img", "src"), ("link", "href"), ("source", "srcset"), ("iframe", "src")):
+        for tag, attr in (
+            ("img", "src"),
+            ("link", "href"),
+            ("source", "srcset"),
+            ("iframe", "src"),
+        ):
             for el in soup.find_all(tag):
                 if tag == "link" and set(el.get("rel", [])) & {"canonical", "alternate", "me"}:
                     continue  # metadata, never fetched by a browser

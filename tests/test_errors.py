@@ -117,7 +117,9 @@ def test_a_record_for_no_post_is_kept_and_reported(tmp_path):
 def test_a_missing_settings_file_is_one_line(tmp_path):
     result = run_roost("build", "-s", "nope.py", cwd=tmp_path)
     assert result.returncode != 0
-    assert result.stderr.strip() == "roost: nope.py: no such settings file; run from the blog's folder"
+    assert (
+        result.stderr.strip() == "roost: nope.py: no such settings file; run from the blog's folder"
+    )
 
 
 def test_check_lists_every_problem_in_the_records(tmp_path):

@@ -8,8 +8,6 @@ import os
 import random
 
 import pytest
-from sites import PNG_1X1
-
 from roost.model import (
     Interaction,
     Moderation,
@@ -21,6 +19,7 @@ from roost.model import (
     person_fingerprint,
 )
 from roost.store import Store, StoreLocked
+from sites import PNG_1X1
 
 
 def sample(key="hello", n=5) -> PostRecord:
@@ -126,9 +125,11 @@ def test_a_second_writer_waits_and_then_gives_a_clear_error(tmp_path):
     holder.start()
     try:
         assert ready.wait(30)
-        with pytest.raises(StoreLocked, match="another Roost command is writing"):
-            with Store(tmp_path).lock(timeout=0.2):
-                pass
+        with (
+            pytest.raises(StoreLocked, match="another Roost command is writing"),
+            Store(tmp_path).lock(timeout=0.2),
+        ):
+            pass
     finally:
         release.set()
         holder.join(30)
