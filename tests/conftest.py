@@ -7,6 +7,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from sites import REPO
 
 ROOST = str(Path(sys.executable).parent / "roost")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import pytest
 from playwright.sync_api import Error as PlaywrightError
+
 from sites import article, build, record, write_site
 from xss_payloads import PAYLOADS
 
@@ -130,8 +131,9 @@ def test_the_harness_catches_script_when_the_sanitiser_is_off(
     chromium, serve, tmp_path, monkeypatch
 ):
     """Proof that the test above can fail: render the same payloads unsanitised."""
-    import roost.views
     from markupsafe import Markup
+
+    import roost.views
 
     monkeypatch.setattr(roost.views, "clean_html", lambda html: html)
     monkeypatch.setattr(roost.views, "escape", Markup)

@@ -8,6 +8,7 @@ import os
 import random
 
 import pytest
+
 from roost.model import (
     Interaction,
     Moderation,
@@ -19,6 +20,7 @@ from roost.model import (
     person_fingerprint,
 )
 from roost.store import Store, StoreLocked
+
 from sites import PNG_1X1
 
 

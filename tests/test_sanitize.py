@@ -8,7 +8,9 @@ import re
 import html5lib
 import pytest
 from markupsafe import escape
+
 from roost.sanitize import TAGS, clean_html, clean_text, safe_url
+
 from sites import shared
 from xss_payloads import PAYLOADS
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import mf2py
+
 from sites import PNG_1X1, article, build, person, record, reply, write_site
 
 BOB, ANN, EVE = "mastodon:bob@b.example", "mastodon:ann@a.example", "mastodon:eve@spam.example"

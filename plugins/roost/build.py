@@ -12,37 +12,58 @@ Receivers live at module level because Pelican's signals hold weak references.
 
 from __future__ import annotations
 
+import functools
 import logging
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .model import Moderation, Person, RecordError, post_key
+from markupsafe import Markup
+from pelican.utils import get_relative_path, path_to_url
+
+from .model import RecordError, post_key
+from .prepare import PARALLEL_FROM, InBackground, Preparation, prepare
 from .settings import validate
 from .store import Store
-from .views import EMPTY, build_view
 
 log = logging.getLogger(__name__)
 
 
 @dataclass
+class Responses:
+    """What a template finds in ``article.roost`` (or ``page.roost``): the rendered responses for
+    this page, a one-line summary ("3 replies · 12 likes") and counts per kind."""
+
+    html: Markup = Markup("")
+    summary: Markup = Markup("")
+    counts: dict[str, int] = field(default_factory=dict)
+
+    def __bool__(self) -> bool:
+        return bool(self.html)
+
+
+EMPTY = Responses()
+
+
+@dataclass
 class BuildState:
-    """What one Pelican run knows about the records: read once, shared by all generators."""
+    """What one Pelican run knows about the records, worked out once for all generators."""
 
     values: dict
     store: Store
-    people: dict[str, Person]
-    moderation: Moderation
-    media: set[str] = field(default_factory=set)
-    keys: set[str] = field(default_factory=set)
-    _exists: dict[str, bool] = field(default_factory=dict)
+    preparation: InBackground
+    media: set[str] = field(default_factory=set)  # mirrored files that rendered pages use
+    keys: set[str] = field(default_factory=set)  # records keys of every post built
+    _ready: Preparation | None = None
 
-    def media_url(self, rel: str) -> str | None:
-        if rel not in self._exists:
-            self._exists[rel] = self.store.media_file(rel).is_file()
-        if not self._exists[rel]:
-            return None
-        return f"{self.values['ROOST_MEDIA_URL']}/{rel.removeprefix('media/')}"
+    @property
+    def ready(self) -> Preparation:
+        """The preparation, waiting for the worker the first time; its problems logged once."""
+        if self._ready is None:
+            self._ready = self.preparation.result()
+            for problem in self._ready.problems:
+                log.error("roost: %s", problem)
+        return self._ready
 
 
 # Keyed by id() of the settings dict that Pelican hands to every generator of one run, so that
@@ -58,6 +79,7 @@ def records_path(settings: dict, configured: str) -> Path:
 
 
 def initialized(pelican) -> None:
+    # As early as possible, so a large site's records are worked out while Pelican reads posts.
     _state_for(pelican.settings)
 
 
@@ -69,18 +91,12 @@ def _state_for(settings: dict) -> BuildState:
     for problem in problems:
         log.error("roost: %s", problem)
     store = Store(records_path(settings, values["ROOST_RECORDS_PATH"]))
-    try:
-        people = store.read_people()
-    except RecordError as e:
-        log.error("roost: %s; people in it are shown by their id until it is fixed", e)
-        people = {}
-    try:
-        moderation = store.read_moderation()
-    except RecordError as e:
-        # Failing open would show what the author hid: render no interactions at all instead.
-        log.error("roost: %s; no interactions are shown until it is fixed", e)
-        moderation = None
-    state = BuildState(values, store, people, moderation)  # type: ignore[arg-type]
+    if values["ROOST_SHOW_INTERACTIONS"]:
+        work = functools.partial(prepare, store.root, values, settings)
+        large = len(store.post_keys()) >= PARALLEL_FROM
+    else:
+        work, large = Preparation, False
+    state = BuildState(values, store, InBackground(work, background=large))
     _STATES[id(settings)] = state
     return state
 
@@ -93,30 +109,18 @@ def _attach(content, state: BuildState, translation: bool) -> None:
         log.error("roost: %s: %s", content.source_path, e)
         return
     state.keys.add(key)
-    if not state.values["ROOST_SHOW_INTERACTIONS"] or state.moderation is None:
+    prepared = state.ready.posts.get(key)
+    if prepared is None:
         return
-    try:
-        record = state.store.read_post(key)
-    except RecordError as e:
-        log.error("roost: %s; the post is built without its interactions", e)
-        return
-    if not record.syndications and not record.interactions:
-        return
-    content.roost = build_view(
-        record,
-        state.people,
-        state.moderation,
-        post_url=_absolute_url(content),
-        media_url=state.media_url,
-        facepile_limit=state.values["ROOST_FACEPILE_LIMIT"],
-        thread_depth=state.values["ROOST_THREAD_DEPTH"],
-    )
-    state.media |= content.roost.media
-
-
-def _absolute_url(content) -> str:
-    siteurl = content.settings.get("SITEURL", "")
-    return f"{siteurl}/{content.url}" if siteurl else f"/{content.url}"
+    settings = content.settings
+    if settings.get("RELATIVE_URLS"):
+        # What Pelican's writer will set SITEURL to for this page.
+        siteurl = path_to_url(get_relative_path(content.save_as))
+    else:
+        siteurl = settings.get("SITEURL", "")
+    post_url = f"{settings.get('SITEURL', '')}/{content.url}"
+    content.roost = Responses(prepared.html(siteurl, post_url), prepared.summary, prepared.counts)
+    state.media |= prepared.media
 
 
 def _attach_all(generator, originals: tuple[str, ...], translations: tuple[str, ...]) -> None:

@@ -27,6 +27,7 @@ TEXT_KINDS = frozenset({"reply", "quote", "mention"})
 
 _NETWORK_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+_MEDIA_PATH_RE = re.compile(r"media/[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)")
 
 
 class RecordError(ValueError):
@@ -151,7 +152,7 @@ class Media:
     def from_dict(cls, d: Any, where: str) -> Media:
         d = _dict(d, where)
         path = _str(d, "path", where)
-        if not re.fullmatch(r"media/[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)", path):
+        if not _MEDIA_PATH_RE.fullmatch(path):
             raise RecordError(f"{where}path {path!r} is not a mirrored media path")
         return cls(
             path=path,
@@ -339,9 +340,7 @@ class Person:
         if not pid.startswith(network + ":"):
             raise RecordError(f"{where}id {pid!r} must start with '{network}:'")
         avatar = _str(d, "avatar", where, required=False)
-        if avatar is not None and not re.fullmatch(
-            r"media/[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)", avatar
-        ):
+        if avatar is not None and not _MEDIA_PATH_RE.fullmatch(avatar):
             raise RecordError(f"{where}avatar {avatar!r} is not a mirrored media path")
         opted_out = d.get("opted_out", False)
         if not isinstance(opted_out, bool):

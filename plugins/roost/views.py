@@ -12,6 +12,8 @@ nearest shown ancestor, so a conversation never vanishes because one voice was r
 
 from __future__ import annotations
 
+import re
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -52,16 +54,18 @@ class EntryView:
     """One interaction as a comment (reply, quote, mention) or a facepile face."""
 
     id: str
-    anchor: str  # HTML id, safe
     kind: str
     author: PersonView
     network: Markup
     url: str | None
-    content: Markup
-    published: datetime
-    published_iso: str
-    in_reply_to_url: str | None
-    in_reply_to_name: Markup | None
+    # The rest is filled in only for comments (reply, quote, mention), not for faces.
+    anchor: str = ""  # HTML id, safe
+    content: Markup = Markup("")
+    published: datetime | None = None
+    published_iso: str = ""
+    published_text: str = ""  # "2 Mar 2026, 09:02" (UTC), for people
+    in_reply_to_url: str | None = None
+    in_reply_to_name: Markup | None = None
     media: list[MediaView] = field(default_factory=list)
     children: list[EntryView] = field(default_factory=list)
 
@@ -90,16 +94,7 @@ class RoostView:
     facepiles: list[Facepile]
     counts: dict[str, int]
     media: set[str]  # records-relative paths of every mirrored file this view uses
-
-    @property
-    def comment_count(self) -> int:
-        return sum(self.counts.get(k, 0) for k in TEXT_KINDS)
-
-    @property
-    def summary(self) -> Markup:
-        """'3 replies · 12 likes', for the index page."""
-        parts = [count_label(k, self.counts[k]) for k in KINDS if self.counts.get(k)]
-        return Markup(" · ").join(parts)
+    summary: Markup = Markup("")  # "3 replies · 12 likes", for lists of posts
 
     def __bool__(self) -> bool:
         return bool(self.copies or self.counts)
@@ -107,76 +102,103 @@ class RoostView:
 
 def count_label(kind: str, n: int) -> Markup:
     one, many = _KIND_LABELS[kind]
-    return Markup("{} {}").format(n, one if n == 1 else many)
+    return Markup(f"{int(n)} {one if n == 1 else many}")  # noqa: S704 (a number and our words)
 
 
-EMPTY = RoostView([], [], [], [], [], {}, set())
+class ViewBuilder:
+    """Builds every post's view for one build, sharing what posts have in common (people,
+    moderation decisions, the media folder) so each is worked out once, not once per
+    interaction."""
+
+    def __init__(
+        self,
+        people: dict[str, Person],
+        moderation: Moderation,
+        *,
+        media_url: Callable[[str], str | None],
+        facepile_limit: int = 30,
+        thread_depth: int = 6,
+    ):
+        self.people = people
+        self.moderation = moderation
+        self.media_url = media_url
+        self.facepile_limit = facepile_limit
+        self.thread_depth = thread_depth
+        self._hidden = frozenset(moderation.hidden)
+        self._persons: dict[str, tuple[PersonView, str | None]] = {}
+        self._refused: dict[str, bool] = {}
+        self._networks: dict[str, Markup] = {}
+
+    def network_name(self, network: str) -> Markup:
+        if network not in self._networks:
+            self._networks[network] = escape(info(network).name)
+        return self._networks[network]
+
+    def refuses(self, person_id: str) -> bool:
+        if person_id not in self._refused:
+            self._refused[person_id] = self.moderation.refuses(
+                self.people.get(person_id), person_id
+            )
+        return self._refused[person_id]
+
+    def person(self, pid: str) -> tuple[PersonView, str | None]:
+        """The person's view and the media path of their avatar (None if not shown)."""
+        if pid not in self._persons:
+            p = self.people.get(pid)
+            photo = avatar = None
+            if p and p.avatar:
+                photo = self.media_url(p.avatar)
+                avatar = p.avatar if photo else None
+            handle = clean_text(p.handle) if p else ""
+            name = (clean_text(p.name) if p else "") or handle or clean_text(pid)
+            view = PersonView(
+                name=escape(name),
+                handle=escape(handle),
+                url=safe_url(p.url) if p else None,
+                photo=photo,
+                network=escape(info(pid.split(":", 1)[0]).name),
+            )
+            self._persons[pid] = (view, avatar)
+        return self._persons[pid]
+
+    def build(self, record: PostRecord, post_url: str) -> RoostView:
+        """One post's view. ``post_url`` is where a top-level reply says it answers."""
+        return _build_view(self, record, post_url)
 
 
-def build_view(
-    record: PostRecord,
-    people: dict[str, Person],
-    moderation: Moderation,
-    *,
-    post_url: str,
-    media_url: Callable[[str], str | None],
-    facepile_limit: int = 30,
-    thread_depth: int = 6,
-) -> RoostView:
-    """The post's view. ``media_url`` maps a records media path to a site path, or None if the
-    file is missing (the theme then shows a placeholder)."""
+def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
     used_media: set[str] = set()
+    thread_depth = b.thread_depth
 
-    def person_view(pid: str) -> PersonView:
-        p = people.get(pid)
-        photo = None
-        if p and p.avatar:
-            photo = media_url(p.avatar)
-            if photo:
-                used_media.add(p.avatar)
-        network = pid.split(":", 1)[0]
-        name = clean_text(p.name if p else "") or clean_text(p.handle if p else "") or pid
-        return PersonView(
-            name=escape(clean_text(name)),
-            handle=escape(clean_text(p.handle if p else "")),
-            url=safe_url(p.url) if p else None,
-            photo=photo,
-            network=escape(info(network).name),
-        )
-
-    shown: dict[str, Interaction] = {}
-    for x in record.interactions:
-        if x.id in moderation.hidden:
-            continue
-        if moderation.refuses(people.get(x.author), x.author):
-            continue
-        shown[x.id] = x
+    shown: dict[str, Interaction] = {
+        x.id: x for x in record.interactions if x.id not in b._hidden and not b.refuses(x.author)
+    }
     everything = {x.id: x for x in record.interactions}
 
     entries: dict[str, EntryView] = {}
     for x in shown.values():
-        media = []
+        author, avatar = b.person(x.author)
+        if avatar:
+            used_media.add(avatar)
+        entry = EntryView(
+            id=x.id, kind=x.kind, author=author, network=b.network_name(x.network),
+            url=safe_url(x.url),
+        )  # fmt: skip
+        entries[x.id] = entry
+        if x.kind not in TEXT_KINDS:
+            continue  # a face in a facepile: who, where, and a link are all it shows
+        published = parse_time(x.published)
+        entry.anchor = _anchor(x.id)
+        # Sanitised when stored and again here: the file may have been edited by hand.
+        entry.content = Markup(clean_html(x.content))  # noqa: S704
+        entry.published = published
+        entry.published_iso = published.isoformat()
+        entry.published_text = f"{published.day} {published:%b %Y, %H:%M}"
         for m in x.media:
-            src = media_url(m.path)
+            src = b.media_url(m.path)
             if src:
                 used_media.add(m.path)
-                media.append(MediaView(src=src, alt=escape(clean_text(m.alt, 1500))))
-        published = parse_time(x.published)
-        entries[x.id] = EntryView(
-            id=x.id,
-            anchor=_anchor(x.id),
-            kind=x.kind,
-            author=person_view(x.author),
-            network=escape(info(x.network).name),
-            url=safe_url(x.url),
-            # Sanitised when stored and again here: the file may have been edited by hand.
-            content=Markup(clean_html(x.content)),  # noqa: S704
-            published=published,
-            published_iso=published.isoformat(),
-            in_reply_to_url=None,
-            in_reply_to_name=None,
-            media=media,
-        )
+                entry.media.append(MediaView(src=src, alt=escape(clean_text(m.alt, 1500))))
 
     def shown_parent(x: Interaction) -> Interaction | None:
         """The nearest ancestor that is shown; walks past hidden or missing ones."""
@@ -228,7 +250,8 @@ def build_view(
             entries[x.id].in_reply_to_url = post_url
             top_level[x.kind].append(entries[x.id])
 
-    counts = {k: n for k in KINDS if (n := sum(1 for x in shown.values() if x.kind == k))}
+    tally = Counter(x.kind for x in shown.values())
+    counts = {k: tally[k] for k in KINDS if tally[k]}
     facepiles = []
     for kind in ("like", "repost", "bookmark"):
         faces = top_level[kind]
@@ -237,8 +260,8 @@ def build_view(
                 Facepile(
                     kind=kind,
                     label=count_label(kind, len(faces)),
-                    faces=faces[:facepile_limit],
-                    more=max(0, len(faces) - facepile_limit),
+                    faces=faces[: b.facepile_limit],
+                    more=max(0, len(faces) - b.facepile_limit),
                 )
             )
 
@@ -257,9 +280,12 @@ def build_view(
         facepiles=facepiles,
         counts=counts,
         media=used_media,
+        summary=Markup(" · ").join(count_label(k, counts[k]) for k in KINDS if k in counts),
     )
 
 
+_NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_-]")
+
+
 def _anchor(interaction_id: str) -> str:
-    safe = "".join(c if c.isalnum() or c in "-_" else "-" for c in interaction_id)
-    return "r-" + safe[:120]
+    return "r-" + _NOT_ID_CHAR.sub("-", interaction_id)[:120]

@@ -1,0 +1,188 @@
+"""How much Roost adds to a Pelican build: same posts, same theme, with and without the plugin.
+
+Generates a site of N posts (default 2,000), each with K archived interactions (default 50: a
+mix of threaded replies, likes, reposts, quotes and mentions from a pool of people with mirrored
+avatars), then builds it alternately with plain Pelican and with Pelican + Roost, each build in a
+fresh process with an empty output folder and no cache, and prints the times side by side.
+
+    .venv/bin/python bench/build_overhead.py [--posts 2000] [--interactions 50] [--rounds 3]
+
+Prints figures; asserts nothing (the target, at most 10% added, is for people to read).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import random
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO / "plugins"))
+
+from roost.model import (  # noqa: E402
+    Interaction,
+    Person,
+    PostRecord,
+    Syndication,
+    content_hash,
+)
+from roost.store import Store  # noqa: E402
+
+PARAGRAPH = (
+    "Swifts spend almost their whole lives in the air, and the first scream over the roofs each "
+    "May is the surest sign of summer in the old town. This paragraph stands in for an essay of "
+    "ordinary length, with *emphasis*, a [link](https://example.org/) and `code`."
+)
+PNG = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a55d0a"
+    "8b0000000049454e44ae426082"
+)
+
+
+def make_site(root: Path, posts: int, per_post: int, seed: int = 1) -> None:
+    rnd = random.Random(seed)
+    content = root / "content" / "posts"
+    content.mkdir(parents=True)
+    store = Store(root / "social")
+    with store.lock():
+        avatars = [store.add_media(PNG + bytes([i]), "image/png") for i in range(50)]
+        people = {}
+        for i in range(600):
+            net = "mastodon" if i % 2 else "bluesky"
+            pid = f"{net}:person{i}@server{i % 40}.example"
+            people[pid] = Person(
+                pid, net, f"Person {i}", f"@person{i}@server{i % 40}.example",
+                f"https://server{i % 40}.example/@person{i}", avatars[i % 50],
+            )  # fmt: skip
+        for net in ("mastodon", "bluesky"):
+            store.write_people(net, people)
+        ids = list(people)
+        for n in range(posts):
+            slug = f"post-{n:05d}"
+            day = f"2024-{1 + n % 12:02d}-{1 + n % 28:02d}"
+            body = "\n\n".join([PARAGRAPH] * 6)
+            (content / f"{slug}.md").write_text(
+                f"Title: Post number {n}\nDate: {day} 10:00\nSlug: {slug}\nTags: a{n % 30}x, "
+                f"b{n % 7}x\nCategory: c{n % 5}x\n\n{body}\n"
+            )
+            rec = PostRecord(slug, [
+                Syndication("mastodon", str(10_000 + n), f"https://m.example/@me/{10_000 + n}",
+                            f"{day}T10:05:00Z", content_hash(slug)),
+                Syndication("bluesky", f"at://did:plc:me/app.bsky.feed.post/{n}",
+                            f"https://bsky.example/profile/me/post/{n}", f"{day}T10:05:00Z",
+                            content_hash(slug)),
+            ])  # fmt: skip
+            replies: list[str] = []
+            for k in range(per_post):
+                author = rnd.choice(ids)
+                net = author.split(":", 1)[0]
+                kind = rnd.choices(
+                    ["reply", "like", "repost", "quote", "mention"], [40, 40, 14, 4, 2]
+                )[0]
+                iid = f"{net}:{n}-{k}"
+                parent = rnd.choice(replies) if kind == "reply" and replies and k % 3 else None
+                rec.interactions.append(
+                    Interaction(
+                        id=iid, network=net, kind=kind, author=author,
+                        published=f"{day}T11:{k // 60:02d}:{k % 60:02d}Z",
+                        url=f"https://server.example/{n}/{k}",
+                        content=f"<p>Reply {k} on post {n}, with <a href=\"https://x.example/\">"
+                        f"a link</a> and <em>emphasis</em>.</p>" if kind != "like" else "",
+                        in_reply_to=parent,
+                    )
+                )  # fmt: skip
+                if kind == "reply":
+                    replies.append(iid)
+            store.write_post(rec)
+
+
+def write_conf(root: Path, with_roost: bool) -> Path:
+    conf = root / ("conf_roost.py" if with_roost else "conf_plain.py")
+    conf.write_text(
+        f"""
+PATH = {str(root / "content")!r}
+THEME = {str(REPO / "theme")!r}
+PLUGIN_PATHS = [{str(REPO / "plugins")!r}]
+PLUGINS = {["roost"] if with_roost else []!r}
+SITENAME = "Bench"
+AUTHOR = "Bench"
+SITEURL = "https://bench.example"
+TIMEZONE = "UTC"
+ARTICLE_URL = "{{slug}}/"
+ARTICLE_SAVE_AS = "{{slug}}/index.html"
+DEFAULT_PAGINATION = 10
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+CACHE_CONTENT = False
+LOAD_CONTENT_CACHE = False
+"""
+    )
+    return conf
+
+
+def build_once(root: Path, conf: Path) -> float:
+    out = root / "output"
+    shutil.rmtree(out, ignore_errors=True)
+    pelican = Path(sys.executable).parent / "pelican"
+    start = time.perf_counter()
+    subprocess.run([str(pelican), "-s", str(conf), "-o", str(out), "-q"], check=True, cwd=root)
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    ap.add_argument("--posts", type=int, default=2000)
+    ap.add_argument("--interactions", type=int, default=50)
+    ap.add_argument("--rounds", type=int, default=3)
+    args = ap.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="roost-bench-") as tmp:
+        root = Path(tmp)
+        t0 = time.perf_counter()
+        make_site(root, args.posts, args.interactions)
+        made = time.perf_counter() - t0
+        records = sum(f.stat().st_size for f in (root / "social" / "posts").glob("*.json"))
+        print(
+            f"site: {args.posts} posts x {args.interactions} interactions "
+            f"({args.posts * args.interactions:,} interactions, {records / 1e6:.1f} MB of "
+            f"records), generated in {made:.1f}s"
+        )
+        plain_conf, roost_conf = write_conf(root, False), write_conf(root, True)
+        build_once(root, roost_conf)  # warm the OS file cache for both
+        times: dict[str, list[float]] = {"plain Pelican": [], "Pelican + Roost": []}
+        for r in range(args.rounds):
+            times["plain Pelican"].append(build_once(root, plain_conf))
+            times["Pelican + Roost"].append(build_once(root, roost_conf))
+            print(
+                f"  round {r + 1}: plain {times['plain Pelican'][-1]:.2f}s, "
+                f"roost {times['Pelican + Roost'][-1]:.2f}s",
+                flush=True,
+            )
+        comments = (root / "output" / "post-00000" / "index.html").read_text().count("h-cite")
+        print(f"\n{'build':<18}{'median':>10}{'min':>10}{'max':>10}")
+        for name, ts in times.items():
+            med = statistics.median(ts)
+            print(f"{name:<18}{med:>9.2f}s{min(ts):>9.2f}s{max(ts):>9.2f}s")
+        plain = statistics.median(times["plain Pelican"])
+        roost = statistics.median(times["Pelican + Roost"])
+        print(
+            f"\nratio Roost / plain (medians): {roost / plain:.3f}  "
+            f"(Roost adds {100 * (roost / plain - 1):+.1f}%; target: at most +10%)"
+        )
+        print(f"check: the first post's page renders {comments} h-cite elements")
+        json.dump(
+            {"posts": args.posts, "interactions": args.interactions, "times": times},
+            sys.stderr,
+        )
+        print(file=sys.stderr)
+
+
+if __name__ == "__main__":
+    main()

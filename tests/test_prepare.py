@@ -1,0 +1,100 @@
+"""Large sites work out their responses in a forked worker: same pages, and never fatal."""
+
+from __future__ import annotations
+
+import os
+
+import pytest
+
+import roost.build
+import roost.prepare
+
+from sites import article, build, person, record, reply, write_site
+
+BOB, ANN = "mastodon:bob@b.example", "mastodon:ann@a.example"
+
+
+def make(root):
+    posts, records = {}, {}
+    for n in range(6):
+        slug = f"post-{n}"
+        posts[f"{slug}.md"] = article(f"Post {n}", slug)
+        records[slug] = record(
+            slug,
+            [
+                reply(f"{n}-1", BOB, f"<p>first on {n}</p>"),
+                reply(f"{n}-2", ANN, f"<p>answer on {n}</p>", parent=f"mastodon:{n}-1"),
+                reply(f"{n}-3", ANN, "", kind="like"),
+            ],
+        )
+    records["post-5"] = "{ broken"
+    write_site(
+        root, posts, records=records, people={"mastodon": [person(BOB, "Bob"), person(ANN, "Ann")]}
+    )
+
+
+def pages(output):
+    return {
+        str(p.relative_to(output)): p.read_bytes() for p in sorted(output.rglob("*")) if p.is_file()
+    }
+
+
+@pytest.fixture()
+def inline_pages(tmp_path_factory):
+    root = tmp_path_factory.mktemp("inline")
+    make(root)
+    built = build(root)
+    assert len(built.errors()) == 1
+    return pages(built.output), built.errors()
+
+
+def test_the_worker_builds_the_same_site(tmp_path, monkeypatch, inline_pages):
+    started = []
+    original = roost.prepare.InBackground.__init__
+
+    def spy(self, fn, *, background):
+        original(self, fn, background=background)
+        started.append(self.in_child)
+
+    monkeypatch.setattr(roost.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(roost.prepare.InBackground, "__init__", spy)
+    make(tmp_path)
+    built = build(tmp_path)
+    assert started == [True]
+    assert pages(built.output) == inline_pages[0]
+    # The worker's problems are reported here, in the same words.
+    assert [e.split("social/", 1)[1] for e in built.errors()] == [
+        e.split("social/", 1)[1] for e in inline_pages[1]
+    ]
+
+
+def test_a_failing_worker_is_redone_in_process(tmp_path, monkeypatch, inline_pages):
+    parent = os.getpid()
+    real = roost.build.prepare
+
+    def fails_in_child(*args):
+        if os.getpid() != parent:
+            raise MemoryError("worker ran out of memory")
+        return real(*args)
+
+    monkeypatch.setattr(roost.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(roost.build, "prepare", fails_in_child)
+    make(tmp_path)
+    built = build(tmp_path)
+    assert pages(built.output) == inline_pages[0]
+
+
+def test_a_worker_that_dies_is_redone_in_process(tmp_path, monkeypatch, inline_pages):
+    parent = os.getpid()
+    real = roost.build.prepare
+
+    def dies_in_child(*args):
+        if os.getpid() != parent:
+            os._exit(9)
+        return real(*args)
+
+    monkeypatch.setattr(roost.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(roost.build, "prepare", dies_in_child)
+    make(tmp_path)
+    built = build(tmp_path)
+    assert pages(built.output) == inline_pages[0]
