@@ -194,3 +194,33 @@ def test_media_output_holds_only_what_pages_use(demo_output):
         if p.is_file()
     }
     assert copied == used and len(copied) == 10
+
+
+def test_the_build_never_touches_the_network(tmp_path, monkeypatch):
+    """Pelican + Roost on the demo with every socket refused: the build still succeeds."""
+    import logging
+    import socket
+
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    from sites import REPO
+
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"the build opened a network connection: {args}")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    monkeypatch.setattr(socket, "getaddrinfo", refuse)
+    monkeypatch.chdir(REPO)
+    settings = read_settings("pelicanconf.py", override={"OUTPUT_PATH": str(tmp_path)})
+    errors = []
+    handler = logging.Handler(level=logging.ERROR)
+    handler.emit = errors.append
+    logging.getLogger().addHandler(handler)
+    try:
+        Pelican(settings).run()
+    finally:
+        logging.getLogger().removeHandler(handler)
+    assert errors == []
+    assert "Bob Martin" in (tmp_path / POST).read_text()

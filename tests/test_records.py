@@ -257,3 +257,20 @@ def test_an_empty_record_removes_its_file(tmp_path):
         assert store.write_post(PostRecord("hello"))
     assert not store.post_path("hello").exists()
     assert store.read_post("hello") == PostRecord("hello")
+
+
+def test_html_is_sanitised_on_the_way_in(tmp_path):
+    store = Store(tmp_path)
+    rec = sample(n=1)
+    rec.interactions[0].content = '<p onclick="x()">hi<script>alert(1)</script></p>'
+    people = {
+        "mastodon:a@m.example": Person(
+            "mastodon:a@m.example", "mastodon", "Ann\u202e <b>", "@a@m.example"
+        )
+    }
+    with store.lock():
+        store.write_post(rec)
+        store.write_people("mastodon", people)
+    stored = json.loads(store.post_path("hello").read_text())["interactions"][0]["content"]
+    assert stored == "<p>hi</p>"
+    assert store.read_people()["mastodon:a@m.example"].name == "Ann <b>"  # text, escaped later

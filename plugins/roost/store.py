@@ -15,7 +15,8 @@ Guarantees, because CI commits this folder back to git and two runs may overlap:
 * atomic: a write goes to a temporary file in the same folder, is fsynced, then renamed;
 * quiet: a file is rewritten only when its bytes would change;
 * exclusive: writes need :meth:`Store.lock` held (a file lock, so it also holds across processes);
-* careful: a malformed file raises :class:`RecordError` naming it, and is never overwritten.
+* careful: a malformed file raises :class:`RecordError` naming it, and is never overwritten;
+* clean: archived HTML passes the sanitiser on the way in (and again when a page shows it).
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from pathlib import Path
 import filelock
 
 from .model import FORMAT, Moderation, Person, PostRecord, RecordError, check_key
+from .sanitize import clean_html, clean_text
 
 #: Mirrored media: the only types stored, and the largest file kept. SVG is refused because it
 #: can carry script; anything else is not an image a browser shows in <img>.
@@ -154,6 +156,7 @@ class Store:
         return rec
 
     def write_post(self, rec: PostRecord) -> bool:
+        """Store the record; its HTML passes the sanitiser here, whoever produced it."""
         path = self.post_path(rec.key)
         # Refuse to replace a file we cannot read: its content would be lost.
         self._read_json(path)
@@ -163,7 +166,12 @@ class Store:
                 path.unlink()
                 return True
             return False
-        return self._write_bytes(path, dumps(rec.to_dict()))
+        data = rec.to_dict()
+        for item in data["interactions"]:
+            item["content"] = clean_html(item["content"])
+            for m in item.get("media", []):
+                m["alt"] = clean_text(m["alt"], 1500)
+        return self._write_bytes(path, dumps(data))
 
     # ---------------------------------------------------------------- people
 
@@ -190,7 +198,10 @@ class Store:
         path = self.people_path(network)
         self._read_json(path)
         mine = sorted((p for p in people.values() if p.network == network), key=lambda p: p.id)
-        data = {"format": FORMAT, "network": network, "people": [p.to_dict() for p in mine]}
+        entries = [p.to_dict() for p in mine]
+        for entry in entries:  # names are text: no controls or direction overrides stored
+            entry["name"], entry["handle"] = clean_text(entry["name"]), clean_text(entry["handle"])
+        data = {"format": FORMAT, "network": network, "people": entries}
         return self._write_bytes(path, dumps(data))
 
     # ---------------------------------------------------------------- moderation
