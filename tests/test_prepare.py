@@ -68,33 +68,24 @@ def test_the_worker_builds_the_same_site(tmp_path, monkeypatch, inline_pages):
     ]
 
 
-def test_a_failing_worker_is_redone_in_process(tmp_path, monkeypatch, inline_pages):
+def _raise_memory_error():
+    raise MemoryError("worker ran out of memory")
+
+
+@pytest.mark.parametrize(
+    "failure", [_raise_memory_error, lambda: os._exit(9)], ids=["raises", "dies"]
+)
+def test_a_failing_worker_is_redone_in_process(tmp_path, monkeypatch, inline_pages, failure):
     parent = os.getpid()
     real = roost.build.prepare
 
     def fails_in_child(*args):
         if os.getpid() != parent:
-            raise MemoryError("worker ran out of memory")
+            failure()
         return real(*args)
 
     monkeypatch.setattr(roost.build, "PARALLEL_FROM", 1)
     monkeypatch.setattr(roost.build, "prepare", fails_in_child)
-    make(tmp_path)
-    built = build(tmp_path)
-    assert pages(built.output) == inline_pages[0]
-
-
-def test_a_worker_that_dies_is_redone_in_process(tmp_path, monkeypatch, inline_pages):
-    parent = os.getpid()
-    real = roost.build.prepare
-
-    def dies_in_child(*args):
-        if os.getpid() != parent:
-            os._exit(9)
-        return real(*args)
-
-    monkeypatch.setattr(roost.build, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(roost.build, "prepare", dies_in_child)
     make(tmp_path)
     built = build(tmp_path)
     assert pages(built.output) == inline_pages[0]
