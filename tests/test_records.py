@@ -274,3 +274,16 @@ def test_html_is_sanitised_on_the_way_in(tmp_path):
     stored = json.loads(store.post_path("hello").read_text())["interactions"][0]["content"]
     assert stored == "<p>hi</p>"
     assert store.read_people()["mastodon:a@m.example"].name == "Ann <b>"  # text, escaped later
+
+
+def test_times_with_other_zones_are_read_as_utc(tmp_path):
+    data = sample(n=2).to_dict()
+    data["interactions"][0]["published"] = "2026-01-02T03:00:00+02:00"
+    path = tmp_path / "posts" / "hello.json"
+    path.parent.mkdir()
+    path.write_text(json.dumps(data))
+    rec = Store(tmp_path).read_post("hello")
+    assert [x.published for x in rec.interactions] == [
+        "2026-01-02T01:00:00Z",
+        "2026-01-02T00:00:02Z",
+    ]

@@ -27,6 +27,7 @@ TEXT_KINDS = frozenset({"reply", "quote", "mention"})
 
 _NETWORK_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
+_CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 _MEDIA_PATH_RE = re.compile(r"media/[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)")
 
 
@@ -62,14 +63,17 @@ def _str(d: dict, key: str, where: str, *, required=True, default: str | None = 
 
 
 def _time(d: dict, key: str, where: str, *, required=True) -> str | None:
+    """A time with a zone, returned in the one form Roost writes (UTC, 'Z'), so that times
+    from hand-edited files sort and compare like the rest."""
     v = _str(d, key, where, required=required)
     if v is None:
         return None
+    if _CANONICAL_TIME.fullmatch(v):
+        return v
     try:
-        parse_time(v)
+        return format_time(parse_time(v))
     except ValueError:
         raise RecordError(f"{where}{key} is not an ISO 8601 time with a zone: {v!r}") from None
-    return v
 
 
 def _url(d: dict, key: str, where: str, *, required=False) -> str | None:

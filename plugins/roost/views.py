@@ -124,7 +124,7 @@ class ViewBuilder:
         self.media_url = media_url
         self.facepile_limit = facepile_limit
         self.thread_depth = thread_depth
-        self._hidden = frozenset(moderation.hidden)
+        self.hidden_ids = frozenset(moderation.hidden)
         self._persons: dict[str, tuple[PersonView, str | None]] = {}
         self._refused: dict[str, bool] = {}
         self._networks: dict[str, Markup] = {}
@@ -171,7 +171,7 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
     thread_depth = b.thread_depth
 
     shown: dict[str, Interaction] = {
-        x.id: x for x in record.interactions if x.id not in b._hidden and not b.refuses(x.author)
+        x.id: x for x in record.interactions if x.id not in b.hidden_ids and not b.refuses(x.author)
     }
     everything = {x.id: x for x in record.interactions}
 
@@ -224,7 +224,8 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
             top_level[x.kind].append(entry)
             roots.append(x.id)
         else:
-            entry.in_reply_to_url = safe_url(parent.url)
+            # Where the parent lives; if it has no address of its own, its place on this page.
+            entry.in_reply_to_url = safe_url(parent.url) or f"#{entries[parent.id].anchor}"
             entry.in_reply_to_name = entries[parent.id].author.name
             children_of.setdefault(parent.id, []).append(x.id)
 
@@ -241,7 +242,7 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
             nest = level < thread_depth or siblings is None
             target = entries[xid].children if nest else siblings
             stack.append((cid, level + 1 if nest else level, target))
-        # Place in pre-order: a child is appended when it is popped (see below).
+        # Pre-order: an entry joins its list when popped, before any of its children.
         if siblings is not None:
             siblings.append(entries[xid])
     # In-reply-to loops (a answers b, b answers a) have no root: show them at the top.
