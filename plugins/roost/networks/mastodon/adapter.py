@@ -1,0 +1,246 @@
+"""Posting to Mastodon (and servers with its API): statuses, media with alt text, edits, deletes.
+
+Follows docs.joinmastodon.org (methods/statuses, methods/media, methods/instance) as summarised
+in shared/docs/social-apis.md section 1:
+
+* the length limit is the instance's own (``GET /api/v2/instance``), counted by Mastodon's rules
+  (``counting.py``); until the instance is asked, 500 is assumed (previews work offline);
+* every status carries an ``Idempotency-Key`` derived from the post, the network, the part and
+  the content, so a retry within the server's hour returns the status already made;
+* images go to ``POST /api/v2/media`` with their alt text; a 202 is polled until processed;
+* a rate-limited answer (429) becomes RateLimited with the seconds until ``X-RateLimit-Reset``.
+
+Settings (``ROOST_NETWORKS["mastodon"]``): ``instance`` (required), ``token_env`` (default
+``ROOST_MASTODON_TOKEN``), ``visibility`` (public, unlisted or private; default public),
+``language`` (default: the post's), ``edit`` (default True), ``timeout`` (seconds, default 30).
+"""
+
+from __future__ import annotations
+
+import mimetypes
+import os
+import time
+from datetime import UTC, datetime
+from typing import Any
+
+import requests
+
+from ...compose import Post, compose
+from ...model import Syndication, format_time
+from ...splitting import CannotSplit, split
+from ..base import (
+    Draft,
+    Image,
+    Network,
+    NotConfigured,
+    RateLimited,
+    Rejected,
+    Unauthorized,
+    Unavailable,
+)
+from .counting import entities, status_length
+
+DEFAULT_LIMIT = 500
+VISIBILITIES = ("public", "unlisted", "private")
+
+
+class Mastodon(Network):
+    NAME = "mastodon"
+    CAN_EDIT = True
+
+    def __init__(self, config: dict[str, Any], env: dict[str, str] | None = None):
+        super().__init__(config)
+        instance = str(config.get("instance", "")).rstrip("/")
+        if not instance.startswith(("https://", "http://")):
+            raise NotConfigured(
+                self.NAME, 'set ROOST_NETWORKS["mastodon"]["instance"] to your server\'s address'
+            )
+        self.base = instance
+        self.token_env = str(config.get("token_env", "ROOST_MASTODON_TOKEN"))
+        self.SECRETS = (self.token_env,)
+        self.visibility = str(config.get("visibility", "public"))
+        if self.visibility not in VISIBILITIES:
+            raise NotConfigured(self.NAME, f"visibility must be one of {', '.join(VISIBILITIES)}")
+        self.edit = bool(config.get("edit", True))
+        self.timeout = float(config.get("timeout", 30))
+        self.env = os.environ if env is None else env
+        self.max_characters = int(config.get("max_characters", DEFAULT_LIMIT))
+        self.url_weight = 23
+        self.max_media = 4
+        self._http: requests.Session | None = None
+
+    # -- offline -----------------------------------------------------------------------------
+
+    def fits(self, text: str) -> bool:
+        return status_length(text, url_weight=self.url_weight) <= self.max_characters
+
+    def draft(self, post: Post) -> Draft:
+        text = compose(post, self.NAME, self.fits)
+        if self.fits(text):
+            parts = [text]
+        elif post.thread:
+            try:
+                spans = split(text, self.fits, [(s, e) for s, e, _ in entities(text)])
+            except CannotSplit as e:
+                raise Rejected(self.NAME, f"{post.key}: {e}") from None
+            parts = [text[s:e] for s, e in spans]
+        else:
+            raise Rejected(
+                self.NAME,
+                f"{post.key}: the text is {status_length(text)} characters, over this server's "
+                f"{self.max_characters}; shorten Mastodon_text or set 'Thread: yes'",
+            )
+        images = []
+        if post.image and post.image.is_file():
+            images = [Image(post.image, post.image_alt)][: self.max_media]
+        return Draft(
+            network=self.NAME,
+            post_key=post.key,
+            parts=parts,
+            url=post.url,
+            title=post.title,
+            description=post.summary,
+            language=self.config.get("language") or post.lang,
+            images=images,
+        )
+
+    def request(self, draft: Draft, part: int, reply_to: Syndication | None) -> dict:
+        body: dict[str, Any] = {"status": draft.parts[part], "visibility": self.visibility}
+        if draft.language:
+            body["language"] = draft.language
+        if reply_to is not None:
+            body["in_reply_to_id"] = reply_to.id
+        if part == 0 and draft.images:
+            body["media_ids"] = [f"<upload of {i.path.name}>" for i in draft.images]
+        return {
+            "method": "POST",
+            "url": f"{self.base}/api/v1/statuses",
+            "headers": {"Idempotency-Key": draft.part_key(part)},
+            "json": body,
+            "media": [{"file": i.path.name, "description": i.alt} for i in draft.images]
+            if part == 0
+            else [],
+        }
+
+    # -- network -----------------------------------------------------------------------------
+
+    @property
+    def http(self) -> requests.Session:
+        if self._http is None:
+            token = self.env.get(self.token_env, "")
+            if not token:
+                raise NotConfigured(
+                    self.NAME, f"set the environment variable {self.token_env} to an access token"
+                )
+            self._http = requests.Session()
+            self._http.headers.update(
+                {"Authorization": f"Bearer {token}", "User-Agent": "Roost (+syndication)"}
+            )
+        return self._http
+
+    def connect(self) -> None:
+        """Read the server's limits (``/api/v2/instance``) before composing for real."""
+        data = self._call("GET", "/api/v2/instance", auth=False)
+        conf = data.get("configuration", {})
+        statuses = conf.get("statuses", {})
+        self.max_characters = int(statuses.get("max_characters", self.max_characters))
+        self.url_weight = int(statuses.get("characters_reserved_per_url", self.url_weight))
+        self.max_media = int(statuses.get("max_media_attachments", self.max_media))
+
+    def publish_part(self, draft: Draft, part: int, reply_to: Syndication | None) -> Syndication:
+        req = self.request(draft, part, reply_to)
+        body = req["json"]
+        if "media_ids" in body:
+            body["media_ids"] = [self._upload(image) for image in draft.images]
+        status = self._call("POST", "/api/v1/statuses", json=body, headers=req["headers"])
+        return self._syndication(status, draft, part)
+
+    def update_part(self, draft: Draft, part: int, copy: Syndication) -> Syndication:
+        body = {"status": draft.parts[part]}
+        if draft.language:
+            body["language"] = draft.language
+        status = self._call("PUT", f"/api/v1/statuses/{copy.id}", json=body)
+        updated = self._syndication(status, draft, part)
+        updated.published = copy.published  # when it was first posted
+        return updated
+
+    def delete(self, copy: Syndication) -> None:
+        try:
+            self._call("DELETE", f"/api/v1/statuses/{copy.id}")
+        except Rejected as e:
+            if "404" not in str(e):
+                raise  # 404: already gone, which is what was asked
+
+    # -- helpers -----------------------------------------------------------------------------
+
+    def _syndication(self, status: dict, draft: Draft, part: int) -> Syndication:
+        try:
+            return Syndication(
+                network=self.NAME,
+                id=str(status["id"]),
+                url=str(status.get("url") or status["uri"]),
+                published=format_time(datetime.now(UTC)),
+                sent_hash=draft.content_hash,
+                part=part,
+            )
+        except (KeyError, TypeError):
+            raise Unavailable(self.NAME, "the server's answer has no status id") from None
+
+    def _upload(self, image: Image) -> str:
+        mime = mimetypes.guess_type(image.path.name)[0] or "application/octet-stream"
+        with image.path.open("rb") as f:
+            media = self._call(
+                "POST",
+                "/api/v2/media",
+                files={"file": (image.path.name, f, mime)},
+                data={"description": image.alt},
+            )
+        media_id = str(media["id"])
+        deadline = time.monotonic() + 60
+        while media.get("url") is None:  # 202: still processing; 206 from the poll
+            if time.monotonic() > deadline:
+                raise Unavailable(self.NAME, f"{image.path.name} was still processing after 60 s")
+            time.sleep(0.5)
+            media = self._call("GET", f"/api/v1/media/{media_id}")
+        return media_id
+
+    def _call(self, method: str, path: str, *, auth: bool = True, **kwargs) -> dict:
+        session = self.http if auth else requests
+        try:
+            r = session.request(method, self.base + path, timeout=self.timeout, **kwargs)
+        except requests.RequestException as e:
+            raise Unavailable(self.NAME, f"{method} {path}: {type(e).__name__}") from None
+        if r.status_code in (200, 202, 206):
+            try:
+                return r.json()
+            except ValueError:
+                raise Unavailable(self.NAME, f"{method} {path}: the answer is not JSON") from None
+        message = _error_message(r)
+        if r.status_code in (401, 403):
+            raise Unauthorized(
+                self.NAME, f"{message} (check the token in {self.token_env}, and its scopes)"
+            )
+        if r.status_code == 429:
+            raise RateLimited(self.NAME, message, retry_after=_seconds_until_reset(r))
+        if r.status_code >= 500:
+            raise Unavailable(self.NAME, f"{method} {path}: {r.status_code} {message}")
+        raise Rejected(self.NAME, f"{r.status_code} {message}")
+
+
+def _error_message(r: requests.Response) -> str:
+    try:
+        data = r.json()
+        return str(data.get("error") or data)[:300]
+    except ValueError:
+        return (r.text or r.reason or "")[:300]
+
+
+def _seconds_until_reset(r: requests.Response) -> float | None:
+    reset = r.headers.get("X-RateLimit-Reset")
+    if not reset:
+        return None
+    try:
+        when = datetime.fromisoformat(reset.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return max(0.0, (when - datetime.now(UTC)).total_seconds())

@@ -1,0 +1,368 @@
+"""A stateful fake Mastodon server, faithful to shared/docs/social-apis.md section 1.
+
+No Mastodon server can be installed here, so the adapter is tested against this: real HTTP on
+127.0.0.1, the real endpoints and error bodies, and the behaviours that matter for posting
+exactly once:
+
+* ``POST /api/v1/statuses`` (JSON or form): 401 for a bad token, 422 for blank text or text over
+  ``max_characters`` as Mastodon counts it, ``Idempotency-Key`` remembered per account for an
+  hour (the same key returns the first status, even with another body), concurrent requests with
+  one key give one status;
+* ``PUT`` / ``GET`` / ``DELETE /api/v1/statuses/:id`` (404 ``Record not found``; delete returns
+  the status with its source ``text``);
+* ``POST /api/v2/media`` (200, or 202 with ``url: null`` when ``async_media``), then
+  ``GET /api/v1/media/:id`` answering 206 until processed;
+* ``GET /api/v2/instance``, ``GET /api/v1/accounts/verify_credentials``;
+* ``X-RateLimit-Limit/Remaining/Reset`` (ISO 8601) on every answer, 429 ``Too many requests``
+  when the token's budget for the window is spent.
+
+Faults for tests, consumed one per request in order: ``"503"`` (answer 503 without doing
+anything), ``"drop"`` (do the work, then close the connection without an answer), ``"truncate"``
+(do the work, answer half a body), ``"slow:<s>"`` (wait, then go on). ``on_create`` is called
+after a status is stored and before its answer is sent (crash tests kill the client there).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import json
+import threading
+import time
+from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from urllib.parse import parse_qs, urlsplit
+
+from roost.networks.mastodon.counting import status_length
+
+IDEMPOTENCY_SECONDS = 3600
+
+
+class FakeMastodon:
+    def __init__(
+        self,
+        tokens: dict[str, str] | None = None,
+        *,
+        max_characters: int = 500,
+        async_media: bool = False,
+        rate_limit: int = 300,
+        rate_window: float = 300,
+    ):
+        self.tokens = tokens or {"good-token": "camille"}  # token -> account
+        self.max_characters = max_characters
+        self.async_media = async_media
+        self.rate_limit, self.rate_window = rate_limit, rate_window
+        self.statuses: dict[str, dict] = {}
+        self.media: dict[str, dict] = {}
+        self.faults: list[str] = []
+        self.on_create = None
+        self.requests: list[tuple[str, str]] = []
+        self.clock = time.time  # replaceable, to age idempotency keys
+        self._keys: dict[tuple[str, str], tuple[float, str]] = {}
+        self._budget: dict[str, tuple[float, int]] = {}
+        self._next_id = 115_000_000_000_000_000
+        self._lock = threading.RLock()  # create_status holds it while taking a new id
+        self._server: ThreadingHTTPServer | None = None
+
+    # -- lifecycle ---------------------------------------------------------------------------
+
+    def start(self) -> str:
+        fake = self
+
+        class Handler(_Handler):
+            server_fake = fake
+
+        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server.daemon_threads = True
+        threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
+        ).start()
+        return self.url
+
+    @property
+    def url(self) -> str:
+        assert self._server is not None
+        return f"http://127.0.0.1:{self._server.server_address[1]}"
+
+    def stop(self) -> None:
+        if self._server:
+            self._server.shutdown()
+            self._server.server_close()
+
+    # -- state helpers -----------------------------------------------------------------------
+
+    def new_id(self) -> str:
+        with self._lock:
+            self._next_id += 1
+            return str(self._next_id)
+
+    def live_statuses(self, account: str = "camille") -> list[dict]:
+        return [s for s in self.statuses.values() if s["account"]["acct"] == account]
+
+    def status_entity(self, s: dict) -> dict:
+        return {k: v for k, v in s.items() if not k.startswith("_")}
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server_fake: FakeMastodon
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *args):
+        pass
+
+    # -- plumbing ----------------------------------------------------------------------------
+
+    def do_GET(self):
+        self._dispatch("GET")
+
+    def do_POST(self):
+        self._dispatch("POST")
+
+    def do_PUT(self):
+        self._dispatch("PUT")
+
+    def do_DELETE(self):
+        self._dispatch("DELETE")
+
+    def _dispatch(self, method: str) -> None:
+        fake = self.server_fake
+        path = urlsplit(self.path).path
+        fake.requests.append((method, path))
+        length = int(self.headers.get("Content-Length") or 0)
+        self._raw = self.rfile.read(length) if length else b""
+        fault = fake.faults.pop(0) if fake.faults else None
+        if fault == "503":
+            return self._send(503, {"error": "Service Unavailable"})
+        if fault and fault.startswith("slow:"):
+            time.sleep(float(fault.split(":", 1)[1]))
+        self._fault = fault
+        account = None
+        if path != "/api/v2/instance":
+            account = self._account()
+            if account is None:
+                return self._send(401, {"error": "The access token is invalid"})
+            if not self._spend(account):
+                return
+        routes = [
+            ("GET", "/api/v2/instance", self.instance),
+            ("GET", "/api/v1/accounts/verify_credentials", self.verify),
+            ("POST", "/api/v1/statuses", self.create_status),
+            ("POST", "/api/v2/media", self.upload_media),
+        ]
+        for m, p, handler in routes:
+            if m == method and p == path:
+                return handler(account)
+        parts = path.strip("/").split("/")
+        if parts[:3] == ["api", "v1", "statuses"] and len(parts) == 4:
+            return {"GET": self.get_status, "PUT": self.edit_status, "DELETE": self.delete_status}[
+                method
+            ](account, parts[3])
+        if parts[:3] == ["api", "v1", "media"] and len(parts) == 4 and method == "GET":
+            return self.get_media(account, parts[3])
+        self._send(404, {"error": "Record not found"})
+
+    def _account(self) -> str | None:
+        auth = self.headers.get("Authorization", "")
+        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+        return self.server_fake.tokens.get(token)
+
+    def _spend(self, account: str) -> bool:
+        fake = self.server_fake
+        now = fake.clock()
+        with fake._lock:
+            start, used = fake._budget.get(account, (now, 0))
+            if now - start >= fake.rate_window:
+                start, used = now, 0
+            self._reset = datetime.fromtimestamp(start + fake.rate_window, UTC)
+            if used >= fake.rate_limit:
+                self._remaining = 0
+                self._send(429, {"error": "Too many requests"})
+                return False
+            fake._budget[account] = (start, used + 1)
+            self._remaining = fake.rate_limit - used - 1
+        return True
+
+    def _body(self) -> dict:
+        ctype = self.headers.get("Content-Type", "")
+        if ctype.startswith("application/json"):
+            return json.loads(self._raw or b"{}")
+        if ctype.startswith("multipart/form-data"):
+            msg = email.parser.BytesParser().parsebytes(
+                b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + self._raw
+            )
+            out: dict = {}
+            for part in msg.get_payload():
+                name = part.get_param("name", header="content-disposition")
+                out[name] = part.get_payload(decode=True)
+            return out
+        form = parse_qs(self._raw.decode("utf-8"), keep_blank_values=True)
+        body = {k: v[0] for k, v in form.items() if not k.endswith("[]")}
+        body.update({k[:-2]: v for k, v in form.items() if k.endswith("[]")})
+        return body
+
+    def _send(self, code: int, data, extra: dict | None = None) -> None:
+        fake = self.server_fake
+        raw = json.dumps(data).encode()
+        if getattr(self, "_fault", None) == "drop":
+            self.close_connection = True
+            self.connection.shutdown(2)
+            return
+        self.send_response(code)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        self.send_header("X-RateLimit-Limit", str(fake.rate_limit))
+        if hasattr(self, "_remaining"):
+            self.send_header("X-RateLimit-Remaining", str(self._remaining))
+            self.send_header("X-RateLimit-Reset", self._reset.isoformat(timespec="microseconds"))
+        for k, v in (extra or {}).items():
+            self.send_header(k, v)
+        self.end_headers()
+        if getattr(self, "_fault", None) == "truncate":
+            self.wfile.write(raw[: len(raw) // 2])
+            self.close_connection = True
+            return
+        self.wfile.write(raw)
+
+    # -- endpoints ---------------------------------------------------------------------------
+
+    def instance(self, account):
+        fake = self.server_fake
+        self._send(
+            200,
+            {
+                "domain": "fake.mastodon.example",
+                "version": "4.5.0",
+                "configuration": {
+                    "statuses": {
+                        "max_characters": fake.max_characters,
+                        "max_media_attachments": 4,
+                        "characters_reserved_per_url": 23,
+                    },
+                    "media_attachments": {"description_limit": 1500},
+                },
+            },
+        )
+
+    def verify(self, account):
+        self._send(200, {"id": "1", "username": account, "acct": account})
+
+    def create_status(self, account):
+        fake = self.server_fake
+        body = self._body()
+        key = self.headers.get("Idempotency-Key")
+        with fake._lock if key else _nolock():
+            if key:
+                seen = fake._keys.get((account, key))
+                if seen and fake.clock() - seen[0] < IDEMPOTENCY_SECONDS:
+                    status = fake.statuses.get(seen[1])
+                    if status is not None:
+                        return self._send(200, fake.status_entity(status))
+            text = str(body.get("status", ""))
+            media_ids = [str(m) for m in body.get("media_ids", []) or []]
+            if not text.strip() and not media_ids:
+                return self._send(422, {"error": "Validation failed: Text can't be blank"})
+            if status_length(text, str(body.get("spoiler_text", ""))) > fake.max_characters:
+                return self._send(
+                    422,
+                    {
+                        "error": "Validation failed: Text character limit of "
+                        f"{fake.max_characters} exceeded"
+                    },
+                )
+            for m in media_ids:
+                media = fake.media.get(m)
+                if media is None or media["_processed_after"] > 0:
+                    return self._send(422, {"error": "Validation failed: Media not ready"})
+            reply_to = body.get("in_reply_to_id")
+            if reply_to and str(reply_to) not in fake.statuses:
+                return self._send(404, {"error": "Record not found"})
+            sid = fake.new_id()
+            status = {
+                "id": sid,
+                "created_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+                "in_reply_to_id": str(reply_to) if reply_to else None,
+                "visibility": body.get("visibility", "public"),
+                "language": body.get("language"),
+                "url": f"https://fake.mastodon.example/@{account}/{sid}",
+                "uri": f"https://fake.mastodon.example/users/{account}/statuses/{sid}",
+                "content": f"<p>{text}</p>",
+                "edited_at": None,
+                "account": {"id": "1", "username": account, "acct": account},
+                "media_attachments": [fake.status_entity(fake.media[m]) for m in media_ids],
+                "_text": text,
+            }
+            fake.statuses[sid] = status
+            if key:
+                fake._keys[(account, key)] = (fake.clock(), sid)
+        if fake.on_create:
+            fake.on_create(status)
+        self._send(200, fake.status_entity(status))
+
+    def get_status(self, account, sid):
+        fake = self.server_fake
+        status = fake.statuses.get(sid)
+        if status is None:
+            return self._send(404, {"error": "Record not found"})
+        self._send(200, fake.status_entity(status))
+
+    def edit_status(self, account, sid):
+        fake = self.server_fake
+        status = fake.statuses.get(sid)
+        if status is None or status["account"]["acct"] != account:
+            return self._send(404, {"error": "Record not found"})
+        text = str(self._body().get("status", ""))
+        if status_length(text) > fake.max_characters:
+            return self._send(422, {"error": "Validation failed: Text character limit exceeded"})
+        status.update(_text=text, content=f"<p>{text}</p>")
+        status["edited_at"] = datetime.now(UTC).isoformat(timespec="milliseconds")
+        self._send(200, fake.status_entity(status))
+
+    def delete_status(self, account, sid):
+        fake = self.server_fake
+        status = fake.statuses.get(sid)
+        if status is None or status["account"]["acct"] != account:
+            return self._send(404, {"error": "Record not found"})
+        del fake.statuses[sid]
+        self._send(200, {**fake.status_entity(status), "text": status["_text"]})
+
+    def upload_media(self, account):
+        fake = self.server_fake
+        body = self._body()
+        if not body.get("file"):
+            return self._send(422, {"error": "Validation failed: File can't be blank"})
+        mid = fake.new_id()
+        description = body.get("description", b"")
+        media = {
+            "id": mid,
+            "type": "image",
+            "url": None if fake.async_media else f"https://fake.mastodon.example/media/{mid}",
+            "description": description.decode() if isinstance(description, bytes) else description,
+            "_processed_after": 2 if fake.async_media else 0,
+        }
+        fake.media[mid] = media
+        self._send(202 if fake.async_media else 200, fake.status_entity(media))
+
+    def get_media(self, account, mid):
+        fake = self.server_fake
+        media = fake.media.get(mid)
+        if media is None:
+            return self._send(404, {"error": "Record not found"})
+        if media["_processed_after"] > 0:
+            media["_processed_after"] -= 1
+            if media["_processed_after"] > 0:
+                return self._send(206, fake.status_entity(media))
+            media["url"] = f"https://fake.mastodon.example/media/{mid}"
+        self._send(200, fake.status_entity(media))
+
+
+class _nolock:
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        return False
+
+
+def aged(fake: FakeMastodon, seconds: float) -> None:
+    """Move the fake's clock forward (idempotency keys and rate windows age)."""
+    base = fake.clock
+    fake.clock = lambda: base() + seconds
