@@ -2,6 +2,10 @@
 
     roost build [-s pelicanconf.py]   build the site; exit 1 if anything was reported as an error
     roost check [-s pelicanconf.py]   read every record file and report each problem, one line each
+    roost syndicate [--dry-run]       post new articles to the configured networks, record copies
+    roost preview POST [--json]       what each network would receive for a post (offline)
+    roost unsyndicate POST            delete a post's copies from the networks
+    roost mark-handled                record every post not yet sent anywhere as never to be sent
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -106,6 +110,134 @@ def cmd_check(args: argparse.Namespace) -> int:
     return 1 if problems else 0
 
 
+def _syndicator(args: argparse.Namespace, *, offline: bool = False):
+    """Settings, records and adapters for the syndication commands; one line and exit 2 if the
+    configuration is wrong."""
+    from datetime import date
+
+    from .build import records_path
+    from .networks.base import NetworkError
+    from .settings import validate
+    from .store import Store
+    from .syndicate import Syndicator, build_adapters
+
+    settings = _read_settings(args.settings)
+    values, problems = validate(settings)
+    if problems:
+        raise SystemExit("\n".join(f"roost: {p}" for p in problems))
+    if not values["ROOST_NETWORKS"]:
+        raise SystemExit("roost: no networks configured: set ROOST_NETWORKS in your settings")
+    if values["ROOST_SYNDICATE_SINCE"] is None:
+        raise SystemExit(
+            "roost: set ROOST_SYNDICATE_SINCE = 'YYYY-MM-DD' (posts before it are never sent)"
+        )
+    wanted = getattr(args, "network", None)
+    if wanted:
+        values["ROOST_NETWORKS"] = {
+            k: v for k, v in values["ROOST_NETWORKS"].items() if k in wanted
+        }
+    try:
+        adapters = build_adapters(values, env={} if offline else None)
+    except NetworkError as e:
+        raise SystemExit(f"roost: {e}") from None
+    store = Store(records_path(settings, values["ROOST_RECORDS_PATH"]))
+    since = date.fromisoformat(str(values["ROOST_SYNDICATE_SINCE"]))
+    return settings, Syndicator(
+        store, adapters, since=since, check_deployed=values["ROOST_CHECK_DEPLOYED"]
+    )
+
+
+def cmd_syndicate(args: argparse.Namespace) -> int:
+    from .compose import read_posts
+    from .syndicate import summary
+
+    settings, syndicator = _syndicator(args)
+    posts = read_posts(settings)
+    if not args.dry_run:
+        syndicator.connect()  # each server's own limits before composing
+    outcomes = _with_progress(
+        len(posts), lambda tick: syndicator.run(posts, dry_run=args.dry_run, progress=tick)
+    )
+    for o in outcomes:
+        if not o.quiet or args.verbose:
+            detail = f": {o.detail}" if o.detail else ""
+            print(f"{o.network:>10} {o.action:<12} {o.post}{detail}")
+    print(summary(outcomes))
+    return 1 if any(o.action == "failed" for o in outcomes) else 0
+
+
+def cmd_preview(args: argparse.Namespace) -> int:
+    import json
+
+    from .compose import read_posts
+    from .model import Syndication
+    from .networks.base import NetworkError
+
+    settings, syndicator = _syndicator(args, offline=True)
+    post = next((p for p in read_posts(settings) if p.key == args.post), None)
+    if post is None:
+        print(f"roost: no published post with the slug {args.post!r}", file=sys.stderr)
+        return 2
+    out: dict = {}
+    for name, adapter in syndicator.adapters.items():
+        try:
+            draft = adapter.draft(post)
+        except NetworkError as e:
+            out[name] = {"error": str(e)}
+            continue
+        requests_, previous = [], None
+        for part in range(len(draft.parts)):
+            requests_.append(adapter.request(draft, part, previous))
+            # The next part answers this one, whose id only exists once it is posted.
+            previous = Syndication(name, f"<id of part {part + 1}>", "https://x.invalid/", "", "")
+        out[name] = {"parts": draft.parts, "requests": requests_}
+    if args.json:
+        print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
+        return 0
+    for name, data in out.items():
+        print(f"== {name}")
+        if "error" in data:
+            print(f"   cannot post: {data['error']}")
+            continue
+        for i, part in enumerate(data["parts"], 1):
+            if len(data["parts"]) > 1:
+                print(f"-- part {i} of {len(data['parts'])}")
+            print(part)
+        print()
+    return 0
+
+
+def cmd_unsyndicate(args: argparse.Namespace) -> int:
+    _, syndicator = _syndicator(args)
+    outcomes = syndicator.unsyndicate(args.post, list(syndicator.adapters))
+    for o in outcomes:
+        print(f"{o.network:>10} {o.action:<12} {o.post}{': ' + o.detail if o.detail else ''}")
+    return 1 if any(o.action == "failed" for o in outcomes) else 0
+
+
+def cmd_mark_handled(args: argparse.Namespace) -> int:
+    from datetime import UTC, datetime
+
+    from .compose import read_posts
+
+    settings, syndicator = _syndicator(args, offline=True)
+    reason = f"handled before Roost ({datetime.now(UTC):%Y-%m-%d})"
+    n = syndicator.mark_handled(read_posts(settings), reason)
+    print(f"roost: {n} post(s) marked as handled; they will not be sent")
+    return 0
+
+
+def _with_progress(total: int, work):
+    """Run ``work(tick)`` with a progress bar on a terminal when there is more than one post."""
+    if total <= 1 or not sys.stderr.isatty():
+        return work(None)
+    from rich.progress import Progress
+
+    with Progress(transient=True) as progress:
+        task = progress.add_task("syndicating", total=total)
+        return work(lambda: progress.advance(task))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="roost", description=__doc__.split("\n")[0])
     sub = parser.add_subparsers(dest="command", required=True)
@@ -120,8 +252,40 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("-s", "--settings", default="pelicanconf.py")
     p.set_defaults(func=cmd_check)
 
+    p = sub.add_parser("syndicate", help="post new articles to the configured networks")
+    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.add_argument("--dry-run", action="store_true", help="say what would be sent; send nothing")
+    p.add_argument("--network", action="append", help="only this network (repeatable)")
+    p.add_argument("-v", "--verbose", action="store_true", help="also list skipped posts")
+    p.set_defaults(func=cmd_syndicate)
+
+    p = sub.add_parser("preview", help="show what each network would receive for one post")
+    p.add_argument("post", help="the post's slug")
+    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.add_argument("--json", action="store_true", help="the request bodies, as JSON")
+    p.set_defaults(func=cmd_preview)
+
+    p = sub.add_parser("unsyndicate", help="delete a post's copies from the networks")
+    p.add_argument("post", help="the post's slug")
+    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.add_argument("--network", action="append", help="only this network (repeatable)")
+    p.set_defaults(func=cmd_unsyndicate)
+
+    p = sub.add_parser("mark-handled", help="never send the posts not yet sent anywhere")
+    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.set_defaults(func=cmd_mark_handled)
+
     args = parser.parse_args(argv)
-    return args.func(args)
+    try:
+        return args.func(args)
+    except Exception as e:  # one line for the author; the trace is for --verbose builds
+        from .model import RecordError
+        from .store import StoreLocked
+
+        if isinstance(e, RecordError | StoreLocked):
+            print(f"roost: {e}", file=sys.stderr)
+            return 1
+        raise
 
 
 if __name__ == "__main__":

@@ -287,6 +287,8 @@ class PostRecord:
     key: str
     syndications: list[Syndication] = field(default_factory=list)
     interactions: list[Interaction] = field(default_factory=list)
+    # network -> why the post is not (or no longer) sent there, e.g. "handled before Roost"
+    skipped: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: Any) -> PostRecord:
@@ -301,26 +303,45 @@ class PostRecord:
             Interaction.from_dict(x, f"interactions[{i}].")
             for i, x in enumerate(_list(d, "interactions", ""))
         ]
+        skipped = d.get("skipped", {})
+        if not isinstance(skipped, dict) or not all(
+            isinstance(k, str) and isinstance(v, str) for k, v in skipped.items()
+        ):
+            raise RecordError("skipped must map network names to reasons")
         seen: set[str] = set()
         for i, x in enumerate(inters):
             if x.id in seen:
                 raise RecordError(f"interactions[{i}].id {x.id!r} appears twice")
             seen.add(x.id)
-        return cls(key=key, syndications=syns, interactions=inters)
+        return cls(key=key, syndications=syns, interactions=inters, skipped=dict(skipped))
 
     def to_dict(self) -> dict:
         # Stable order so that a rewrite with the same content is byte-identical.
         syns = sorted(self.syndications, key=lambda s: (s.network, s.part, s.id))
         inters = sorted(self.interactions, key=lambda x: (x.published, x.id))
-        return {
+        out = {
             "format": FORMAT,
             "post": self.key,
             "syndications": [s.to_dict() for s in syns],
             "interactions": [x.to_dict() for x in inters],
         }
+        if self.skipped:
+            out["skipped"] = dict(sorted(self.skipped.items()))
+        return out
 
     def syndication(self, network: str, part: int = 0) -> Syndication | None:
         return next((s for s in self.syndications if s.network == network and s.part == part), None)
+
+    def copies(self, network: str) -> list[Syndication]:
+        """This network's copies of the post, in thread order."""
+        return sorted((s for s in self.syndications if s.network == network), key=lambda s: s.part)
+
+    def record_copy(self, copy: Syndication) -> None:
+        """Add a copy, or replace the one of the same network and part (after an edit)."""
+        self.syndications = [
+            s for s in self.syndications if (s.network, s.part) != (copy.network, copy.part)
+        ]
+        self.syndications.append(copy)
 
 
 @dataclass

@@ -15,6 +15,7 @@ import difflib
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import date
 from typing import Any
 
 
@@ -40,6 +41,27 @@ def _url_path(v: Any) -> str | None:
 
 def _bool(v: Any) -> str | None:
     return None if isinstance(v, bool) else "expected True or False"
+
+
+def _networks(v: Any) -> str | None:
+    from .networks import ADAPTERS
+
+    if not isinstance(v, dict) or not all(isinstance(c, dict) for c in v.values()):
+        return 'expected a dict such as {"mastodon": {"instance": "https://..."}}'
+    unknown = sorted(set(v) - set(ADAPTERS))
+    if unknown:
+        return f"no adapter for {', '.join(unknown)} (known: {', '.join(sorted(ADAPTERS))})"
+    return None
+
+
+def _date(v: Any) -> str | None:
+    if v is None:
+        return None
+    try:
+        date.fromisoformat(str(v))
+    except ValueError:
+        return "expected a date as 'YYYY-MM-DD'"
+    return None
 
 
 def _count(lo: int, hi: int) -> Callable[[Any], str | None]:
@@ -74,6 +96,21 @@ SETTINGS: tuple[Setting, ...] = (
         "ROOST_THREAD_DEPTH", 6, _count(1, 50),
         "Deepest level at which replies are indented; deeper replies are shown at this level, "
         "each still saying whom it answers.",
+    ),
+    Setting(
+        "ROOST_NETWORKS", {}, _networks,
+        "Where `roost syndicate` posts, and how: one entry per network with its settings (see "
+        "docs/syndication.md). Secrets are named by environment variable, never written here.",
+    ),
+    Setting(
+        "ROOST_SYNDICATE_SINCE", None, _date,
+        "Only posts published on or after this date (YYYY-MM-DD) are ever syndicated, so turning "
+        "Roost on for an old blog floods no one. Required once ROOST_NETWORKS is set.",
+    ),
+    Setting(
+        "ROOST_CHECK_DEPLOYED", True, _bool,
+        "Before posting, check that the post's canonical URL answers 200, so link cards work and "
+        "nobody follows a link to a page that is not there yet.",
     ),
     Setting(
         "ROOST_CSP", True, _bool,

@@ -60,7 +60,9 @@ def dumps(data: dict) -> bytes:
 class Store:
     def __init__(self, root: str | os.PathLike):
         self.root = Path(root)
-        self._lock = filelock.FileLock(str(self.root / ".roost.lock"), thread_local=False)
+        # One OS lock per thread (flock on its own descriptor), so threads of one process
+        # exclude each other too: syndication writes from a thread per network.
+        self._lock = filelock.FileLock(str(self.root / ".roost.lock"))
 
     # ---------------------------------------------------------------- locking
 
@@ -160,7 +162,7 @@ class Store:
         path = self.post_path(rec.key)
         # Refuse to replace a file we cannot read: its content would be lost.
         self._read_json(path)
-        if not rec.syndications and not rec.interactions:
+        if not rec.syndications and not rec.interactions and not rec.skipped:
             self._require_lock()
             if path.exists():
                 path.unlink()

@@ -55,6 +55,7 @@ class FakeMastodon:
         self.media: dict[str, dict] = {}
         self.faults: list[str] = []
         self.on_create = None
+        self.on_request = None  # called first; a true answer drops the request undone
         self.requests: list[tuple[str, str]] = []
         self.clock = time.time  # replaceable, to age idempotency keys
         self._keys: dict[tuple[str, str], tuple[float, str]] = {}
@@ -129,6 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
         fake.requests.append((method, path))
         length = int(self.headers.get("Content-Length") or 0)
         self._raw = self.rfile.read(length) if length else b""
+        if fake.on_request and fake.on_request(method, path):
+            self.close_connection = True
+            return
         fault = fake.faults.pop(0) if fake.faults else None
         if fault == "503":
             return self._send(503, {"error": "Service Unavailable"})

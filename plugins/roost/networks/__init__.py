@@ -37,3 +37,14 @@ def info(network: str) -> NetworkInfo:
         return found
     label = network.replace("_", " ").replace("-", " ").title()
     return NetworkInfo(label, f"Reply on {label}")
+
+
+def _mastodon():
+    from .mastodon.adapter import Mastodon
+
+    return Mastodon
+
+
+#: Networks Roost can post to, by records name. Imported when used, so the build never loads
+#: network code.
+ADAPTERS = {"mastodon": _mastodon}

@@ -1,0 +1,259 @@
+"""`roost syndicate` end to end: a real site, served locally, posting to the fake Mastodon."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from fakes.mastodon import FakeMastodon
+
+from conftest import ROOST
+from sites import REPO
+
+TOKEN = {"ROOST_MASTODON_TOKEN": "good-token"}
+
+POSTS = {
+    "a.md": "Title: Swifts are back\nDate: 2026-05-01 10:00\nSlug: swifts\nTags: birds\n"
+    "Summary: They arrived on the first of May.\n\nBody.\n",
+    "b.md": "Title: Owls\nDate: 2026-05-02 10:00\nSlug: owls\n\nTawny owls at night.\n",
+    "old.md": "Title: Old\nDate: 2025-01-01 10:00\nSlug: old\n\nFrom before Roost.\n",
+    "no.md": "Title: Private-ish\nDate: 2026-05-03 10:00\nSlug: quiet\nSyndicate: no\n\nNo.\n",
+    "draft.md": "Title: Draft\nDate: 2026-05-04 10:00\nSlug: draft\nStatus: draft\n\nNot yet.\n",
+    "future.md": "Title: Future\nDate: 2099-01-01 10:00\nSlug: future\n\nLater.\n",
+    "thread.md": "Title: A thread\nDate: 2026-05-05 10:00\nSlug: thread\nThread: yes\n"
+    "Mastodon_text: " + " ".join(f"point{i}" for i in range(120)) + "\n\nBody.\n",
+}
+
+
+class Site:
+    """A small blog with a served output/, so "is the post live?" is answered for real."""
+
+    def __init__(self, root: Path, fake: FakeMastodon, serve):
+        self.root, self.fake = root, fake
+        (root / "content").mkdir(parents=True)
+        (root / "output").mkdir()
+        for name, text in POSTS.items():
+            (root / "content" / name).write_text(text)
+        self.siteurl = serve(root / "output")
+        (root / "publishconf.py").write_text(
+            f"""
+PATH = "content"
+THEME = {str(REPO / "theme")!r}
+PLUGIN_PATHS = [{str(REPO / "plugins")!r}]
+PLUGINS = ["roost"]
+SITEURL = {self.siteurl!r}
+TIMEZONE = "UTC"
+WITH_FUTURE_DATES = True
+ARTICLE_URL = "{{slug}}/"
+ARTICLE_SAVE_AS = "{{slug}}/index.html"
+ROOST_NETWORKS = {{"mastodon": {{"instance": {fake.url!r}}}}}
+ROOST_SYNDICATE_SINCE = "2026-01-01"
+"""
+        )
+        self.run("build", "-s", "publishconf.py", "-o", "output", check=True)
+
+    def run(self, *args, env=TOKEN, check=False) -> subprocess.CompletedProcess:
+        result = subprocess.run(
+            [ROOST, *args],
+            cwd=self.root,
+            capture_output=True,
+            text=True,
+            env={**os.environ, **env},
+            timeout=300,
+        )
+        if check:
+            assert result.returncode == 0, result.stdout + result.stderr
+        return result
+
+    def ledger(self, key: str) -> dict:
+        path = self.root / "social" / "posts" / f"{key}.json"
+        return json.loads(path.read_text()) if path.exists() else {}
+
+
+@pytest.fixture()
+def fake():
+    server = FakeMastodon()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def site(tmp_path, fake, serve):
+    return Site(tmp_path, fake, serve)
+
+
+def texts(fake) -> list[str]:
+    return sorted(s["_text"] for s in fake.live_statuses())
+
+
+def test_new_posts_go_out_once_and_are_recorded(site, fake):
+    result = site.run("syndicate")
+    assert result.returncode == 0, result.stderr
+    statuses = fake.live_statuses()
+    assert len(statuses) == 2 + 3  # swifts, owls, and a thread of three
+    swifts = site.ledger("swifts")["syndications"]
+    assert [s["url"] for s in swifts] == [
+        next(s["url"] for s in statuses if "Swifts" in s["_text"])
+    ]
+    assert "#birds" in next(s["_text"] for s in statuses if "Swifts" in s["_text"])
+    for key in ("old", "quiet", "draft", "future"):
+        assert not site.ledger(key).get("syndications")
+    lines = result.stdout.splitlines()
+    assert lines[-2].split() == ["network", "posted", "updated", "skipped", "unchanged", "failed"]
+    assert lines[-1].split() == ["mastodon", "3", "0", "2", "0", "0"]
+
+    again = site.run("syndicate")
+    assert again.returncode == 0 and len(fake.live_statuses()) == 5
+    assert again.stdout.splitlines()[-1].split() == ["mastodon", "0", "0", "2", "3", "0"]
+
+
+def test_a_thread_is_posted_in_order_as_replies(site, fake):
+    site.run("syndicate", check=True)
+    parts = site.ledger("thread")["syndications"]
+    assert [p["part"] for p in parts] == [0, 1, 2]
+    by_id = {s["id"]: s for s in fake.live_statuses()}
+    assert by_id[parts[1]["id"]]["in_reply_to_id"] == parts[0]["id"]
+    assert by_id[parts[2]["id"]]["in_reply_to_id"] == parts[1]["id"]
+
+
+def test_an_edited_post_edits_its_copy(site, fake):
+    site.run("syndicate", check=True)
+    post = site.root / "content" / "b.md"
+    post.write_text(post.read_text().replace("Tawny owls at night.", "Barn owls, not tawny."))
+    result = site.run("syndicate", check=True)
+    assert "updated" in result.stdout
+    copy = site.ledger("owls")["syndications"][0]
+    assert "Barn owls" in fake.statuses[copy["id"]]["_text"]
+    assert len(fake.live_statuses()) == 5
+
+
+def test_a_post_that_is_not_live_yet_waits(site, fake):
+    import shutil
+
+    shutil.rmtree(site.root / "output" / "owls")  # (a folder without index.html lists as 200)
+    result = site.run("syndicate")
+    assert f"{site.siteurl}/owls/ is not live yet" in result.stdout
+    assert "owls" not in json.dumps(texts(fake))
+    assert not site.ledger("owls").get("syndications")
+
+
+def test_dry_run_and_preview_send_nothing(site, fake):
+    dry = site.run("syndicate", "--dry-run", env={}, check=True)
+    assert "would post" in dry.stdout
+    preview = site.run("preview", "thread", "--json", env={}, check=True)
+    data = json.loads(preview.stdout)["mastodon"]
+    assert len(data["parts"]) == 3
+    assert data["requests"][0]["json"]["status"] == data["parts"][0]
+    assert data["requests"][1]["json"]["in_reply_to_id"] == "<id of part 1>"
+    assert fake.requests == []
+
+
+def test_a_missing_token_is_one_line_naming_the_variable(site, fake):
+    result = site.run("syndicate", env={"ROOST_MASTODON_TOKEN": ""})
+    assert result.returncode == 1
+    assert "set the environment variable ROOST_MASTODON_TOKEN" in result.stdout
+    assert fake.live_statuses() == []
+
+
+def test_mark_handled_and_unsyndicate(site, fake):
+    site.run("mark-handled", env={}, check=True)
+    result = site.run("syndicate", check=True)
+    assert fake.live_statuses() == []
+    assert "handled before Roost" in site.ledger("swifts")["skipped"]["mastodon"]
+    assert result.stdout.splitlines()[-1].split()[1] == "0"
+
+    # A post sent, then taken back: deleted there, and never sent again.
+    (site.root / "social/posts/owls.json").unlink()
+    site.run("syndicate", check=True)
+    assert len(fake.live_statuses()) == 1
+    site.run("unsyndicate", "owls", check=True)
+    assert fake.live_statuses() == []
+    assert "unsyndicated" in site.ledger("owls")["skipped"]["mastodon"]
+    site.run("syndicate", check=True)
+    assert fake.live_statuses() == []
+
+
+def test_server_trouble_is_retried_and_rejections_reported(site, fake):
+    fake.faults = ["503", "drop", "503"]
+    result = site.run("syndicate")
+    assert result.returncode == 0, result.stdout
+    assert len(fake.live_statuses()) == 5  # the dropped answer's status was not made twice
+
+
+def test_two_runs_at_once_post_nothing_twice(site, fake):
+    env = {**os.environ, **TOKEN}
+    runs = [
+        subprocess.Popen(
+            [ROOST, "syndicate"], cwd=site.root, env=env, stdout=subprocess.PIPE, text=True
+        )
+        for _ in range(2)
+    ]
+    for r in runs:
+        r.wait(timeout=300)
+    assert [r.returncode for r in runs] == [0, 0]
+    assert len(fake.live_statuses()) == 5
+
+
+CRASH_TRIALS = int(os.environ.get("ROOST_CRASH_TRIALS", "8"))
+
+
+@pytest.mark.parametrize("trial", range(CRASH_TRIALS))
+def test_killed_at_any_step_every_post_is_there_exactly_once(tmp_path, serve, trial):
+    """Kill `roost syndicate` before a request, after the server acted but before the answer
+    (so before the ledger write), or at a random moment (which includes the ledger write),
+    then run it again until it finishes: every post is on the network exactly once."""
+    import random
+
+    rnd = random.Random(trial)
+    fake = FakeMastodon()
+    fake.start()
+    try:
+        site = Site(tmp_path, fake, serve)
+        env = {**os.environ, **TOKEN}
+        kills = 0
+        for _attempt in range(12):
+            proc = subprocess.Popen(
+                [ROOST, "syndicate"], cwd=site.root, env=env, stdout=subprocess.DEVNULL
+            )
+            mode = rnd.choice(["before", "after", "timer", "none"]) if kills < 4 else "none"
+            target = rnd.randint(1, 4)
+            seen = {"n": 0}
+
+            def kill(*_args, proc=proc, target=target, seen=seen):
+                seen["n"] += 1
+                if seen["n"] == target and proc.poll() is None:
+                    os.kill(proc.pid, signal.SIGKILL)
+                    return True  # before: the request is dropped undone
+                return False
+
+            fake.on_request = kill if mode == "before" else None
+            fake.on_create = kill if mode == "after" else None
+            try:
+                proc.wait(timeout=rnd.uniform(0.5, 2.5) if mode == "timer" else 300)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            fake.on_request = fake.on_create = None
+            if proc.returncode == 0:
+                break
+            kills += 1  # noqa: SIM113 (counts only the runs that were killed)
+        assert proc.returncode == 0
+        statuses = texts(fake)
+        assert len(statuses) == len(set(statuses)) == 5, statuses
+        for key, parts in (("swifts", 1), ("owls", 1), ("thread", 3)):
+            assert len(site.ledger(key)["syndications"]) == parts
+    finally:
+        fake.stop()
+
+
+def test_the_cli_module_runs(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "roost.cli", "--help"], capture_output=True, text=True
+    )
+    assert "syndicate" in result.stdout
