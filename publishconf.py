@@ -11,3 +11,7 @@ SITEURL = os.environ.get("ROOST_SITEURL", "https://camille.example")
 FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
+
+# Where `roost syndicate` posts (docs/syndication.md). Tokens come from the environment only.
+# ROOST_NETWORKS = {"mastodon": {"instance": "https://mastodon.social"}}
+# ROOST_SYNDICATE_SINCE = "2026-11-22"

@@ -67,6 +67,12 @@ def publish(c):
 
 
 @task
+def syndicate(c, dry_run=False):
+    """Post new articles to the networks in ROOST_NETWORKS (run it after deploying)."""
+    _roost(c, "syndicate -s publishconf.py" + (" --dry-run" if dry_run else ""))
+
+
+@task
 def browser(c):
     """Make sure Debian's Chromium is installed (the browser tests drive it)."""
     if Path(CHROMIUM).exists():
