@@ -86,7 +86,42 @@ def browser(c):
     c.run(f"{sudo}apt-get install -y -qq --no-install-recommends chromium", env=env)
 
 
-@task(browser)
+@task
+def bluesky(c):
+    """Install Bluesky's reference servers for the tests, cached outside the checkout."""
+    sys.path.insert(0, str(ROOT / "tests"))
+    from bluesky_devnet import SOURCE, install_dir, node_binary, postgres_tool
+
+    missing = [p for p, ok in (("redis-server", shutil.which("redis-server")),
+                               ("postgresql", postgres_tool("initdb"))) if not ok]  # fmt: skip
+    if missing:
+        if not shutil.which("apt-get"):
+            sys.exit(f"roost: the Bluesky tests need {', '.join(missing)}; install it and rerun")
+        sudo = "" if os.geteuid() == 0 else "sudo "
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        c.run(f"{sudo}apt-get update -qq", env=env)
+        c.run(f"{sudo}apt-get install -y -qq --no-install-recommends {' '.join(missing)}", env=env)
+    target = install_dir()
+    if (target / ".ready").exists():
+        return
+    print(f"roost: installing the Bluesky test network into {target} (a few minutes, once)")
+    target.mkdir(parents=True, exist_ok=True)
+    for name in ("package.json", "package-lock.json"):
+        shutil.copy(SOURCE / name, target / name)
+    c.run(f"cd {target} && npm ci --no-audit --no-fund --loglevel=error")
+    # npm skips install scripts, so the PDS's SQLite module is built here, against Node 22.
+    node_dir = node_binary(target).parent.parent
+    c.run(
+        f"cd {target} && npm rebuild better-sqlite3 --loglevel=error",
+        env={
+            "PATH": f"{node_dir / 'bin'}:{os.environ['PATH']}",
+            "npm_config_nodedir": str(node_dir),
+        },
+    )
+    (target / ".ready").touch()
+
+
+@task(browser, bluesky)
 def test(c, k=""):
     """Lint, check formatting, and run every test (-k to select)."""
     c.run(f"{BIN / 'ruff'} check .")

@@ -93,3 +93,19 @@ def serve():
     for server in servers:
         server.shutdown()
         server.server_close()
+
+
+# ------------------------------------------------------------------ Bluesky
+
+
+@pytest.fixture(scope="session")
+def devnet():
+    """Bluesky's reference network (PLC, PDS, AppView), started once for the session."""
+    from bluesky_devnet import Devnet, MissingPiece
+
+    try:
+        net = Devnet()
+    except MissingPiece as e:
+        pytest.fail(str(e), pytrace=False)
+    yield net
+    net.close()

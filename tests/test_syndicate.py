@@ -4,12 +4,14 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
+import requests
 from fakes.mastodon import FakeMastodon
 
 from conftest import ROOST
@@ -33,13 +35,26 @@ POSTS = {
 class Site:
     """A small blog with a served output/, so "is the post live?" is answered for real."""
 
-    def __init__(self, root: Path, fake: FakeMastodon, serve):
+    def __init__(self, root: Path, fake: FakeMastodon, serve, devnet=None):
         self.root, self.fake = root, fake
         (root / "content").mkdir(parents=True)
         (root / "output").mkdir()
+        # The Bluesky network lives for the whole session: unique slugs keep sites apart.
+        self.salt = f"-{root.name[-12:].lower()}" if devnet else ""
+        self.salt = "".join(c if c.isalnum() or c == "-" else "-" for c in self.salt)
         for name, text in POSTS.items():
+            text = re.sub(r"^Slug: (.*)$", lambda m: f"Slug: {m[1]}{self.salt}", text, flags=re.M)
             (root / "content" / name).write_text(text)
         self.siteurl = serve(root / "output")
+        networks = {"mastodon": {"instance": fake.url}}
+        self.env = dict(TOKEN)
+        if devnet:
+            networks["bluesky"] = {
+                "handle": "camille.test",
+                "service": devnet.pds,
+                "session_cache": str(root / "bluesky-session.json"),
+            }
+            self.env["ROOST_BLUESKY_APP_PASSWORD"] = devnet.accounts["camille"]["password"]
         (root / "publishconf.py").write_text(
             f"""
 PATH = "content"
@@ -51,19 +66,19 @@ TIMEZONE = "UTC"
 WITH_FUTURE_DATES = True
 ARTICLE_URL = "{{slug}}/"
 ARTICLE_SAVE_AS = "{{slug}}/index.html"
-ROOST_NETWORKS = {{"mastodon": {{"instance": {fake.url!r}}}}}
+ROOST_NETWORKS = {networks!r}
 ROOST_SYNDICATE_SINCE = "2026-01-01"
 """
         )
         self.run("build", "-s", "publishconf.py", "-o", "output", check=True)
 
-    def run(self, *args, env=TOKEN, check=False) -> subprocess.CompletedProcess:
+    def run(self, *args, env=None, check=False) -> subprocess.CompletedProcess:
         result = subprocess.run(
             [ROOST, *args],
             cwd=self.root,
             capture_output=True,
             text=True,
-            env={**os.environ, **env},
+            env={**os.environ, **(self.env if env is None else env)},
             timeout=300,
         )
         if check:
@@ -71,7 +86,7 @@ ROOST_SYNDICATE_SINCE = "2026-01-01"
         return result
 
     def ledger(self, key: str) -> dict:
-        path = self.root / "social" / "posts" / f"{key}.json"
+        path = self.root / "social" / "posts" / f"{key}{self.salt}.json"
         return json.loads(path.read_text()) if path.exists() else {}
 
 
@@ -257,3 +272,78 @@ def test_the_cli_module_runs(tmp_path):
         [sys.executable, "-m", "roost.cli", "--help"], capture_output=True, text=True
     )
     assert "syndicate" in result.stdout
+
+
+def bluesky_posts(devnet, salt: str) -> list[str]:
+    """The texts of camille.test's posts on the Bluesky network that belong to this site."""
+    did = devnet.accounts["camille"]["did"]
+    records, cursor = [], None
+    while True:
+        params = {"repo": did, "collection": "app.bsky.feed.post", "limit": 100}
+        if cursor:
+            params["cursor"] = cursor
+        page = requests.get(
+            f"{devnet.pds}/xrpc/com.atproto.repo.listRecords", params=params, timeout=30
+        ).json()
+        records += page["records"]
+        cursor = page.get("cursor")
+        if not cursor or not page["records"]:
+            break
+    ours = []
+    for r in records:
+        value = r["value"]
+        card = (value.get("embed") or {}).get("external", {}).get("uri", "")
+        links = [f["features"][0].get("uri", "") for f in value.get("facets", [])]
+        if any(salt in u for u in [card, *links]) or (
+            "reply" in value and salt in json.dumps(value["reply"])
+        ):
+            ours.append(value["text"])
+    return ours
+
+
+def test_one_run_posts_to_both_networks(tmp_path, serve, fake, devnet):
+    site = Site(tmp_path, fake, serve, devnet)
+    result = site.run("syndicate")
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert len(fake.live_statuses()) == 5
+    ledger = site.ledger("swifts")["syndications"]
+    assert sorted(s["network"] for s in ledger) == ["bluesky", "mastodon"]
+    thread = [s for s in site.ledger("thread")["syndications"] if s["network"] == "bluesky"]
+    assert [s["part"] for s in thread] == list(range(len(thread)))
+    table = site.run("syndicate", check=True).stdout.splitlines()[-2:]
+    assert [row.split()[:2] for row in table] == [["bluesky", "0"], ["mastodon", "0"]]
+
+
+@pytest.mark.parametrize("trial", range(int(os.environ.get("ROOST_CRASH_TRIALS_BOTH", "3"))))
+def test_killed_runs_leave_both_networks_exactly_once(tmp_path, serve, devnet, trial):
+    import random
+
+    rnd = random.Random(1000 + trial)
+    fake = FakeMastodon()
+    fake.start()
+    try:
+        site = Site(tmp_path, fake, serve, devnet)
+        env = {**os.environ, **site.env}
+        for _attempt in range(10):
+            proc = subprocess.Popen(
+                [ROOST, "syndicate"], cwd=site.root, env=env, stdout=subprocess.DEVNULL
+            )
+            try:
+                proc.wait(timeout=rnd.uniform(0.8, 4.0) if _attempt < 3 else 300)
+            except subprocess.TimeoutExpired:
+                proc.kill()
+                proc.wait()
+            if proc.returncode == 0:
+                break
+        assert proc.returncode == 0
+        assert len(texts(fake)) == len(set(texts(fake))) == 5
+        on_bluesky = [
+            s
+            for key in ("swifts", "owls", "thread")
+            for s in site.ledger(key)["syndications"]
+            if s["network"] == "bluesky"
+        ]
+        found = bluesky_posts(devnet, site.salt)
+        assert len(found) == len(on_bluesky), (found, on_bluesky)
+    finally:
+        fake.stop()

@@ -81,12 +81,14 @@ class Syndicator:
         since: date | None,
         check_deployed: bool = True,
         sleep: Callable[[float], None] = time.sleep,
+        concurrent: bool = True,
     ):
         self.store = store
         self.adapters = adapters
         self.since = since
         self.check_deployed = check_deployed
         self.sleep = sleep
+        self.concurrent = concurrent  # False: one network after the other (the bench baseline)
         self.stopped: dict[str, str] = {}  # network -> why it stopped for this run
         self._stop_lock = threading.Lock()
 
@@ -160,7 +162,8 @@ class Syndicator:
 
     def _run(self, posts: list[Post], progress) -> list[Outcome]:
         outcomes: list[Outcome] = []
-        with ThreadPoolExecutor(max_workers=max(1, len(self.adapters))) as pool:
+        workers = max(1, len(self.adapters)) if self.concurrent else 1
+        with ThreadPoolExecutor(max_workers=workers) as pool:
             for post in posts:
                 plans, decided = self.plan(post)
                 outcomes += decided

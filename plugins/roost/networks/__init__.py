@@ -45,6 +45,12 @@ def _mastodon():
     return Mastodon
 
 
+def _bluesky():
+    from .bluesky.adapter import Bluesky
+
+    return Bluesky
+
+
 #: Networks Roost can post to, by records name. Imported when used, so the build never loads
 #: network code.
-ADAPTERS = {"mastodon": _mastodon}
+ADAPTERS = {"mastodon": _mastodon, "bluesky": _bluesky}

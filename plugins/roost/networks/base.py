@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
@@ -85,6 +86,7 @@ class Draft:
     description: str = ""
     language: str | None = None
     images: list[Image] = field(default_factory=list)  # attached to the first part
+    published: datetime | None = None  # the post's date, for networks that record one
 
     @property
     def content_hash(self) -> str:

@@ -102,6 +102,7 @@ class Mastodon(Network):
             description=post.summary,
             language=self.config.get("language") or post.lang,
             images=images,
+            published=post.date,
         )
 
     def request(self, draft: Draft, part: int, reply_to: Syndication | None) -> dict:

@@ -1,0 +1,425 @@
+"""Posting to Bluesky: posts with facets, link cards, threads, exactly once by our own record key.
+
+Follows the lexicons (com.atproto.server.createSession/refreshSession, com.atproto.repo.putRecord
+/getRecord/deleteRecord/uploadBlob, com.atproto.identity.resolveHandle, app.bsky.feed.post,
+app.bsky.embed.external/images) as summarised in shared/docs/social-apis.md section 2, and was
+checked against the reference PDS (@atproto/dev-env) in the tests:
+
+* **exactly once**: each part of a post gets a record key (a TID) derived from the post's date,
+  the post and the part, and is written with ``putRecord`` and ``"swapRecord": null`` ("create
+  only if absent"). The body is the same bytes on every attempt (``createdAt`` is the post's
+  date, the thumbnail the same resized bytes, so the same blob), so a retry answers 200 with the
+  same record, and a record already there answers ``InvalidSwap``: then it is read back with
+  ``getRecord`` and counted as posted;
+* **text**: 300 graphemes and 3,000 bytes; links longer than 30 characters are shown shortened,
+  their facet keeping the whole address; facets for links, mentions (handles resolved to DIDs;
+  a handle that does not resolve stays plain text) and tags, with UTF-8 byte offsets;
+* **link card** on the first part (title, description, the post's image as a thumbnail under
+  1 MB), or with ``"embed": "images"`` the image itself with its alt text;
+* **session**: created once with the app password, cached in the user's cache folder (never in
+  the repository), refreshed when the access token expires (a 400 ``ExpiredToken``), created
+  anew only when the refresh token is refused.
+
+Settings (``ROOST_NETWORKS["bluesky"]``): ``handle`` (required), ``service`` (default
+``https://bsky.social``), ``password_env`` (default ``ROOST_BLUESKY_APP_PASSWORD``),
+``app_url`` (where copies are linked, default ``https://bsky.app``), ``language``, ``embed``
+(``card`` or ``images``), ``session_cache`` (a file; default in ``~/.cache/roost``).
+"""
+
+from __future__ import annotations
+
+import io
+import json
+import os
+import zlib
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import requests
+
+from ...compose import Post, compose
+from ...model import Syndication, format_time
+from ...splitting import CannotSplit, split
+from ..base import (
+    Draft,
+    Image,
+    Network,
+    NotConfigured,
+    RateLimited,
+    Rejected,
+    Unauthorized,
+    Unavailable,
+)
+from . import richtext
+
+COLLECTION = "app.bsky.feed.post"
+TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
+SHOWN_URL = 30  # longer links are shown shortened
+THUMB_BYTES = 1_000_000
+
+
+def tid(when: datetime, clock_id: int) -> str:
+    """A record key in the TID format: 53 bits of microseconds, 10 bits of clock id."""
+    micros = int(when.timestamp() * 1_000_000)
+    value = (micros << 10) | (clock_id & 0x3FF)
+    out = ""
+    for _ in range(13):
+        out = TID_ALPHABET[value & 31] + out
+        value >>= 5
+    return out
+
+
+def shorten_links(text: str) -> tuple[str, list[tuple[int, int, str, str]]]:
+    """The text as shown (long links shortened) and its facets, offsets in the shown text."""
+    shown, facets, shift = text, [], 0
+    for start, end, kind, value in richtext.spans(text):
+        start, end = start + shift, end + shift
+        if kind == "link" and end - start > SHOWN_URL:
+            display = shown[start:end].split("://", 1)[-1]
+            display = display[: SHOWN_URL - 1] + "…" if len(display) > SHOWN_URL else display
+            shown = shown[:start] + display + shown[end:]
+            shift += len(display) - (end - start)
+            end = start + len(display)
+        facets.append((start, end, kind, value))
+    return shown, facets
+
+
+def fits(text: str) -> bool:
+    return richtext.fits(shorten_links(text)[0])
+
+
+class Bluesky(Network):
+    NAME = "bluesky"
+    CAN_EDIT = False  # no official edit: likes and replies point at the old record's CID
+
+    def __init__(self, config: dict[str, Any], env: dict[str, str] | None = None):
+        super().__init__(config)
+        self.handle = str(config.get("handle", "")).lstrip("@")
+        if not self.handle:
+            raise NotConfigured(self.NAME, 'set ROOST_NETWORKS["bluesky"]["handle"] to your handle')
+        self.service = str(config.get("service", "https://bsky.social")).rstrip("/")
+        self.password_env = str(config.get("password_env", "ROOST_BLUESKY_APP_PASSWORD"))
+        self.SECRETS = (self.password_env,)
+        self.app_url = str(config.get("app_url", "https://bsky.app")).rstrip("/")
+        self.embed = str(config.get("embed", "card"))
+        if self.embed not in ("card", "images"):
+            raise NotConfigured(self.NAME, 'embed must be "card" or "images"')
+        cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "roost"
+        self.session_cache = Path(
+            config.get("session_cache") or cache / f"bluesky-{self.handle}.json"
+        )
+        self.timeout = float(config.get("timeout", 30))
+        self.env = os.environ if env is None else env
+        self._session: dict | None = None
+        self._blobs: dict[Path, dict] = {}
+        self._dids: dict[str, str | None] = {}
+
+    # -- offline -----------------------------------------------------------------------------
+
+    def draft(self, post: Post) -> Draft:
+        text = compose(post, self.NAME, fits)
+        if fits(text):
+            parts = [text]
+        elif post.thread:
+            try:
+                spans = split(text, fits, [(s, e) for s, e, _, _ in richtext.spans(text)])
+            except CannotSplit as e:
+                raise Rejected(self.NAME, f"{post.key}: {e}") from None
+            parts = [text[s:e] for s, e in spans]
+        else:
+            shown = shorten_links(text)[0]
+            raise Rejected(
+                self.NAME,
+                f"{post.key}: the text is {richtext.graphemes(shown)} graphemes and "
+                f"{len(shown.encode())} bytes, over 300 and 3,000; shorten Bluesky_text or set "
+                "'Thread: yes'",
+            )
+        images = [Image(post.image, post.image_alt)] if post.image and post.image.is_file() else []
+        return Draft(
+            network=self.NAME,
+            post_key=post.key,
+            parts=parts,
+            url=post.url,
+            title=post.title,
+            description=post.summary,
+            language=self.config.get("language") or post.lang,
+            images=images,
+            published=post.date,
+        )
+
+    def rkey(self, draft: Draft, part: int) -> str:
+        """The part's record key: the post's date, and a clock id from the post and the part."""
+        clock = zlib.crc32(f"{draft.post_key}|{self.NAME}|{part}".encode()) & 0x3FF
+        return tid(self._when(draft, part), clock)
+
+    def _when(self, draft: Draft, part: int) -> datetime:
+        # The post's own date, never the clock: every attempt, in any run, must send the same
+        # record to the same key. The parts of a thread follow a millisecond apart.
+        published = draft.published or datetime(1970, 1, 1, tzinfo=UTC)
+        return published.astimezone(UTC) + timedelta(milliseconds=part)
+
+    def request(self, draft: Draft, part: int, reply_to: Syndication | None) -> dict:
+        return self._put_body(draft, part, reply_to, resolve=False)
+
+    def _put_body(self, draft: Draft, part: int, reply_to: Syndication | None, resolve: bool):
+        shown, spans = shorten_links(draft.parts[part])
+        facets = []
+        for start, end, kind, value in spans:
+            b_start, b_end = len(shown[:start].encode()), len(shown[:end].encode())
+            facet = richtext.Facet(b_start, b_end, kind, value)
+            if kind == "mention":
+                did = self._resolve(value) if resolve else f"<did of @{value}>"
+                if not did:
+                    continue  # not a handle after all: plain text
+                facets.append(facet.to_record(did=did))
+            else:
+                facets.append(facet.to_record())
+        record: dict[str, Any] = {
+            "$type": COLLECTION,
+            "text": shown,
+            "createdAt": self._when(draft, part).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+        }
+        if facets:
+            record["facets"] = facets
+        if draft.language:
+            record["langs"] = [draft.language]
+        if part == 0:
+            record["embed"] = self._embed(draft, upload=resolve)
+        if reply_to is not None:
+            parent = {"uri": reply_to.id, "cid": reply_to.extra.get("cid", "")}
+            root = {
+                "uri": reply_to.extra.get("root_uri", reply_to.id),
+                "cid": reply_to.extra.get("root_cid", parent["cid"]),
+            }
+            record["reply"] = {"root": root, "parent": parent}
+        return {
+            "method": "POST",
+            "url": f"{self.service}/xrpc/com.atproto.repo.putRecord",
+            "json": {
+                "repo": self._session["did"] if resolve else self.handle,
+                "collection": COLLECTION,
+                "rkey": self.rkey(draft, part),
+                "validate": True,
+                "record": record,
+                "swapRecord": None,  # create only if absent: the exactly-once primitive
+            },
+        }
+
+    def _embed(self, draft: Draft, upload: bool) -> dict:
+        image = draft.images[0] if draft.images else None
+        if self.embed == "images" and image:
+            blob = self._blob(image.path) if upload else f"<blob of {image.path.name}>"
+            return {
+                "$type": "app.bsky.embed.images",
+                "images": [{"image": blob, "alt": image.alt}],
+            }
+        external: dict[str, Any] = {
+            "uri": draft.url,
+            "title": draft.title,
+            "description": draft.description[:300],
+        }
+        if image:
+            external["thumb"] = self._blob(image.path) if upload else f"<blob of {image.path.name}>"
+        return {"$type": "app.bsky.embed.external", "external": external}
+
+    # -- network -----------------------------------------------------------------------------
+
+    def connect(self) -> None:
+        self._ensure_session()
+
+    def publish_part(self, draft: Draft, part: int, reply_to: Syndication | None) -> Syndication:
+        self._ensure_session()
+        body = self._put_body(draft, part, reply_to, resolve=True)["json"]
+        try:
+            result = self._xrpc("POST", "com.atproto.repo.putRecord", json=body)
+        except Rejected as e:
+            if "InvalidSwap" not in str(e):
+                raise
+            # Already there: an earlier attempt got through. Read it back, and make sure it is
+            # this post's (same text, or same link or thread for a post edited meanwhile).
+            result = self._xrpc(
+                "GET",
+                "com.atproto.repo.getRecord",
+                params={"repo": body["repo"], "collection": COLLECTION, "rkey": body["rkey"]},
+            )
+            if not _same_post(result.get("value", {}), body["record"]):
+                raise Rejected(
+                    self.NAME,
+                    f"record key {body['rkey']} already holds another post; "
+                    f"{draft.post_key} was not sent",
+                ) from None
+        uri, cid = result.get("uri"), result.get("cid")
+        if not uri or not cid:
+            raise Unavailable(self.NAME, "the answer has no record uri")
+        root_uri = reply_to.extra.get("root_uri", reply_to.id) if reply_to else uri
+        root_cid = reply_to.extra.get("root_cid", reply_to.extra.get("cid")) if reply_to else cid
+        return Syndication(
+            network=self.NAME,
+            id=uri,
+            url=f"{self.app_url}/profile/{self._session['handle']}/post/{body['rkey']}",
+            published=format_time(datetime.now(UTC)),
+            sent_hash=draft.content_hash,
+            part=part,
+            extra={"cid": cid, "rkey": body["rkey"], "root_uri": root_uri, "root_cid": root_cid},
+        )
+
+    def delete(self, copy: Syndication) -> None:
+        self._ensure_session()
+        rkey = copy.extra.get("rkey") or copy.id.rsplit("/", 1)[-1]
+        self._xrpc(
+            "POST",
+            "com.atproto.repo.deleteRecord",
+            json={"repo": self._session["did"], "collection": COLLECTION, "rkey": rkey},
+        )
+
+    # -- session, blobs, handles --------------------------------------------------------------
+
+    def _ensure_session(self) -> None:
+        if self._session is not None:
+            return
+        try:
+            cached = json.loads(self.session_cache.read_text())
+            if cached.get("service") == self.service and cached.get("handle") == self.handle:
+                self._session = cached
+                return
+        except (OSError, ValueError):
+            pass
+        self._create_session()
+
+    def _create_session(self) -> None:
+        password = self.env.get(self.password_env, "")
+        if not password:
+            raise NotConfigured(
+                self.NAME, f"set the environment variable {self.password_env} to an app password"
+            )
+        data = self._xrpc(
+            "POST",
+            "com.atproto.server.createSession",
+            json={"identifier": self.handle, "password": password},
+            auth=None,
+        )
+        self._store_session(data)
+
+    def _store_session(self, data: dict) -> None:
+        self._session = {
+            "service": self.service,
+            "handle": self.handle,
+            "did": data["did"],
+            "accessJwt": data["accessJwt"],
+            "refreshJwt": data["refreshJwt"],
+        }
+        # The tokens are secrets: the user's cache folder, readable by the user alone.
+        self.session_cache.parent.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.session_cache, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w") as f:
+            json.dump(self._session, f)
+
+    def _refresh(self) -> None:
+        try:
+            data = self._xrpc(
+                "POST", "com.atproto.server.refreshSession", auth=self._session["refreshJwt"]
+            )
+            self._store_session(data)
+        except (Unauthorized, Rejected):
+            self._create_session()
+
+    def _resolve(self, handle: str) -> str | None:
+        if handle not in self._dids:
+            try:
+                data = self._xrpc(
+                    "GET", "com.atproto.identity.resolveHandle", params={"handle": handle}
+                )
+                self._dids[handle] = data.get("did")
+            except Rejected:
+                self._dids[handle] = None
+        return self._dids[handle]
+
+    def _blob(self, path: Path) -> dict:
+        if path not in self._blobs:
+            data, mime = _thumbnail(path)
+            result = self._xrpc(
+                "POST",
+                "com.atproto.repo.uploadBlob",
+                data=data,
+                headers={"Content-Type": mime},
+            )
+            self._blobs[path] = result["blob"]
+        return self._blobs[path]
+
+    def _xrpc(self, method: str, nsid: str, *, auth: str | None | bool = True, **kwargs) -> dict:
+        url = f"{self.service}/xrpc/{nsid}"
+        for attempt in (1, 2):
+            headers = dict(kwargs.pop("headers", {}) or {})
+            token = self._session["accessJwt"] if auth is True else auth
+            if token:
+                headers["Authorization"] = f"Bearer {token}"
+            try:
+                r = requests.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
+            except requests.RequestException as e:
+                raise Unavailable(self.NAME, f"{nsid}: {type(e).__name__}") from None
+            if r.status_code == 200:
+                try:
+                    return r.json()
+                except ValueError:
+                    raise Unavailable(self.NAME, f"{nsid}: the answer is not JSON") from None
+            error, message = _error(r)
+            expired = error in ("ExpiredToken", "InvalidToken") or (
+                r.status_code == 401 and auth is True
+            )
+            if expired and auth is True and attempt == 1:
+                self._refresh()  # the cached access token ran out: refresh once, try again
+                kwargs["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
+                continue
+            if r.status_code == 401 or error == "AuthenticationRequired":
+                raise Unauthorized(
+                    self.NAME, f"{message} (check the app password in {self.password_env})"
+                )
+            if r.status_code == 429:
+                raise RateLimited(self.NAME, message, retry_after=_retry_after(r))
+            if r.status_code >= 500:
+                raise Unavailable(self.NAME, f"{nsid}: {r.status_code} {error} {message}")
+            raise Rejected(self.NAME, f"{error}: {message}")
+        raise AssertionError("unreachable")
+
+
+def _error(r: requests.Response) -> tuple[str, str]:
+    try:
+        data = r.json()
+        return str(data.get("error", "")), str(data.get("message", ""))[:300]
+    except ValueError:
+        return "", (r.text or r.reason or "")[:300]
+
+
+def _retry_after(r: requests.Response) -> float | None:
+    reset = r.headers.get("RateLimit-Reset")
+    try:
+        return max(0.0, float(reset) - datetime.now(UTC).timestamp()) if reset else None
+    except ValueError:
+        return None
+
+
+def _thumbnail(path: Path) -> tuple[bytes, str]:
+    """The image as JPEG under the blob limit, the same bytes every time for the same file."""
+    from PIL import Image as PILImage
+
+    with PILImage.open(path) as img:
+        img = img.convert("RGB")
+        for side, quality in ((2000, 85), (1600, 80), (1200, 75), (800, 70), (600, 60)):
+            copy = img.copy()
+            copy.thumbnail((side, side))
+            buf = io.BytesIO()
+            copy.save(buf, "JPEG", quality=quality, optimize=True)
+            if buf.tell() <= THUMB_BYTES:
+                return buf.getvalue(), "image/jpeg"
+    raise Rejected("bluesky", f"{path.name} cannot be made smaller than {THUMB_BYTES} bytes")
+
+
+def _same_post(found: dict, ours: dict) -> bool:
+    if found.get("text") == ours.get("text"):
+        return True
+    card = (found.get("embed") or {}).get("external", {}).get("uri")
+    if card and card == (ours.get("embed") or {}).get("external", {}).get("uri"):
+        return True
+    parent = (found.get("reply") or {}).get("parent", {}).get("uri")
+    return bool(parent) and parent == (ours.get("reply") or {}).get("parent", {}).get("uri")

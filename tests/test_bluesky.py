@@ -1,0 +1,178 @@
+"""The Bluesky adapter against Bluesky's own reference servers, started by the tests."""
+
+from __future__ import annotations
+
+import json
+import re
+from datetime import UTC, datetime
+
+import pytest
+import requests
+
+from roost.compose import Post
+from roost.networks.base import NotConfigured, Rejected, Unauthorized
+from roost.networks.bluesky.adapter import Bluesky, shorten_links, tid
+
+from sites import REPO, shared
+
+TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
+
+
+def syntax_cases(name: str) -> list[str]:
+    lines = shared("atproto-interop-tests", "syntax", name).read_text().splitlines()
+    return [ln for ln in lines if ln and not ln.startswith("#")]
+
+
+def test_record_keys_are_valid_tids():
+    assert all(TID_RE.match(t) for t in syntax_cases("tid_syntax_valid.txt"))
+    assert not any(TID_RE.match(t) for t in syntax_cases("tid_syntax_invalid.txt"))
+    when = datetime(2026, 5, 1, 10, tzinfo=UTC)
+    keys = {tid(when, clock) for clock in range(1024)}
+    assert len(keys) == 1024 and all(TID_RE.match(k) for k in keys)
+    assert tid(when, 5) < tid(datetime(2026, 5, 2, tzinfo=UTC), 5)  # they sort by time
+
+
+def test_long_links_are_shown_short_but_link_in_full():
+    url = "https://camille.blog/2026/05/moving-my-writing-home/?ref=bluesky"
+    shown, spans = shorten_links(f"Read {url} now")
+    assert shown == "Read camille.blog/2026/05/moving-m… now"
+    assert spans == [(5, 35, "link", url)]
+
+
+def bluesky(devnet, tmp_path, **config) -> Bluesky:
+    env = {"ROOST_BLUESKY_APP_PASSWORD": devnet.accounts["camille"]["password"]}
+    env.update(config.pop("env", {}))
+    return Bluesky(
+        {
+            "handle": "camille.test",
+            "service": devnet.pds,
+            "session_cache": str(tmp_path / "session.json"),
+            **config,
+        },
+        env=env,
+    )
+
+
+def post(**kw) -> Post:
+    base = dict(
+        key="swifts",
+        title="Swifts are back",
+        summary="They came back on the first of May, two days early.",
+        url="https://camille.blog/2026/05/swifts-are-back-two-days-early/",
+        date=datetime(2026, 5, 1, 10, tzinfo=UTC),
+        tags=("birds",),
+        lang="en",
+        image=REPO / "content/images/swifts-at-dusk.jpg",
+        image_alt="Swifts at dusk.",
+    )
+    base.update(kw)
+    return Post(**base)
+
+
+def get_record(devnet, uri: str) -> requests.Response:
+    repo, collection, rkey = uri.removeprefix("at://").split("/")
+    return requests.get(
+        f"{devnet.pds}/xrpc/com.atproto.repo.getRecord",
+        params={"repo": repo, "collection": collection, "rkey": rkey},
+        timeout=30,
+    )
+
+
+def test_a_post_with_facets_and_a_link_card(devnet, tmp_path):
+    b = bluesky(devnet, tmp_path)
+    p = post(texts={"bluesky": "Swifts! Thanks @alice.test #birds"})
+    draft = b.draft(p)
+    copy = b.publish_part(draft, 0, None)
+    assert copy.url == f"https://bsky.app/profile/camille.test/post/{copy.extra['rkey']}"
+    record = get_record(devnet, copy.id).json()["value"]
+    assert record["createdAt"] == "2026-05-01T10:00:00.000Z"
+    assert record["langs"] == ["en"]
+    features = {f["features"][0]["$type"].split("#")[1]: f for f in record["facets"]}
+    assert features["mention"]["features"][0]["did"] == devnet.accounts["alice"]["did"]
+    assert features["link"]["features"][0]["uri"] == p.url  # in full, though shown short
+    assert features["tag"]["features"][0]["tag"] == "birds"
+    text = record["text"].encode()
+    mention = features["mention"]["index"]
+    assert text[mention["byteStart"] : mention["byteEnd"]] == b"@alice.test"
+    card = record["embed"]["external"]
+    assert card["uri"] == p.url and card["title"] == "Swifts are back"
+    assert card["thumb"]["mimeType"] == "image/jpeg" and card["thumb"]["size"] <= 1_000_000
+
+
+def test_a_retry_makes_no_second_post(devnet, tmp_path):
+    b = bluesky(devnet, tmp_path)
+    draft = b.draft(post(key="retry", url="https://camille.blog/retry/"))
+    first = b.publish_part(draft, 0, None)
+    again = b.publish_part(draft, 0, None)  # the same bytes: 200, the same record
+    assert (again.id, again.extra["cid"]) == (first.id, first.extra["cid"])
+    edited = b.draft(post(key="retry", url="https://camille.blog/retry/", summary="Edited."))
+    after_edit = b.publish_part(edited, 0, None)  # InvalidSwap: read back, it is ours
+    assert after_edit.id == first.id
+
+
+def test_a_key_held_by_another_post_is_not_taken_for_ours(devnet, tmp_path, monkeypatch):
+    b = bluesky(devnet, tmp_path)
+    one = b.draft(post(key="one", url="https://camille.blog/one/", texts={"*": "One"}))
+    two = b.draft(post(key="two", url="https://camille.blog/two/", texts={"*": "Two"}))
+    b.publish_part(one, 0, None)
+    monkeypatch.setattr(Bluesky, "rkey", lambda self, draft, part: tid(draft.published, 1))
+    b.publish_part(one, 0, None)
+    with pytest.raises(Rejected, match="already holds another post"):
+        b.publish_part(two, 0, None)
+
+
+def test_a_thread_replies_to_itself_in_order(devnet, tmp_path):
+    b = bluesky(devnet, tmp_path)
+    text = " ".join(f"point{i}" for i in range(120))
+    draft = b.draft(post(key="thread", texts={"*": text}, thread=True, image=None))
+    n = len(draft.parts)
+    assert n >= 3
+    copies, previous = [], None
+    for part in range(n):
+        previous = b.publish_part(draft, part, previous)
+        copies.append(previous)
+    records = [get_record(devnet, c.id).json()["value"] for c in copies]
+    assert "reply" not in records[0]
+    for i in range(1, n):
+        assert records[i]["reply"]["root"]["uri"] == copies[0].id
+        assert records[i]["reply"]["parent"]["uri"] == copies[i - 1].id
+        assert records[i]["reply"]["parent"]["cid"] == copies[i - 1].extra["cid"]
+
+
+def test_the_session_is_cached_and_refreshed(devnet, tmp_path):
+    b = bluesky(devnet, tmp_path)
+    b.connect()
+    cache = tmp_path / "session.json"
+    assert oct(cache.stat().st_mode & 0o777) == "0o600"
+    # A second run uses the cached session: no password needed.
+    again = bluesky(devnet, tmp_path, env={"ROOST_BLUESKY_APP_PASSWORD": ""})
+    again.publish_part(again.draft(post(key="cached", url="https://camille.blog/c/")), 0, None)
+    # An access token that no longer works is refreshed, still without the password.
+    data = json.loads(cache.read_text())
+    data["accessJwt"] = data["accessJwt"][:-4] + "AAAA"
+    cache.write_text(json.dumps(data))
+    third = bluesky(devnet, tmp_path, env={"ROOST_BLUESKY_APP_PASSWORD": ""})
+    third.publish_part(third.draft(post(key="refreshed", url="https://camille.blog/r/")), 0, None)
+    assert json.loads(cache.read_text())["accessJwt"] != data["accessJwt"]
+
+
+def test_missing_and_wrong_passwords_name_the_variable(devnet, tmp_path):
+    with pytest.raises(NotConfigured, match="set the environment variable ROOST_BLUESKY"):
+        bluesky(devnet, tmp_path, env={"ROOST_BLUESKY_APP_PASSWORD": ""}).connect()
+    with pytest.raises(Unauthorized, match="check the app password in ROOST_BLUESKY"):
+        bluesky(devnet, tmp_path, env={"ROOST_BLUESKY_APP_PASSWORD": "wrong"}).connect()
+
+
+def test_delete(devnet, tmp_path):
+    b = bluesky(devnet, tmp_path)
+    copy = b.publish_part(b.draft(post(key="gone", url="https://camille.blog/gone/")), 0, None)
+    b.delete(copy)
+    assert get_record(devnet, copy.id).json()["error"] == "RecordNotFound"
+    b.delete(copy)  # deleting what is gone succeeds
+
+
+def test_preview_needs_no_network(tmp_path):
+    b = Bluesky({"handle": "camille.test", "service": "http://127.0.0.1:9"}, env={})
+    body = b.request(b.draft(post()), 0, None)["json"]
+    assert body["swapRecord"] is None and body["rkey"] == b.rkey(b.draft(post()), 0)
+    assert body["record"]["embed"]["external"]["thumb"] == "<blob of swifts-at-dusk.jpg>"
