@@ -176,3 +176,39 @@ def test_preview_needs_no_network(tmp_path):
     body = b.request(b.draft(post()), 0, None)["json"]
     assert body["swapRecord"] is None and body["rkey"] == b.rkey(b.draft(post()), 0)
     assert body["record"]["embed"]["external"]["thumb"] == "<blob of swifts-at-dusk.jpg>"
+
+
+def test_the_picture_itself_with_its_alt_text(devnet, tmp_path):
+    b = bluesky(devnet, tmp_path, embed="images")
+    copy = b.publish_part(b.draft(post(key="pic", url="https://camille.blog/pic/")), 0, None)
+    embed = get_record(devnet, copy.id).json()["value"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.images"
+    assert embed["images"][0]["alt"] == "Swifts at dusk."
+    assert embed["images"][0]["image"]["size"] <= 1_000_000
+
+
+def test_a_rate_limit_says_when_to_come_back(tmp_path, monkeypatch):
+    """The dev network sends no RateLimit-* headers, so this one is a canned answer in the
+    PDS's documented shape (shared/docs/social-apis.md 2.9)."""
+    from datetime import datetime as dt
+
+    import roost.networks.bluesky.adapter as adapter
+    from roost.networks.base import RateLimited
+
+    reset = int(dt.now(UTC).timestamp()) + 90
+
+    class Answer:
+        status_code = 429
+        headers = {"RateLimit-Limit": "5000", "RateLimit-Remaining": "0",
+                   "RateLimit-Reset": str(reset), "RateLimit-Policy": "5000;w=3600"}  # fmt: skip
+        text = reason = ""
+
+        def json(self):
+            return {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
+
+    monkeypatch.setattr(adapter.requests, "request", lambda *a, **k: Answer())
+    b = Bluesky({"handle": "camille.test", "service": "http://127.0.0.1:9"}, env={"X": "y"})
+    b._session = {"did": "did:plc:x", "handle": "camille.test", "accessJwt": "a", "refreshJwt": "r"}
+    with pytest.raises(RateLimited) as err:
+        b.publish_part(b.draft(post(image=None)), 0, None)
+    assert 80 < err.value.retry_after <= 90

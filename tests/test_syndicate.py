@@ -347,3 +347,47 @@ def test_killed_runs_leave_both_networks_exactly_once(tmp_path, serve, devnet, t
         assert len(found) == len(on_bluesky), (found, on_bluesky)
     finally:
         fake.stop()
+
+
+def test_a_stopped_network_does_not_stop_the_other(tmp_path, fake, serve):
+    """A network that is rate limited for long, or refuses the token, stops for this run;
+    the other network still gets every post, and the run says what failed."""
+    from datetime import date
+
+    from roost.compose import Post
+    from roost.networks.base import Draft, Network, RateLimited
+    from roost.networks.mastodon.adapter import Mastodon
+    from roost.store import Store
+    from roost.syndicate import Syndicator
+
+    class Throttled(Network):
+        NAME = "throttled"
+
+        def draft(self, post):
+            return Draft(self.NAME, post.key, ["text"], post.url)
+
+        def publish_part(self, draft, part, reply_to):
+            raise RateLimited(self.NAME, "Too many requests", retry_after=3600)
+
+    from datetime import UTC, datetime
+
+    posts = [
+        Post(
+            f"p{i}", f"P{i}", "S.", f"https://camille.blog/p{i}/", datetime(2026, 5, 1, tzinfo=UTC)
+        )
+        for i in range(3)
+    ]
+    adapters = {
+        "throttled": Throttled({}),
+        "mastodon": Mastodon({"instance": fake.url}, env={"ROOST_MASTODON_TOKEN": "good-token"}),
+    }
+    syndicator = Syndicator(
+        Store(tmp_path), adapters, since=date(2026, 1, 1), check_deployed=False,
+        sleep=lambda s: None,
+    )  # fmt: skip
+    outcomes = syndicator.run(posts)
+    by = {(o.network, o.action) for o in outcomes}
+    assert ("mastodon", "posted") in by and len(fake.live_statuses()) == 3
+    failed = [o for o in outcomes if o.network == "throttled"]
+    assert [o.action for o in failed] == ["failed"] * 3
+    assert "Too many requests" in failed[0].detail and "stopped" in failed[1].detail
