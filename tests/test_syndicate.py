@@ -391,3 +391,40 @@ def test_a_stopped_network_does_not_stop_the_other(tmp_path, fake, serve):
     failed = [o for o in outcomes if o.network == "throttled"]
     assert [o.action for o in failed] == ["failed"] * 3
     assert "Too many requests" in failed[0].detail and "stopped" in failed[1].detail
+
+
+def _syndicate_dying_at_rename(root: Path, nth: int) -> None:
+    """In a forked child: run `roost syndicate`, dying between writing a ledger file's
+    temporary copy and renaming it over the real one (the nth such rename)."""
+    real, calls = os.replace, {"n": 0}
+
+    def dying(src, dst):
+        calls["n"] += 1
+        if calls["n"] == nth:
+            os._exit(9)
+        return real(src, dst)
+
+    os.replace = dying
+    os.chdir(root)
+    os.environ.update(TOKEN)
+    from roost.cli import main
+
+    sys.exit(main(["syndicate"]))
+
+
+@pytest.mark.parametrize("nth", [1, 2, 4])
+def test_killed_during_the_ledger_write(site, fake, nth):
+    import multiprocessing
+
+    child = multiprocessing.get_context("fork").Process(
+        target=_syndicate_dying_at_rename, args=(site.root, nth)
+    )
+    child.start()
+    child.join(120)
+    assert child.exitcode == 9
+    folder = site.root / "social" / "posts"
+    assert list(folder.glob(".tmp-*")), "the write was cut between its two steps"
+    for path in folder.glob("*.json"):
+        json.loads(path.read_text())  # every ledger file is whole: the old one or the new one
+    site.run("syndicate", check=True)
+    assert len(texts(fake)) == len(set(texts(fake))) == 5
