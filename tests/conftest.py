@@ -109,3 +109,17 @@ def devnet():
         pytest.fail(str(e), pytrace=False)
     yield net
     net.close()
+
+
+# ------------------------------------------------------------------ Mastodon
+
+
+@pytest.fixture()
+def fake():
+    """A fresh fake Mastodon server (tests/fakes/mastodon.py) on a free localhost port."""
+    from fakes.mastodon import FakeMastodon
+
+    server = FakeMastodon()
+    server.start()
+    yield server
+    server.stop()

@@ -172,3 +172,21 @@ def record(key: str, interactions: list[dict], syndications: list[dict] | None =
         ],
         "interactions": interactions,
     }
+
+
+def make_post(**overrides):
+    """A syndication Post with plausible defaults; tests override what they are about."""
+    from datetime import UTC, datetime
+
+    from roost.compose import Post
+
+    fields = dict(
+        key="hello",
+        title="Hello",
+        summary="A first post.",
+        url="https://camille.blog/hello/",
+        date=datetime(2026, 1, 1, tzinfo=UTC),
+        lang="en",
+    )
+    fields.update(overrides)
+    return Post(**fields)

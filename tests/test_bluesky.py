@@ -13,7 +13,7 @@ from roost.compose import Post
 from roost.networks.base import NotConfigured, Rejected, Unauthorized
 from roost.networks.bluesky.adapter import Bluesky, shorten_links, tid
 
-from sites import REPO, shared
+from sites import REPO, make_post, shared
 
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
@@ -54,19 +54,17 @@ def bluesky(devnet, tmp_path, **config) -> Bluesky:
 
 
 def post(**kw) -> Post:
-    base = dict(
+    defaults = dict(
         key="swifts",
         title="Swifts are back",
         summary="They came back on the first of May, two days early.",
         url="https://camille.blog/2026/05/swifts-are-back-two-days-early/",
         date=datetime(2026, 5, 1, 10, tzinfo=UTC),
         tags=("birds",),
-        lang="en",
         image=REPO / "content/images/swifts-at-dusk.jpg",
         image_alt="Swifts at dusk.",
     )
-    base.update(kw)
-    return Post(**base)
+    return make_post(**{**defaults, **kw})
 
 
 def get_record(devnet, uri: str) -> requests.Response:

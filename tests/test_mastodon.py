@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -19,17 +18,9 @@ from roost.networks.base import (
 )
 from roost.networks.mastodon.adapter import Mastodon
 
-from sites import REPO
+from sites import REPO, make_post
 
 ENV = {"ROOST_MASTODON_TOKEN": "good-token"}
-
-
-@pytest.fixture()
-def fake():
-    server = FakeMastodon()
-    server.start()
-    yield server
-    server.stop()
 
 
 def adapter(fake, env=ENV, **config) -> Mastodon:
@@ -37,17 +28,7 @@ def adapter(fake, env=ENV, **config) -> Mastodon:
 
 
 def post(**kw) -> Post:
-    base = dict(
-        key="hello",
-        title="Hello",
-        summary="A first post.",
-        url="https://camille.blog/hello/",
-        date=datetime(2026, 1, 1, tzinfo=UTC),
-        tags=("birds", "small web"),
-        lang="en",
-    )
-    base.update(kw)
-    return Post(**base)
+    return make_post(**{"tags": ("birds", "small web"), **kw})
 
 
 def test_a_post_becomes_one_public_status_with_its_language(fake):

@@ -91,14 +91,6 @@ ROOST_SYNDICATE_SINCE = "2026-01-01"
 
 
 @pytest.fixture()
-def fake():
-    server = FakeMastodon()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture()
 def site(tmp_path, fake, serve):
     return Site(tmp_path, fake, serve)
 

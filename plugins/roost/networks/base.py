@@ -22,9 +22,9 @@ An adapter sets these class constants:
     NAME          the records name ("mastodon")
     SECRETS       environment variables it reads, for ``roost doctor`` and the error messages
 
-and implements ``draft`` (pure, works offline), ``request`` (the body that ``publish`` would
-send for one part, for previews), ``publish_part``, and where the network allows them
-``update_part`` and ``delete``.
+and implements ``fits`` (its counter; ``draft`` composes with it, offline), ``protected`` and
+``too_long`` (for threads and refusals), ``request`` (the body ``publish_part`` would send, for
+previews), ``publish_part``, and where the network allows them ``update_part`` and ``delete``.
 """
 
 from __future__ import annotations
@@ -68,6 +68,20 @@ class Unavailable(NetworkError):
     pass
 
 
+def error_for(
+    network: str, status: int, message: str, *, credentials: str, retry_after: float | None = None
+) -> NetworkError:
+    """The error for a refused request, by HTTP status, which means the same on every network:
+    ``credentials`` says what to check when the network refuses them."""
+    if status in (401, 403):
+        return Unauthorized(network, f"{message} (check {credentials})")
+    if status == 429:
+        return RateLimited(network, message, retry_after=retry_after)
+    if status >= 500:
+        return Unavailable(network, f"{status} {message}")
+    return Rejected(network, f"{status} {message}")
+
+
 @dataclass(frozen=True)
 class Image:
     path: Path
@@ -109,13 +123,60 @@ class Network:
     SECRETS: ClassVar[tuple[str, ...]] = ()
     #: Whether a copy can be changed in place when the post changes.
     CAN_EDIT: ClassVar[bool] = False
+    #: Pictures a post may carry.
+    max_images: int = 4
 
     def __init__(self, config: dict[str, Any]):
         self.config = config
 
     # -- offline ---------------------------------------------------------------------------
-    def draft(self, post) -> Draft:
+    def fits(self, text: str) -> bool:
+        """Within the network's limit, by the network's own counter."""
         raise NotImplementedError
+
+    def protected(self, text: str) -> list[tuple[int, int]]:
+        """Spans a thread must not be cut inside (links, mentions, tags)."""
+        return []
+
+    def too_long(self, text: str) -> str:
+        """How the network would measure a text that does not fit, for the author."""
+        return "the text is over this network's limit"
+
+    def draft(self, post) -> Draft:
+        """What this network gets for the post: one part, or a thread when the post asks for
+        one; a text that does not fit otherwise is refused before anything is sent."""
+        from ..compose import compose
+        from ..splitting import CannotSplit, split
+
+        text = compose(post, self.NAME, self.fits)
+        if self.fits(text):
+            parts = [text]
+        elif post.thread:
+            try:
+                spans = split(text, self.fits, self.protected(text))
+            except CannotSplit as e:
+                raise Rejected(self.NAME, f"{post.key}: {e}") from None
+            parts = [text[s:e] for s, e in spans]
+        else:
+            label = self.NAME.capitalize()
+            raise Rejected(
+                self.NAME,
+                f"{post.key}: {self.too_long(text)}; shorten {label}_text or set 'Thread: yes'",
+            )
+        images = []
+        if post.image and post.image.is_file():
+            images = [Image(post.image, post.image_alt)][: self.max_images]
+        return Draft(
+            network=self.NAME,
+            post_key=post.key,
+            parts=parts,
+            url=post.url,
+            title=post.title,
+            description=post.summary,
+            language=self.config.get("language") or post.lang,
+            images=images,
+            published=post.date,
+        )
 
     def request(self, draft: Draft, part: int, reply_to: Syndication | None) -> dict:
         """The request ``publish_part`` would send for this part (method, path, body)."""

@@ -38,18 +38,15 @@ from typing import Any
 
 import requests
 
-from ...compose import Post, compose
 from ...model import Syndication, format_time
-from ...splitting import CannotSplit, split
 from ..base import (
     Draft,
-    Image,
     Network,
     NotConfigured,
-    RateLimited,
     Rejected,
     Unauthorized,
     Unavailable,
+    error_for,
 )
 from . import richtext
 
@@ -117,35 +114,17 @@ class Bluesky(Network):
 
     # -- offline -----------------------------------------------------------------------------
 
-    def draft(self, post: Post) -> Draft:
-        text = compose(post, self.NAME, fits)
-        if fits(text):
-            parts = [text]
-        elif post.thread:
-            try:
-                spans = split(text, fits, [(s, e) for s, e, _, _ in richtext.spans(text)])
-            except CannotSplit as e:
-                raise Rejected(self.NAME, f"{post.key}: {e}") from None
-            parts = [text[s:e] for s, e in spans]
-        else:
-            shown = shorten_links(text)[0]
-            raise Rejected(
-                self.NAME,
-                f"{post.key}: the text is {richtext.graphemes(shown)} graphemes and "
-                f"{len(shown.encode())} bytes, over 300 and 3,000; shorten Bluesky_text or set "
-                "'Thread: yes'",
-            )
-        images = [Image(post.image, post.image_alt)] if post.image and post.image.is_file() else []
-        return Draft(
-            network=self.NAME,
-            post_key=post.key,
-            parts=parts,
-            url=post.url,
-            title=post.title,
-            description=post.summary,
-            language=self.config.get("language") or post.lang,
-            images=images,
-            published=post.date,
+    def fits(self, text: str) -> bool:
+        return fits(text)
+
+    def protected(self, text: str) -> list[tuple[int, int]]:
+        return [(s, e) for s, e, _, _ in richtext.spans(text)]
+
+    def too_long(self, text: str) -> str:
+        shown = shorten_links(text)[0]
+        return (
+            f"the text is {richtext.graphemes(shown)} graphemes and {len(shown.encode())} bytes, "
+            "over 300 and 3,000"
         )
 
     def rkey(self, draft: Draft, part: int) -> str:
@@ -371,15 +350,14 @@ class Bluesky(Network):
                 self._refresh()  # the cached access token ran out: refresh once, try again
                 kwargs["headers"] = {k: v for k, v in headers.items() if k != "Authorization"}
                 continue
-            if r.status_code == 401 or error == "AuthenticationRequired":
-                raise Unauthorized(
-                    self.NAME, f"{message} (check the app password in {self.password_env})"
-                )
-            if r.status_code == 429:
-                raise RateLimited(self.NAME, message, retry_after=_retry_after(r))
-            if r.status_code >= 500:
-                raise Unavailable(self.NAME, f"{nsid}: {r.status_code} {error} {message}")
-            raise Rejected(self.NAME, f"{error}: {message}")
+            status = 401 if error == "AuthenticationRequired" else r.status_code
+            raise error_for(
+                self.NAME,
+                status,
+                f"{nsid}: {error}: {message}" if status >= 500 else f"{error}: {message}",
+                credentials=f"the app password in {self.password_env}",
+                retry_after=_retry_after(r),
+            )
         raise AssertionError("unreachable")
 
 

@@ -25,18 +25,15 @@ from typing import Any
 
 import requests
 
-from ...compose import Post, compose
 from ...model import Syndication, format_time
-from ...splitting import CannotSplit, split
 from ..base import (
     Draft,
     Image,
     Network,
     NotConfigured,
-    RateLimited,
     Rejected,
-    Unauthorized,
     Unavailable,
+    error_for,
 )
 from .counting import entities, status_length
 
@@ -66,7 +63,7 @@ class Mastodon(Network):
         self.env = os.environ if env is None else env
         self.max_characters = int(config.get("max_characters", DEFAULT_LIMIT))
         self.url_weight = 23
-        self.max_media = 4
+        self.max_images = 4
         self._http: requests.Session | None = None
 
     # -- offline -----------------------------------------------------------------------------
@@ -74,35 +71,13 @@ class Mastodon(Network):
     def fits(self, text: str) -> bool:
         return status_length(text, url_weight=self.url_weight) <= self.max_characters
 
-    def draft(self, post: Post) -> Draft:
-        text = compose(post, self.NAME, self.fits)
-        if self.fits(text):
-            parts = [text]
-        elif post.thread:
-            try:
-                spans = split(text, self.fits, [(s, e) for s, e, _ in entities(text)])
-            except CannotSplit as e:
-                raise Rejected(self.NAME, f"{post.key}: {e}") from None
-            parts = [text[s:e] for s, e in spans]
-        else:
-            raise Rejected(
-                self.NAME,
-                f"{post.key}: the text is {status_length(text)} characters, over this server's "
-                f"{self.max_characters}; shorten Mastodon_text or set 'Thread: yes'",
-            )
-        images = []
-        if post.image and post.image.is_file():
-            images = [Image(post.image, post.image_alt)][: self.max_media]
-        return Draft(
-            network=self.NAME,
-            post_key=post.key,
-            parts=parts,
-            url=post.url,
-            title=post.title,
-            description=post.summary,
-            language=self.config.get("language") or post.lang,
-            images=images,
-            published=post.date,
+    def protected(self, text: str) -> list[tuple[int, int]]:
+        return [(s, e) for s, e, _ in entities(text)]
+
+    def too_long(self, text: str) -> str:
+        return (
+            f"the text is {status_length(text, url_weight=self.url_weight)} characters, "
+            f"over this server's {self.max_characters}"
         )
 
     def request(self, draft: Draft, part: int, reply_to: Syndication | None) -> dict:
@@ -146,7 +121,7 @@ class Mastodon(Network):
         statuses = conf.get("statuses", {})
         self.max_characters = int(statuses.get("max_characters", self.max_characters))
         self.url_weight = int(statuses.get("characters_reserved_per_url", self.url_weight))
-        self.max_media = int(statuses.get("max_media_attachments", self.max_media))
+        self.max_images = int(statuses.get("max_media_attachments", self.max_images))
 
     def publish_part(self, draft: Draft, part: int, reply_to: Syndication | None) -> Syndication:
         req = self.request(draft, part, reply_to)
@@ -216,16 +191,13 @@ class Mastodon(Network):
                 return r.json()
             except ValueError:
                 raise Unavailable(self.NAME, f"{method} {path}: the answer is not JSON") from None
-        message = _error_message(r)
-        if r.status_code in (401, 403):
-            raise Unauthorized(
-                self.NAME, f"{message} (check the token in {self.token_env}, and its scopes)"
-            )
-        if r.status_code == 429:
-            raise RateLimited(self.NAME, message, retry_after=_seconds_until_reset(r))
-        if r.status_code >= 500:
-            raise Unavailable(self.NAME, f"{method} {path}: {r.status_code} {message}")
-        raise Rejected(self.NAME, f"{r.status_code} {message}")
+        raise error_for(
+            self.NAME,
+            r.status_code,
+            f"{method} {path}: {_error_message(r)}" if r.status_code >= 500 else _error_message(r),
+            credentials=f"the token in {self.token_env}, and its scopes",
+            retry_after=_seconds_until_reset(r),
+        )
 
 
 def _error_message(r: requests.Response) -> str:
