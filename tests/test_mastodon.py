@@ -180,3 +180,45 @@ def test_the_preview_request_is_what_is_sent(fake):
     }
     assert req["headers"]["Idempotency-Key"] == draft.part_key(0)
     assert isinstance(Path(REPO), Path)
+
+
+def test_on_a_server_that_ignores_the_key_roost_looks_before_posting():
+    """GoToSocial ignores Idempotency-Key: a retry after a lost answer would post twice,
+    unless the adapter first looks at the account's latest statuses."""
+    fake = FakeMastodon(idempotency=False)
+    fake.start()
+    try:
+        careless = adapter(fake)
+        draft = careless.draft(post())
+        fake.faults = ["drop"]
+        with pytest.raises(Unavailable):
+            careless.publish_part(draft, 0, None)
+        careless.publish_part(draft, 0, None)
+        assert len(fake.live_statuses()) == 2  # the danger, shown
+
+        fake.statuses.clear()
+        careful = adapter(fake, look_before_posting=True)
+        text = " ".join(f"word{i}" for i in range(150))
+        thread = careful.draft(
+            post(key="t", url="https://camille.blog/t/", texts={"*": text}, thread=True)
+        )
+        fake.faults = ["drop"]  # verify_credentials is lost: nothing was posted yet
+        with pytest.raises(Unavailable):
+            careful.publish_part(thread, 0, None)
+        first = careful.publish_part(thread, 0, None)
+        fake.faults = ["none", "drop"]  # the look succeeds; the post is made, its answer lost
+        with pytest.raises(Unavailable):
+            careful.publish_part(thread, 1, first)
+        second = careful.publish_part(thread, 1, first)
+        again = careful.publish_part(thread, 0, None)
+        assert again.id == first.id
+        assert len(fake.live_statuses()) == 2
+        assert fake.statuses[second.id]["in_reply_to_id"] == first.id
+    finally:
+        fake.stop()
+
+
+def test_gotosocial_counting_can_be_chosen(fake):
+    text = "x" * 470 + " https://camille.blog/" + "y" * 40
+    assert adapter(fake).fits(text)  # Mastodon: the link counts 23
+    assert not adapter(fake, counting="gotosocial").fits(text)  # code points, no discount

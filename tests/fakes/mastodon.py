@@ -12,7 +12,9 @@ exactly once:
   the status with its source ``text``);
 * ``POST /api/v2/media`` (200, or 202 with ``url: null`` when ``async_media``), then
   ``GET /api/v1/media/:id`` answering 206 until processed;
-* ``GET /api/v2/instance``, ``GET /api/v1/accounts/verify_credentials``;
+* ``GET /api/v2/instance``, ``GET /api/v1/accounts/verify_credentials``,
+  ``GET /api/v1/accounts/:id/statuses`` (newest first);
+* ``idempotency=False`` behaves like GoToSocial, which ignores ``Idempotency-Key``;
 * ``X-RateLimit-Limit/Remaining/Reset`` (ISO 8601) on every answer, 429 ``Too many requests``
   when the token's budget for the window is spent.
 
@@ -25,6 +27,7 @@ after a status is stored and before its answer is sent (crash tests kill the cli
 from __future__ import annotations
 
 import email.parser
+import html
 import json
 import threading
 import time
@@ -46,10 +49,12 @@ class FakeMastodon:
         async_media: bool = False,
         rate_limit: int = 300,
         rate_window: float = 300,
+        idempotency: bool = True,
     ):
         self.tokens = tokens or {"good-token": "camille"}  # token -> account
         self.max_characters = max_characters
         self.async_media = async_media
+        self.idempotency = idempotency  # False: GoToSocial, which ignores Idempotency-Key
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.statuses: dict[str, dict] = {}
         self.media: dict[str, dict] = {}
@@ -156,6 +161,8 @@ class _Handler(BaseHTTPRequestHandler):
             if m == method and p == path:
                 return handler(account)
         parts = path.strip("/").split("/")
+        if parts[:3] == ["api", "v1", "accounts"] and parts[4:] == ["statuses"] and method == "GET":
+            return self.account_statuses(account, parts[3])
         if parts[:3] == ["api", "v1", "statuses"] and len(parts) == 4:
             return {"GET": self.get_status, "PUT": self.edit_status, "DELETE": self.delete_status}[
                 method
@@ -252,7 +259,7 @@ class _Handler(BaseHTTPRequestHandler):
     def create_status(self, account):
         fake = self.server_fake
         body = self._body()
-        key = self.headers.get("Idempotency-Key")
+        key = self.headers.get("Idempotency-Key") if fake.idempotency else None
         with fake._lock if key else _nolock():
             if key:
                 seen = fake._keys.get((account, key))
@@ -288,7 +295,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "language": body.get("language"),
                 "url": f"https://fake.mastodon.example/@{account}/{sid}",
                 "uri": f"https://fake.mastodon.example/users/{account}/statuses/{sid}",
-                "content": f"<p>{text}</p>",
+                "content": f"<p>{html.escape(text)}</p>",
                 "edited_at": None,
                 "account": {"id": "1", "username": account, "acct": account},
                 "media_attachments": [fake.status_entity(fake.media[m]) for m in media_ids],
@@ -300,6 +307,14 @@ class _Handler(BaseHTTPRequestHandler):
         if fake.on_create:
             fake.on_create(status)
         self._send(200, fake.status_entity(status))
+
+    def account_statuses(self, account, account_id):
+        """Newest first, ``limit`` (default 20, max 40), like GET /api/v1/accounts/:id/statuses."""
+        fake = self.server_fake
+        query = parse_qs(urlsplit(self.path).query)
+        limit = min(int(query.get("limit", ["20"])[0]), 40)
+        mine = sorted(fake.live_statuses(account), key=lambda s: (len(s["id"]), s["id"]))
+        self._send(200, [fake.status_entity(s) for s in reversed(mine)][:limit])
 
     def get_status(self, account, sid):
         fake = self.server_fake
@@ -316,7 +331,7 @@ class _Handler(BaseHTTPRequestHandler):
         text = str(self._body().get("status", ""))
         if status_length(text) > fake.max_characters:
             return self._send(422, {"error": "Validation failed: Text character limit exceeded"})
-        status.update(_text=text, content=f"<p>{text}</p>")
+        status.update(_text=text, content=f"<p>{html.escape(text)}</p>")
         status["edited_at"] = datetime.now(UTC).isoformat(timespec="milliseconds")
         self._send(200, fake.status_entity(status))
 

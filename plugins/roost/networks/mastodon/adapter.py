@@ -12,7 +12,11 @@ in shared/docs/social-apis.md section 1:
 
 Settings (``ROOST_NETWORKS["mastodon"]``): ``instance`` (required), ``token_env`` (default
 ``ROOST_MASTODON_TOKEN``), ``visibility`` (public, unlisted or private; default public),
-``language`` (default: the post's), ``edit`` (default True), ``timeout`` (seconds, default 30).
+``language`` (default: the post's), ``edit`` (default True), ``timeout`` (seconds, default 30),
+``counting`` (``mastodon``, or ``gotosocial`` for servers that count code points with no
+discount for links), ``look_before_posting`` (default False; set it True for servers that ignore
+``Idempotency-Key``, such as GoToSocial: before sending, the account's latest statuses are read,
+and a part already there is taken instead of posted again).
 """
 
 from __future__ import annotations
@@ -25,6 +29,7 @@ from typing import Any
 
 import requests
 
+from ...compose import plain_text
 from ...model import Syndication, format_time
 from ..base import (
     Draft,
@@ -35,7 +40,7 @@ from ..base import (
     Unavailable,
     error_for,
 )
-from .counting import entities, status_length
+from .counting import entities, gotosocial_length, status_length
 
 DEFAULT_LIMIT = 500
 VISIBILITIES = ("public", "unlisted", "private")
@@ -62,22 +67,31 @@ class Mastodon(Network):
         self.timeout = float(config.get("timeout", 30))
         self.env = os.environ if env is None else env
         self.max_characters = int(config.get("max_characters", DEFAULT_LIMIT))
+        self.counting = str(config.get("counting", "mastodon"))
+        if self.counting not in ("mastodon", "gotosocial"):
+            raise NotConfigured(self.NAME, 'counting must be "mastodon" or "gotosocial"')
+        self.look_first = bool(config.get("look_before_posting", False))
+        self._account_id: str | None = None
         self.url_weight = 23
         self.max_images = 4
         self._http: requests.Session | None = None
 
     # -- offline -----------------------------------------------------------------------------
 
+    def length(self, text: str) -> int:
+        if self.counting == "gotosocial":
+            return gotosocial_length(text)
+        return status_length(text, url_weight=self.url_weight)
+
     def fits(self, text: str) -> bool:
-        return status_length(text, url_weight=self.url_weight) <= self.max_characters
+        return self.length(text) <= self.max_characters
 
     def protected(self, text: str) -> list[tuple[int, int]]:
         return [(s, e) for s, e, _ in entities(text)]
 
     def too_long(self, text: str) -> str:
         return (
-            f"the text is {status_length(text, url_weight=self.url_weight)} characters, "
-            f"over this server's {self.max_characters}"
+            f"the text is {self.length(text)} characters, over this server's {self.max_characters}"
         )
 
     def request(self, draft: Draft, part: int, reply_to: Syndication | None) -> dict:
@@ -124,6 +138,10 @@ class Mastodon(Network):
         self.max_images = int(statuses.get("max_media_attachments", self.max_images))
 
     def publish_part(self, draft: Draft, part: int, reply_to: Syndication | None) -> Syndication:
+        if self.look_first:
+            existing = self._already_posted(draft, part, reply_to)
+            if existing is not None:
+                return self._syndication(existing, draft, part)
         req = self.request(draft, part, reply_to)
         body = req["json"]
         if "media_ids" in body:
@@ -148,6 +166,21 @@ class Mastodon(Network):
                 raise  # 404: already gone, which is what was asked
 
     # -- helpers -----------------------------------------------------------------------------
+
+    def _already_posted(self, draft: Draft, part: int, reply_to: Syndication | None):
+        """This part among the account's latest statuses, if an earlier attempt got through:
+        the same text (Mastodon's HTML keeps every character of it, links included), and for a
+        later part of a thread, an answer to the part before it."""
+        if self._account_id is None:
+            self._account_id = str(self._call("GET", "/api/v1/accounts/verify_credentials")["id"])
+        latest = self._call("GET", f"/api/v1/accounts/{self._account_id}/statuses?limit=40")
+        wanted = _squash(draft.parts[part])
+        parent = reply_to.id if reply_to is not None else None
+        for status in latest if isinstance(latest, list) else []:
+            same_place = status.get("in_reply_to_id") == parent
+            if same_place and _squash(plain_text(str(status.get("content", "")))) == wanted:
+                return status
+        return None
 
     def _syndication(self, status: dict, draft: Draft, part: int) -> Syndication:
         try:
@@ -198,6 +231,10 @@ class Mastodon(Network):
             credentials=f"the token in {self.token_env}, and its scopes",
             retry_after=_seconds_until_reset(r),
         )
+
+
+def _squash(text: str) -> str:
+    return "".join(text.split())
 
 
 def _error_message(r: requests.Response) -> str:
