@@ -6,6 +6,9 @@
     roost preview POST [--json]       what each network would receive for a post (offline)
     roost unsyndicate POST            delete a post's copies from the networks
     roost mark-handled                record every post not yet sent anywhere as never to be sent
+    roost hide ID                     never show this interaction (it stays in the records)
+    roost forget PERSON               remove everything of a person, media included
+    roost block ACCOUNT-OR-DOMAIN     never store or show anything from them
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -85,14 +88,19 @@ def cmd_build(args: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_check(args: argparse.Namespace) -> int:
+def _store(args: argparse.Namespace):
+    """The settings' problems and the records folder they point to."""
     from .build import records_path
     from .settings import validate
     from .store import Store
 
     settings = _read_settings(args.settings)
     values, problems = validate(settings)
-    store = Store(records_path(settings, values["ROOST_RECORDS_PATH"]))
+    return problems, Store(records_path(settings, values["ROOST_RECORDS_PATH"]))
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    problems, store = _store(args)
     for reader in (store.read_people, store.read_moderation):
         try:
             reader()
@@ -227,6 +235,77 @@ def cmd_mark_handled(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_hide(args: argparse.Namespace) -> int:
+    _, store = _store(args)
+    if not any(x.id == args.id for k in store.post_keys() for x in store.read_post(k).interactions):
+        print(f"roost: no interaction {args.id!r} in {store.display(store.root)}", file=sys.stderr)
+        return 2
+    with store.lock():
+        moderation = store.read_moderation()
+        moderation.hidden.append(args.id)
+        store.write_moderation(moderation)
+    print(f"roost: {args.id} is hidden; it will not be shown, nor stored again")
+    return 0
+
+
+def cmd_block(args: argparse.Namespace) -> int:
+    _, store = _store(args)
+    with store.lock():
+        moderation = store.read_moderation()
+        if ":" in args.target:
+            moderation.blocked_accounts.append(args.target)
+        else:
+            moderation.blocked_domains.append(args.target.lower().lstrip("."))
+        store.write_moderation(moderation)
+    print(f"roost: {args.target} is blocked; `roost forget` removes what is already archived")
+    return 0
+
+
+def cmd_forget(args: argparse.Namespace) -> int:
+    from .archive import forget
+    from .model import person_fingerprint
+
+    _, store = _store(args)
+    pid = args.person
+    removed_files: list[str] = []
+    with store.lock():
+        people = store.read_people()
+        person = people.pop(pid, None)
+        removed = 0
+        for key in store.post_keys():
+            record = store.read_post(key)
+            n = forget(record, pid)
+            if n:
+                removed += n
+                store.write_post(record)
+        if person is None and not removed:
+            print(f"roost: nobody called {pid!r} in {store.display(store.root)}", file=sys.stderr)
+            return 2
+        if person is not None:
+            store.write_people(person.network, people)
+        # Their avatar and pictures, unless someone else's records use the same file.
+        still_used = {p.avatar for p in people.values() if p.avatar}
+        for key in store.post_keys():
+            still_used |= {m.path for x in store.read_post(key).interactions for m in x.media}
+        theirs = {person.avatar} if person and person.avatar else set()
+        for rel in sorted(theirs - still_used):
+            path = store.media_file(rel)
+            if path.exists():
+                path.unlink()
+                removed_files.append(store.display(path))
+        moderation = store.read_moderation()
+        moderation.forgotten.append(person_fingerprint(pid))
+        store.write_moderation(moderation)
+    print(f"roost: {pid} is forgotten: {removed} interaction(s) and {len(removed_files)} file(s)")
+    print("roost: their words are still in your git history; to purge them, after committing:")
+    print("  pip install git-filter-repo")
+    for path in removed_files:
+        print(f"  git filter-repo --invert-paths --path {path}")
+    print(f"  git filter-repo --replace-text <(echo '{pid}==>forgotten')")
+    print("  and rewrite the records' past versions the same way, then force-push")
+    return 0
+
+
 def _with_progress(total: int, work):
     """Run ``work(tick)`` with a progress bar on a terminal when there is more than one post."""
     if total <= 1 or not sys.stderr.isatty():
@@ -274,6 +353,21 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("mark-handled", help="never send the posts not yet sent anywhere")
     p.add_argument("-s", "--settings", default="publishconf.py")
     p.set_defaults(func=cmd_mark_handled)
+
+    p = sub.add_parser("hide", help="never show one interaction")
+    p.add_argument("id", help="the interaction's id, e.g. mastodon:115107301122334455")
+    p.add_argument("-s", "--settings", default="pelicanconf.py")
+    p.set_defaults(func=cmd_hide)
+
+    p = sub.add_parser("forget", help="remove everything of a person, media included")
+    p.add_argument("person", help="the person's id, e.g. mastodon:bob@birds.example")
+    p.add_argument("-s", "--settings", default="pelicanconf.py")
+    p.set_defaults(func=cmd_forget)
+
+    p = sub.add_parser("block", help="never store or show anything from an account or domain")
+    p.add_argument("target", help="a person id (mastodon:bob@birds.example) or a domain")
+    p.add_argument("-s", "--settings", default="pelicanconf.py")
+    p.set_defaults(func=cmd_block)
 
     args = parser.parse_args(argv)
     try:

@@ -398,7 +398,8 @@ class Person:
 
     @property
     def domain(self) -> str:
-        """The person's home domain, for domain blocks: from their handle, else their URL."""
+        """The person's home domain, for domain blocks: from their handle, else their URL, else
+        their id."""
         handle = self.handle.lstrip("@")
         if "@" in handle:
             return handle.rsplit("@", 1)[1].lower()
@@ -406,7 +407,10 @@ class Person:
             from urllib.parse import urlsplit
 
             return (urlsplit(self.url).hostname or "").lower()
-        return ""
+        rest = self.id.split(":", 1)[-1]  # "mastodon:user@domain", "webmention:blog.example"
+        if "@" in rest:
+            return rest.rsplit("@", 1)[1].lower()
+        return rest.lower() if self.network == "webmention" else ""
 
 
 @dataclass
