@@ -73,6 +73,12 @@ def syndicate(c, dry_run=False):
 
 
 @task
+def backfeed(c):
+    """Bring home replies, likes and reposts of the syndicated copies into social/."""
+    _roost(c, "backfeed -s publishconf.py")
+
+
+@task
 def browser(c):
     """Make sure Debian's Chromium is installed (the browser tests drive it)."""
     if Path(CHROMIUM).exists():

@@ -6,6 +6,7 @@
     roost preview POST [--json]       what each network would receive for a post (offline)
     roost unsyndicate POST            delete a post's copies from the networks
     roost mark-handled                record every post not yet sent anywhere as never to be sent
+    roost backfeed                    bring home replies, likes and reposts of the copies
     roost hide ID                     never show this interaction (it stays in the records)
     roost forget PERSON               remove everything of a person, media included
     roost block ACCOUNT-OR-DOMAIN     never store or show anything from them
@@ -90,13 +91,18 @@ def cmd_build(args: argparse.Namespace) -> int:
 
 def _store(args: argparse.Namespace):
     """The settings' problems and the records folder they point to."""
+    return _records(args)[2:]
+
+
+def _records(args: argparse.Namespace):
+    """(settings, validated ROOST_* values, problems, the records folder)."""
     from .build import records_path
     from .settings import validate
     from .store import Store
 
     settings = _read_settings(args.settings)
     values, problems = validate(settings)
-    return problems, Store(records_path(settings, values["ROOST_RECORDS_PATH"]))
+    return settings, values, problems, Store(records_path(settings, values["ROOST_RECORDS_PATH"]))
 
 
 def cmd_check(args: argparse.Namespace) -> int:
@@ -235,6 +241,33 @@ def cmd_mark_handled(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_backfeed(args: argparse.Namespace) -> int:
+    from .backfeed import backfeed_mastodon
+    from .networks.base import NetworkError
+    from .syndicate import build_adapters
+
+    _, values, problems, store = _records(args)
+    if problems:
+        raise SystemExit("\n".join(f"roost: {p}" for p in problems))
+    try:
+        adapters = build_adapters(values)
+    except NetworkError as e:
+        raise SystemExit(f"roost: {e}") from None
+    failed = False
+    print(f"{'network':<10}{'posts':>8}{'new':>8}{'updated':>9}{'removed':>9}")
+    for name, adapter in adapters.items():
+        if name != "mastodon":
+            print(f"{name:<10} backfeed not available yet")
+            continue
+        report = backfeed_mastodon(store, adapter)
+        c = report.change
+        print(f"{name:<10}{report.posts:>8}{c.added:>8}{c.updated:>9}{c.removed:>9}")
+        if report.failed:
+            print(f"roost: {report.failed}; nothing was lost, the next run tries again")
+            failed = True
+    return 1 if failed else 0
+
+
 def cmd_hide(args: argparse.Namespace) -> int:
     _, store = _store(args)
     if not any(x.id == args.id for k in store.post_keys() for x in store.read_post(k).interactions):
@@ -353,6 +386,10 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("mark-handled", help="never send the posts not yet sent anywhere")
     p.add_argument("-s", "--settings", default="publishconf.py")
     p.set_defaults(func=cmd_mark_handled)
+
+    p = sub.add_parser("backfeed", help="bring home what people did with the copies")
+    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.set_defaults(func=cmd_backfeed)
 
     p = sub.add_parser("hide", help="never show one interaction")
     p.add_argument("id", help="the interaction's id, e.g. mastodon:115107301122334455")

@@ -7,6 +7,7 @@ The folder::
       posts/<post key>.json     one post: its copies on networks and every interaction
       people/<network>.json     everyone who interacted, per network
       moderation.json           blocked accounts and domains, hidden interactions, forgotten people
+      cursors.json              where each network's backfeed stopped
       media/ab/<sha256>.<ext>   mirrored avatars and images, named by content
 
 Guarantees, because CI commits this folder back to git and two runs may overlap:
@@ -31,7 +32,7 @@ from pathlib import Path
 
 import filelock
 
-from .model import FORMAT, Moderation, Person, PostRecord, RecordError, check_key
+from .model import FORMAT, Moderation, Person, PostRecord, RecordError, check_format, check_key
 from .sanitize import clean_html, clean_text
 
 #: Mirrored media: the only types stored, and the largest file kept. SVG is refused because it
@@ -225,6 +226,37 @@ class Store:
         self._read_json(self.moderation_path)
         return self._write_bytes(self.moderation_path, dumps(mod.to_dict()))
 
+    # ---------------------------------------------------------------- cursors
+
+    @property
+    def cursors_path(self) -> Path:
+        return self.root / "cursors.json"
+
+    def read_cursors(self) -> dict[str, dict[str, str]]:
+        """Where each network's backfeed stopped: {"mastodon": {"notifications": "..."}}."""
+        data = self._read_json(self.cursors_path)
+        if data is None:
+            return {}
+        try:
+            check_format(data)
+            networks = data.get("networks", {})
+            if not isinstance(networks, dict) or not all(
+                isinstance(v, dict) and all(isinstance(x, str) for x in v.values())
+                for v in networks.values()
+            ):
+                raise RecordError("networks must map each network to named cursors (text)")
+        except RecordError as e:
+            raise e.at(self.display(self.cursors_path)) from None
+        return networks
+
+    def write_cursors(self, cursors: dict[str, dict[str, str]]) -> bool:
+        self._read_json(self.cursors_path)
+        data = {
+            "format": FORMAT,
+            "networks": {k: dict(sorted(v.items())) for k, v in sorted(cursors.items())},
+        }
+        return self._write_bytes(self.cursors_path, dumps(data))
+
     # ---------------------------------------------------------------- media
 
     def media_file(self, rel: str) -> Path:
@@ -254,8 +286,6 @@ class Store:
 def _people_from_dict(data: object, network: str) -> dict[str, Person]:
     if not isinstance(data, dict):
         raise RecordError("the file must be an object")
-    from .model import check_format
-
     check_format(data)
     if data.get("network") != network:
         raise RecordError(f"network is {data.get('network')!r} but the file name says {network!r}")

@@ -31,6 +31,7 @@ import html
 import json
 import threading
 import time
+import zlib
 from datetime import UTC, datetime
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
@@ -51,12 +52,21 @@ class FakeMastodon:
         rate_window: float = 300,
         idempotency: bool = True,
     ):
-        self.tokens = tokens or {"good-token": "camille"}  # token -> account
+        # token -> account; the others act on camille's posts
+        self.tokens = tokens or {
+            "good-token": "camille",
+            "bob-token": "bob",
+            "ines-token": "ines",
+            "kenji-token": "kenji",
+        }
         self.max_characters = max_characters
         self.async_media = async_media
         self.idempotency = idempotency  # False: GoToSocial, which ignores Idempotency-Key
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.statuses: dict[str, dict] = {}
+        self.notifications: list[dict] = []  # oldest first
+        self.favourites: dict[str, list[str]] = {}  # status id -> accounts, in order
+        self.reblogs: dict[str, list[str]] = {}
         self.media: dict[str, dict] = {}
         self.faults: list[str] = []
         self.on_create = None
@@ -102,10 +112,39 @@ class FakeMastodon:
             return str(self._next_id)
 
     def live_statuses(self, account: str = "camille") -> list[dict]:
-        return [s for s in self.statuses.values() if s["account"]["acct"] == account]
+        return [s for s in self.statuses.values() if s["account"]["username"] == account]
 
     def status_entity(self, s: dict) -> dict:
-        return {k: v for k, v in s.items() if not k.startswith("_")}
+        out = {k: v for k, v in s.items() if not k.startswith("_")}
+        out["favourites_count"] = len(self.favourites.get(s["id"], []))
+        out["reblogs_count"] = len(self.reblogs.get(s["id"], []))
+        out["replies_count"] = sum(
+            1 for o in self.statuses.values() if o["in_reply_to_id"] == s["id"]
+        )
+        return out
+
+    def account_entity(self, acct: str) -> dict:
+        return {
+            "id": str(zlib.crc32(acct.encode())),
+            "username": acct,
+            "acct": f"{acct}@other.example" if acct != "camille" else acct,
+            "display_name": acct.capitalize(),
+            "url": f"https://other.example/@{acct}",
+            "avatar": f"https://other.example/avatars/{acct}.png",
+            "note": "",
+        }
+
+    def notify(self, owner: str, kind: str, actor: str, status_id: str) -> None:
+        self.notifications.append(
+            {
+                "id": self.new_id(),
+                "type": kind,
+                "owner": owner,
+                "account": actor,
+                "status": status_id,
+                "created_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
+            }
+        )
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -161,6 +200,18 @@ class _Handler(BaseHTTPRequestHandler):
             if m == method and p == path:
                 return handler(account)
         parts = path.strip("/").split("/")
+        if (method, path) == ("GET", "/api/v1/notifications"):
+            return self.list_notifications(account)
+        if parts[:3] == ["api", "v1", "statuses"] and len(parts) == 5:
+            action = {
+                ("GET", "context"): self.context,
+                ("GET", "favourited_by"): self.favourited_by,
+                ("GET", "reblogged_by"): self.reblogged_by,
+                ("POST", "favourite"): self.favourite,
+                ("POST", "reblog"): self.reblog,
+            }.get((method, parts[4]))
+            if action:
+                return action(account, parts[3])
         if parts[:3] == ["api", "v1", "accounts"] and parts[4:] == ["statuses"] and method == "GET":
             return self.account_statuses(account, parts[3])
         if parts[:3] == ["api", "v1", "statuses"] and len(parts) == 4:
@@ -297,16 +348,115 @@ class _Handler(BaseHTTPRequestHandler):
                 "uri": f"https://fake.mastodon.example/users/{account}/statuses/{sid}",
                 "content": f"<p>{html.escape(text)}</p>",
                 "edited_at": None,
-                "account": {"id": "1", "username": account, "acct": account},
+                "account": fake.account_entity(account),
                 "media_attachments": [fake.status_entity(fake.media[m]) for m in media_ids],
                 "_text": text,
             }
             fake.statuses[sid] = status
+            # Like Mastodon: a reply notifies only the accounts it @-mentions.
+            if account != "camille" and "@camille" in text:
+                fake.notify("camille", "mention", account, sid)
             if key:
                 fake._keys[(account, key)] = (fake.clock(), sid)
         if fake.on_create:
             fake.on_create(status)
         self._send(200, fake.status_entity(status))
+
+    def _page(self, items: list, key, base: str) -> None:
+        """Mastodon's paging: newest first; min_id (the page right after), since_id (the
+        newest page after), max_id (older than); Link header with next and prev."""
+        query = parse_qs(urlsplit(self.path).query)
+        limit = min(int(query.get("limit", ["40"])[0]), 80)
+        ordered = sorted(items, key=lambda i: (len(key(i)), key(i)))  # oldest first
+
+        def after(cut):
+            return [i for i in ordered if (len(key(i)), key(i)) > (len(cut), cut)]
+
+        if "min_id" in query:
+            page = after(query["min_id"][0])[:limit]
+        elif "since_id" in query:
+            page = after(query["since_id"][0])[-limit:]
+        elif "max_id" in query:
+            cut = query["max_id"][0]
+            page = [i for i in ordered if (len(key(i)), key(i)) < (len(cut), cut)][-limit:]
+        else:
+            page = ordered[-limit:]
+        page = list(reversed(page))
+        links = []
+        if page:
+            links.append(f'<{self.server_fake.url}{base}?max_id={key(page[-1])}>; rel="next"')
+            links.append(f'<{self.server_fake.url}{base}?min_id={key(page[0])}>; rel="prev"')
+        return page, {"Link": ", ".join(links)} if links else {}
+
+    def list_notifications(self, account):
+        fake = self.server_fake
+        query = parse_qs(urlsplit(self.path).query)
+        types = query.get("types[]")
+        items = [
+            n
+            for n in fake.notifications
+            if n["owner"] == account
+            and (not types or n["type"] in types)
+            and n["status"] in fake.statuses
+        ]
+        page, headers = self._page(items, lambda n: n["id"], "/api/v1/notifications")
+        body = [
+            {"id": n["id"], "type": n["type"], "created_at": n["created_at"],
+             "account": fake.account_entity(n["account"]),
+             "status": fake.status_entity(fake.statuses[n["status"]])}
+            for n in page
+        ]  # fmt: skip
+        self._send(200, body, headers)
+
+    def context(self, account, sid):
+        fake = self.server_fake
+        status = fake.statuses.get(sid)
+        if status is None:
+            return self._send(404, {"error": "Record not found"})
+        ancestors, cur = [], status
+        while cur["in_reply_to_id"] and cur["in_reply_to_id"] in fake.statuses:
+            cur = fake.statuses[cur["in_reply_to_id"]]
+            ancestors.insert(0, fake.status_entity(cur))
+        descendants, frontier = [], [sid]
+        while frontier:
+            parent = frontier.pop(0)
+            for s in sorted(fake.statuses.values(), key=lambda s: (len(s["id"]), s["id"])):
+                if s["in_reply_to_id"] == parent:
+                    descendants.append(fake.status_entity(s))
+                    frontier.append(s["id"])
+        self._send(200, {"ancestors": ancestors, "descendants": descendants})
+
+    def _who(self, table: dict, sid: str):
+        fake = self.server_fake
+        if sid not in fake.statuses:
+            return self._send(404, {"error": "Record not found"})
+        accounts = [{"id": str(i + 1), "acct": a} for i, a in enumerate(table.get(sid, []))]
+        page, headers = self._page(accounts, lambda a: a["id"], urlsplit(self.path).path)
+        self._send(200, [fake.account_entity(a["acct"]) for a in page], headers)
+
+    def favourited_by(self, account, sid):
+        self._who(self.server_fake.favourites, sid)
+
+    def reblogged_by(self, account, sid):
+        self._who(self.server_fake.reblogs, sid)
+
+    def _act(self, table: dict, kind: str, account: str, sid: str):
+        fake = self.server_fake
+        status = fake.statuses.get(sid)
+        if status is None:
+            return self._send(404, {"error": "Record not found"})
+        if account not in table.setdefault(sid, []):
+            table[sid].append(account)
+            owner = status["account"]["username"]
+            if owner != account:
+                fake.notify(owner, kind, account, sid)
+        self._send(200, fake.status_entity(status))
+
+    def favourite(self, account, sid):
+        self._act(self.server_fake.favourites, "favourite", account, sid)
+
+    def reblog(self, account, sid):
+        self._act(self.server_fake.reblogs, "reblog", account, sid)
 
     def account_statuses(self, account, account_id):
         """Newest first, ``limit`` (default 20, max 40), like GET /api/v1/accounts/:id/statuses."""
@@ -326,7 +476,7 @@ class _Handler(BaseHTTPRequestHandler):
     def edit_status(self, account, sid):
         fake = self.server_fake
         status = fake.statuses.get(sid)
-        if status is None or status["account"]["acct"] != account:
+        if status is None or status["account"]["username"] != account:
             return self._send(404, {"error": "Record not found"})
         text = str(self._body().get("status", ""))
         if status_length(text) > fake.max_characters:
@@ -338,7 +488,7 @@ class _Handler(BaseHTTPRequestHandler):
     def delete_status(self, account, sid):
         fake = self.server_fake
         status = fake.statuses.get(sid)
-        if status is None or status["account"]["acct"] != account:
+        if status is None or status["account"]["username"] != account:
             return self._send(404, {"error": "Record not found"})
         del fake.statuses[sid]
         self._send(200, {**fake.status_entity(status), "text": status["_text"]})

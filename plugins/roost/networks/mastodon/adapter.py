@@ -26,11 +26,12 @@ import os
 import time
 from datetime import UTC, datetime
 from typing import Any
+from urllib.parse import urlsplit
 
 import requests
 
 from ...compose import plain_text
-from ...model import Syndication, format_time
+from ...model import Interaction, Person, Syndication, format_time
 from ..base import (
     Draft,
     Image,
@@ -165,6 +166,96 @@ class Mastodon(Network):
             if "404" not in str(e):
                 raise  # 404: already gone, which is what was asked
 
+    # -- backfeed (docs: methods/notifications, statuses context, favourited_by) -------------
+
+    NOTIFICATION_TYPES = ("mention", "favourite", "reblog", "quote", "update")
+
+    def notifications(self, cursor: str | None) -> tuple[list[dict], str | None]:
+        """Every notification after ``cursor``, following min_id forward page by page; and the
+        new cursor (the highest id seen). Ids compare by (length, text), never as numbers."""
+        types = "".join(f"&types[]={t}" for t in self.NOTIFICATION_TYPES)
+        found, current = [], cursor or "0"
+        while True:
+            page = self._call("GET", f"/api/v1/notifications?min_id={current}&limit=80{types}")
+            if not isinstance(page, list) or not page:
+                break
+            found += page
+            current = max((n["id"] for n in page), key=lambda i: (len(i), i))
+        return found, (current if found else cursor)
+
+    def thread(self, status_id: str) -> list[dict] | None:
+        """Every reply under a status (the whole subtree); None if the status is gone."""
+        try:
+            return self._call("GET", f"/api/v1/statuses/{status_id}/context")["descendants"]
+        except Rejected as e:
+            if str(e).split(": ", 1)[-1].startswith("404"):
+                return None
+            raise
+
+    def ancestors(self, status_id: str) -> list[dict]:
+        return self._call("GET", f"/api/v1/statuses/{status_id}/context")["ancestors"]
+
+    def everyone(self, path: str) -> list[dict]:
+        """Every account of a list endpoint, following the Link header to the end."""
+        accounts, url = [], f"{path}?limit=80"
+        while url:
+            page, r = self._request("GET", url)
+            accounts += page
+            url = r.links.get("next", {}).get("url") if page else None
+        return accounts
+
+    def status_exists(self, status_id: str) -> bool:
+        try:
+            self._call("GET", f"/api/v1/statuses/{status_id}")
+            return True
+        except Rejected as e:
+            if str(e).split(": ", 1)[-1].startswith("404"):
+                return False
+            raise
+
+    def person(self, account: dict) -> Person:
+        acct = str(account.get("acct", ""))
+        if "@" not in acct:  # a local account: name it by this server's domain
+            acct = f"{acct}@{urlsplit(self.base).hostname}"
+        note = str(account.get("note", "")).lower()
+        return Person(
+            id=f"mastodon:{acct}",
+            network=self.NAME,
+            name=str(account.get("display_name") or account.get("username") or ""),
+            handle="@" + acct,
+            url=account.get("url") if str(account.get("url", "")).startswith("http") else None,
+            avatar_source=account.get("avatar")
+            if str(account.get("avatar", "")).startswith("http")
+            else None,
+            opted_out="#nobot" in note or "#nobridge" in note,
+        )
+
+    def interaction(self, status: dict, kind: str, ours: set[str]) -> Interaction:
+        parent = status.get("in_reply_to_id")
+        return Interaction(
+            id=f"mastodon:{status['id']}",
+            network=self.NAME,
+            kind=kind,
+            author=self.person(status["account"]).id,
+            published=format_time(_parse(status["created_at"])),
+            updated=format_time(_parse(status["edited_at"])) if status.get("edited_at") else None,
+            url=status.get("url") or status.get("uri"),
+            content=str(status.get("content", "")),
+            in_reply_to=None if not parent or parent in ours else f"mastodon:{parent}",
+        )
+
+    def reaction(self, kind: str, copy_id: str, account: dict) -> Interaction:
+        """A like or a repost: no id of its own in the API, so one is made of what it joins."""
+        who = self.person(account)
+        return Interaction(
+            id=f"mastodon:{kind}:{copy_id}:{who.id.split(':', 1)[1]}",
+            network=self.NAME,
+            kind=kind,
+            author=who.id,
+            published=format_time(datetime.now(UTC)).split("T")[0] + "T00:00:00Z",
+            url=who.url,
+        )
+
     # -- helpers -----------------------------------------------------------------------------
 
     def _already_posted(self, draft: Draft, part: int, reply_to: Syndication | None):
@@ -214,14 +305,20 @@ class Mastodon(Network):
         return media_id
 
     def _call(self, method: str, path: str, *, auth: bool = True, **kwargs) -> dict:
+        return self._request(method, path, auth=auth, **kwargs)[0]
+
+    def _request(self, method: str, path: str, *, auth: bool = True, **kwargs):
+        """(parsed JSON, the response); errors translated. ``path`` may be a whole URL (the
+        Link header's next page)."""
         session = self.http if auth else requests
+        url = path if path.startswith(("http://", "https://")) else self.base + path
         try:
-            r = session.request(method, self.base + path, timeout=self.timeout, **kwargs)
+            r = session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as e:
             raise Unavailable(self.NAME, f"{method} {path}: {type(e).__name__}") from None
         if r.status_code in (200, 202, 206):
             try:
-                return r.json()
+                return r.json(), r
             except ValueError:
                 raise Unavailable(self.NAME, f"{method} {path}: the answer is not JSON") from None
         raise error_for(
@@ -254,3 +351,7 @@ def _seconds_until_reset(r: requests.Response) -> float | None:
     except ValueError:
         return None
     return max(0.0, (when - datetime.now(UTC)).total_seconds())
+
+
+def _parse(value: str) -> datetime:
+    return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
