@@ -132,3 +132,17 @@ def test_after_backfeed_and_a_rebuild_the_comments_are_on_the_page(tmp_path, fak
     page = (site.root / "output/owls/index.html").read_text()
     assert "Tawny or barn?" in page and "Barn, surely." in page
     assert "in reply to <a" in page and "1 like" in page
+
+
+def test_long_lists_are_followed_page_by_page(fake, blog):
+    """More than one page of notifications (80 a page) and of likes: nothing left behind."""
+    store, adapter, copies = blog
+    fans = [f"fan{i}" for i in range(130)]
+    fake.favourites[copies["owls"]] = list(fans)
+    for fan in fans:
+        fake.notify("camille", "favourite", fan, copies["owls"])
+    report = backfeed_mastodon(store, adapter)
+    likes = [x for x in store.read_post("owls").interactions if x.kind == "like"]
+    assert len(likes) == 130 and report.change.added == 130
+    assert ("GET", "/api/v1/notifications") in fake.requests
+    assert fake.requests.count(("GET", f"/api/v1/statuses/{copies['owls']}/favourited_by")) == 2

@@ -181,6 +181,8 @@ class Mastodon(Network):
                 break
             found += page
             current = max((n["id"] for n in page), key=lambda i: (len(i), i))
+            if len(page) < 80:
+                break  # a short page is the last: no need to ask for an empty one
         return found, (current if found else cursor)
 
     def thread(self, status_id: str) -> list[dict] | None:
@@ -201,7 +203,8 @@ class Mastodon(Network):
         while url:
             page, r = self._request("GET", url)
             accounts += page
-            url = r.links.get("next", {}).get("url") if page else None
+            # A short page is the last one; otherwise the Link header says where to go on.
+            url = r.links.get("next", {}).get("url") if len(page) >= 80 else None
         return accounts
 
     def status_exists(self, status_id: str) -> bool:
