@@ -383,9 +383,10 @@ class _Handler(BaseHTTPRequestHandler):
             page = ordered[-limit:]
         page = list(reversed(page))
         links = []
-        if page:
-            links.append(f'<{self.server_fake.url}{base}?max_id={key(page[-1])}>; rel="next"')
-            links.append(f'<{self.server_fake.url}{base}?min_id={key(page[0])}>; rel="prev"')
+        if page:  # like Mastodon, the links keep the query's limit
+            url = f"{self.server_fake.url}{base}?limit={limit}"
+            links.append(f'<{url}&max_id={key(page[-1])}>; rel="next"')
+            links.append(f'<{url}&min_id={key(page[0])}>; rel="prev"')
         return page, {"Link": ", ".join(links)} if links else {}
 
     def list_notifications(self, account):

@@ -203,7 +203,8 @@ class Mastodon(Network):
         while url:
             page, r = self._request("GET", url)
             accounts += page
-            # A short page is the last one; otherwise the Link header says where to go on.
+            # A short page is the last one (Mastodon honours limit=80 on these lists and keeps
+            # it in the Link URLs); otherwise the Link header says where to go on.
             url = r.links.get("next", {}).get("url") if len(page) >= 80 else None
         return accounts
 
