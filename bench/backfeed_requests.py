@@ -4,7 +4,7 @@
 
 * a run with no new activity (target: at most 3 requests);
 * a run after k new interactions spread over some posts, a third of the replies too deep to
-  notify (target: about k / 80 for the notification pages, plus a few requests per active post);
+  notify (target: about k / 80 for the notification pages, plus 3 requests per active post);
 * naive polling of the same data, as a bridgy-style poller would: for every post, its thread,
   its likes and its reposts (3 requests a post, whatever happened).
 
@@ -142,7 +142,7 @@ def main() -> None:
                   f"{naive_seconds:>9.2f}   (measured on {args.naive_sample} posts)")  # fmt: skip
             pages = -(-args.k // 80)
             print(
-                f"\nexpected with activity: about {pages} notification page(s) + 1 empty page "
+                f"\nexpected with activity: about {pages} notification page(s) "
                 f"+ 3 per active post ({3 * args.active}) + ancestors of deep replies"
             )
             print(
