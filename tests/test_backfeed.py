@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 
 import pytest
@@ -132,6 +133,12 @@ def test_after_backfeed_and_a_rebuild_the_comments_are_on_the_page(tmp_path, fak
     page = (site.root / "output/owls/index.html").read_text()
     assert "Tawny or barn?" in page and "Barn, surely." in page
     assert "in reply to <a" in page and "1 like" in page
+    status = json.loads(site.run("status", "-s", "publishconf.py", "--json", check=True).stdout)
+    owls = next(row for row in status if row["post"] == "owls")
+    assert owls["counts"] == {"mastodon": {"like": 1, "reply": 2}}
+    assert set(owls["copies"]) == {"mastodon"} and "mastodon" in owls["last_backfed"]
+    quiet = next(row for row in status if row["post"] == "old")
+    assert quiet["copies"] == {} and quiet["last_backfed"] == {}
 
 
 def test_long_lists_are_followed_page_by_page(fake, blog):

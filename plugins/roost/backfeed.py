@@ -19,8 +19,10 @@ crawl no longer lists, and a complete like or repost list without someone in it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 
 from .archive import Change, Harvest, merge
+from .model import format_time
 from .networks.base import NetworkError
 from .store import Store
 
@@ -63,23 +65,28 @@ def backfeed_mastodon(store: Store, adapter) -> Report:
                     )
                 if key is not None:
                     active.setdefault(key, {})
+        crawled = {}
         for key, reaction_times in sorted(active.items()):
             report.change += _crawl(store, adapter, key, set(ours), reaction_times)
             report.posts += 1
+            crawled[f"crawled:{key}"] = format_time(datetime.now(UTC))
     except NetworkError as e:
         report.failed = str(e)
         return report  # the cursor stays: the next run sees these notifications again
     with store.lock():
         cursors = store.read_cursors()
+        mine = cursors.setdefault("mastodon", {})
+        mine.update(crawled)  # when each active post was last looked at, for `roost status`
         if new_cursor:
-            cursors.setdefault("mastodon", {})["notifications"] = new_cursor
+            mine["notifications"] = new_cursor
+        if mine:
             store.write_cursors(cursors)
     return report
 
 
 def _crawl(store: Store, adapter, key: str, ours: set[str], reaction_times: dict) -> Change:
     """Fetch everything for one post first, then merge: a failure merges nothing."""
-    from .model import format_time, parse_time
+    from .model import parse_time
 
     record = store.read_post(key)
     known = {x.id: x for x in record.interactions}

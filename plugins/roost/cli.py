@@ -7,6 +7,7 @@
     roost unsyndicate POST            delete a post's copies from the networks
     roost mark-handled                record every post not yet sent anywhere as never to be sent
     roost backfeed                    bring home replies, likes and reposts of the copies
+    roost status [--json]             per post: its copies, what came back, when last backfed
     roost hide ID                     never show this interaction (it stays in the records)
     roost forget PERSON               remove everything of a person, media included
     roost block ACCOUNT-OR-DOMAIN     never store or show anything from them
@@ -268,6 +269,51 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_status(args: argparse.Namespace) -> int:
+    import json
+    from collections import Counter
+
+    from .compose import read_posts
+    from .views import count_label
+
+    settings, _, _, store = _records(args)
+    cursors = store.read_cursors()
+    published = [p.key for p in read_posts(settings)]
+    rows = []
+    for key in published + sorted(set(store.post_keys()) - set(published)):
+        record = store.read_post(key)
+        counts: dict[str, Counter] = {}
+        for x in record.interactions:
+            counts.setdefault(x.network, Counter())[x.kind] += 1
+        networks = sorted({s.network for s in record.syndications})
+        rows.append(
+            {
+                "post": key,
+                "copies": {n: record.copies(n)[0].url for n in networks},
+                "skipped": record.skipped,
+                "counts": {n: dict(sorted(c.items())) for n, c in sorted(counts.items())},
+                "last_backfed": {
+                    n: v[f"crawled:{key}"]
+                    for n, v in sorted(cursors.items())
+                    if f"crawled:{key}" in v
+                },
+            }
+        )
+    if args.json:
+        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        return 0
+    for row in rows:
+        print(row["post"])
+        copies = ", ".join(row["copies"]) or "not syndicated"
+        skipped = "".join(f"; not on {n}: {why}" for n, why in row["skipped"].items())
+        print(f"  on: {copies}{skipped}")
+        for network, kinds in row["counts"].items():
+            print(f"  {network}: " + ", ".join(count_label(k, n) for k, n in kinds.items()))
+        for network, when in row["last_backfed"].items():
+            print(f"  last backfed from {network}: {when}")
+    return 0
+
+
 def cmd_hide(args: argparse.Namespace) -> int:
     _, store = _store(args)
     if not any(x.id == args.id for k in store.post_keys() for x in store.read_post(k).interactions):
@@ -390,6 +436,11 @@ def main(argv: list[str] | None = None) -> int:
     p = sub.add_parser("backfeed", help="bring home what people did with the copies")
     p.add_argument("-s", "--settings", default="publishconf.py")
     p.set_defaults(func=cmd_backfeed)
+
+    p = sub.add_parser("status", help="per post: copies, counts, when last backfed")
+    p.add_argument("-s", "--settings", default="pelicanconf.py")
+    p.add_argument("--json", action="store_true")
+    p.set_defaults(func=cmd_status)
 
     p = sub.add_parser("hide", help="never show one interaction")
     p.add_argument("id", help="the interaction's id, e.g. mastodon:115107301122334455")
