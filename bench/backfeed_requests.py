@@ -87,8 +87,8 @@ def activity(fake: FakeMastodon, ids: list[str], k: int, active_posts: int) -> N
             fake.notify("camille", "favourite" if kind == "like" else "reblog", extra, post)
 
 
-def counted_run(fake: FakeMastodon, store: Store) -> tuple[int, int, float, int]:
-    """(requests, new interactions, seconds, peak bytes the backfeed allocated)."""
+def counted_run(fake: FakeMastodon, store: Store) -> tuple[int, int, float, int, int]:
+    """(API requests, new interactions, seconds, peak bytes allocated, avatars fetched)."""
     before = len(fake.requests)
     tracemalloc.start()
     start = time.perf_counter()
@@ -96,7 +96,10 @@ def counted_run(fake: FakeMastodon, store: Store) -> tuple[int, int, float, int]
     seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
-    return len(fake.requests) - before, report.change.added, seconds, peak
+    made = fake.requests[before:]
+    api = sum(1 for _, path in made if path.startswith("/api/"))
+    avatars = len(made) - api  # mirrored pictures, fetched once per new person
+    return api, report.change.added, seconds, peak, avatars
 
 
 def naive(fake: FakeMastodon, ids: list[str], sample: int) -> tuple[int, float]:
@@ -135,9 +138,12 @@ def main() -> None:
                 ("no new activity", *quiet),
                 (f"{args.k} new interactions on {args.active} posts", *busy),
             ]
-            print(f"\n{'run':<38}{'requests':>9}{'new':>6}{'seconds':>9}{'peak MiB':>10}")
-            for name, req, new, sec, peak in rows:
-                print(f"{name:<38}{req:>9}{new:>6}{sec:>9.2f}{peak / 2**20:>10.1f}")
+            print(
+                f"\n{'run':<38}{'requests':>9}{'new':>6}{'seconds':>9}{'peak MiB':>10}"
+                f"{'avatars':>9}"
+            )
+            for name, req, new, sec, peak, avatars in rows:
+                print(f"{name:<38}{req:>9}{new:>6}{sec:>9.2f}{peak / 2**20:>10.1f}{avatars:>9}")
             print(f"{'naive per-post polling (any run)':<38}{naive_requests:>9}{'':>6}"
                   f"{naive_seconds:>9.2f}   (measured on {args.naive_sample} posts)")  # fmt: skip
             pages = -(-args.k // 80)

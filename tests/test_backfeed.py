@@ -65,6 +65,12 @@ def test_every_reply_however_deep_and_every_like_and_repost(fake, blog):
     assert archive(store, "owls") == {}
     people = store.read_people()
     assert people["mastodon:bob@other.example"].name == "Bob"
+    # Avatars come home: bob's PNG is stored by its hash; kenji's SVG and ines's 404 are not.
+    assert (store.root / people["mastodon:bob@other.example"].avatar).read_bytes() == (
+        fake.avatar_png
+    )
+    assert people["mastodon:kenji@other.example"].avatar is None
+    assert people["mastodon:ines@other.example"].avatar is None
     assert store.read_cursors()["mastodon"]["notifications"]
 
 

@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from .archive import Change, Harvest, merge
+from .mirror import mirror_avatars
 from .model import format_time
 from .networks.base import NetworkError
 from .store import Store
@@ -65,9 +66,9 @@ def backfeed_mastodon(store: Store, adapter) -> Report:
                     )
                 if key is not None:
                     active.setdefault(key, {})
-        crawled = {}
+        crawled, tried = {}, set()  # tried: avatar addresses fetched in this run
         for key, reaction_times in sorted(active.items()):
-            report.change += _crawl(store, adapter, key, set(ours), reaction_times)
+            report.change += _crawl(store, adapter, key, set(ours), reaction_times, tried)
             report.posts += 1
             crawled[f"crawled:{key}"] = format_time(datetime.now(UTC))
     except NetworkError as e:
@@ -84,7 +85,9 @@ def backfeed_mastodon(store: Store, adapter) -> Report:
     return report
 
 
-def _crawl(store: Store, adapter, key: str, ours: set[str], reaction_times: dict) -> Change:
+def _crawl(
+    store: Store, adapter, key: str, ours: set[str], reaction_times: dict, tried: set[str]
+) -> Change:
     """Fetch everything for one post first, then merge: a failure merges nothing."""
     from .model import parse_time
 
@@ -126,7 +129,9 @@ def _crawl(store: Store, adapter, key: str, ours: set[str], reaction_times: dict
         record = store.read_post(key)
         moderation = store.read_moderation()
         people = store.read_people()
+        before = dict(people)
         change = merge(record, harvest, moderation, people)
+        mirror_avatars(store, people, before, tried)  # new or changed avatars only
         if change:
             store.write_post(record)
         store.write_people("mastodon", people)

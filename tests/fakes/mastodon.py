@@ -65,6 +65,11 @@ class FakeMastodon:
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.statuses: dict[str, dict] = {}
         self.notifications: list[dict] = []  # oldest first
+        self.avatar_png = bytes.fromhex(
+            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+            "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a55d0a"
+            "8b0000000049454e44ae426082"
+        )
         self.favourites: dict[str, list[str]] = {}  # status id -> accounts, in order
         self.reblogs: dict[str, list[str]] = {}
         self.media: dict[str, dict] = {}
@@ -87,7 +92,7 @@ class FakeMastodon:
         class Handler(_Handler):
             server_fake = fake
 
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self._server = _Server(("127.0.0.1", 0), Handler)
         self._server.daemon_threads = True
         threading.Thread(
             target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
@@ -130,7 +135,7 @@ class FakeMastodon:
             "acct": f"{acct}@other.example" if acct != "camille" else acct,
             "display_name": acct.capitalize(),
             "url": f"https://other.example/@{acct}",
-            "avatar": f"https://other.example/avatars/{acct}.png",
+            "avatar": f"{self.url}/avatars/{acct}.png",
             "note": "",
         }
 
@@ -145,6 +150,15 @@ class FakeMastodon:
                 "created_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
             }
         )
+
+
+class _Server(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        # A client closing a kept-alive connection is normal, not a fault of the server.
+        import sys
+
+        if not isinstance(sys.exc_info()[1], ConnectionError):
+            super().handle_error(request, client_address)
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -184,7 +198,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(float(fault.split(":", 1)[1]))
         self._fault = fault
         account = None
-        if path != "/api/v2/instance":
+        if path != "/api/v2/instance" and not path.startswith("/avatars/"):
             account = self._account()
             if account is None:
                 return self._send(401, {"error": "The access token is invalid"})
@@ -202,6 +216,8 @@ class _Handler(BaseHTTPRequestHandler):
         parts = path.strip("/").split("/")
         if (method, path) == ("GET", "/api/v1/notifications"):
             return self.list_notifications(account)
+        if parts[0] == "avatars" and method == "GET":
+            return self.avatar(parts[1])
         if parts[:3] == ["api", "v1", "statuses"] and len(parts) == 5:
             action = {
                 ("GET", "context"): self.context,
@@ -388,6 +404,24 @@ class _Handler(BaseHTTPRequestHandler):
             links.append(f'<{url}&max_id={key(page[-1])}>; rel="next"')
             links.append(f'<{url}&min_id={key(page[0])}>; rel="prev"')
         return page, {"Link": ", ".join(links)} if links else {}
+
+    def avatar(self, name):
+        """Avatars: a tiny PNG for most; kenji's is an SVG (refused), ines has none (404)."""
+        fake = self.server_fake
+        if name.startswith("ines"):
+            return self._send(404, {"error": "Record not found"})
+        if name.startswith("kenji"):
+            body, mime = (
+                b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
+                "image/svg+xml",
+            )
+        else:
+            body, mime = fake.avatar_png, "image/png"
+        self.send_response(200)
+        self.send_header("Content-Type", mime)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
 
     def list_notifications(self, account):
         fake = self.server_fake

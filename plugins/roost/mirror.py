@@ -1,0 +1,65 @@
+"""Copy avatars (and, later, attached pictures) into the records, so pages never load them from a
+network, and a network that disappears takes none of its pictures with it.
+
+A file is fetched only when a person is new or their avatar's address changed. It is refused
+when it is larger than the store's limit (read no further than that), when it is not a PNG,
+JPEG, GIF or WebP (so never SVG), or when its bytes do not match its type; the person then keeps
+no avatar and the theme shows its own placeholder. A failed fetch is not an error of the run:
+the next backfeed tries again.
+"""
+
+from __future__ import annotations
+
+import logging
+
+import requests
+
+from .model import Person
+from .store import MEDIA_MAX_BYTES, Store
+
+log = logging.getLogger(__name__)
+
+
+def fetch(url: str, timeout: float = 15) -> tuple[bytes, str] | None:
+    """(bytes, type) of an image at ``url``, or None if it cannot or should not be kept."""
+    try:
+        with requests.get(url, stream=True, timeout=timeout) as r:
+            if r.status_code != 200:
+                return None
+            mime = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
+            data = b""
+            for chunk in r.iter_content(64 * 1024):
+                data += chunk
+                if len(data) > MEDIA_MAX_BYTES:
+                    return None
+            return data, mime
+    except requests.RequestException:
+        return None
+
+
+def mirror_avatars(
+    store: Store, people: dict[str, Person], before: dict[str, Person], tried: set[str]
+) -> int:
+    """Mirror the avatar of everyone new or changed since ``before``; how many were stored.
+    ``tried`` holds the addresses already fetched in this run, so one that failed is not
+    fetched again for every post. Call with the store locked."""
+    stored = 0
+    for pid, person in people.items():
+        old = before.get(pid)
+        if not person.avatar_source:
+            continue
+        if old and old.avatar_source == person.avatar_source and old.avatar:
+            person.avatar = old.avatar  # already at home
+            continue
+        person.avatar = None
+        if person.avatar_source in tried:
+            continue
+        tried.add(person.avatar_source)
+        got = fetch(person.avatar_source)
+        if got:
+            try:
+                person.avatar = store.add_media(*got)
+                stored += 1
+            except ValueError as e:
+                log.info("roost: avatar of %s not kept: %s", pid, e)
+    return stored
