@@ -397,65 +397,69 @@ def _with_progress(total: int, work):
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="roost", description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="roost",
+        description="Build the blog, post new articles to your networks, bring the conversation "
+        "home, and moderate it.",
+    )
     sub = parser.add_subparsers(dest="command", required=True)
 
-    p = sub.add_parser("build", help="build the site with Pelican and the Roost plugin")
-    p.add_argument("-s", "--settings", default="pelicanconf.py")
+    def command(name: str, func, help: str, settings: str = "pelicanconf.py"):
+        p = sub.add_parser(name, help=help)
+        p.add_argument("-s", "--settings", default=settings)
+        p.set_defaults(func=func)
+        return p
+
+    p = command("build", cmd_build, "build the site with Pelican and the Roost plugin")
     p.add_argument("-o", "--output", help="output folder (default: OUTPUT_PATH)")
     p.add_argument("-v", "--verbose", action="store_true")
-    p.set_defaults(func=cmd_build)
 
-    p = sub.add_parser("check", help="validate every record file")
-    p.add_argument("-s", "--settings", default="pelicanconf.py")
-    p.set_defaults(func=cmd_check)
+    command("check", cmd_check, "validate every record file")
 
-    p = sub.add_parser("syndicate", help="post new articles to the configured networks")
-    p.add_argument("-s", "--settings", default="publishconf.py")
+    p = command(
+        "syndicate", cmd_syndicate, "post new articles to the configured networks", "publishconf.py"
+    )
     p.add_argument("--dry-run", action="store_true", help="say what would be sent; send nothing")
     p.add_argument("--network", action="append", help="only this network (repeatable)")
     p.add_argument("-v", "--verbose", action="store_true", help="also list skipped posts")
-    p.set_defaults(func=cmd_syndicate)
 
-    p = sub.add_parser("preview", help="show what each network would receive for one post")
+    p = command(
+        "preview",
+        cmd_preview,
+        "show what each network would receive for one post",
+        "publishconf.py",
+    )
     p.add_argument("post", help="the post's slug")
-    p.add_argument("-s", "--settings", default="publishconf.py")
     p.add_argument("--json", action="store_true", help="the request bodies, as JSON")
-    p.set_defaults(func=cmd_preview)
 
-    p = sub.add_parser("unsyndicate", help="delete a post's copies from the networks")
+    p = command(
+        "unsyndicate", cmd_unsyndicate, "delete a post's copies from the networks", "publishconf.py"
+    )
     p.add_argument("post", help="the post's slug")
-    p.add_argument("-s", "--settings", default="publishconf.py")
     p.add_argument("--network", action="append", help="only this network (repeatable)")
-    p.set_defaults(func=cmd_unsyndicate)
 
-    p = sub.add_parser("mark-handled", help="never send the posts not yet sent anywhere")
-    p.add_argument("-s", "--settings", default="publishconf.py")
-    p.set_defaults(func=cmd_mark_handled)
+    command(
+        "mark-handled",
+        cmd_mark_handled,
+        "never send the posts not yet sent anywhere",
+        "publishconf.py",
+    )
 
-    p = sub.add_parser("backfeed", help="bring home what people did with the copies")
-    p.add_argument("-s", "--settings", default="publishconf.py")
-    p.set_defaults(func=cmd_backfeed)
+    command(
+        "backfeed", cmd_backfeed, "bring home what people did with the copies", "publishconf.py"
+    )
 
-    p = sub.add_parser("status", help="per post: copies, counts, when last backfed")
-    p.add_argument("-s", "--settings", default="pelicanconf.py")
+    p = command("status", cmd_status, "per post: copies, counts, when last backfed")
     p.add_argument("--json", action="store_true")
-    p.set_defaults(func=cmd_status)
 
-    p = sub.add_parser("hide", help="never show one interaction")
+    p = command("hide", cmd_hide, "never show one interaction")
     p.add_argument("id", help="the interaction's id, e.g. mastodon:115107301122334455")
-    p.add_argument("-s", "--settings", default="pelicanconf.py")
-    p.set_defaults(func=cmd_hide)
 
-    p = sub.add_parser("forget", help="remove everything of a person, media included")
+    p = command("forget", cmd_forget, "remove everything of a person, media included")
     p.add_argument("person", help="the person's id, e.g. mastodon:bob@birds.example")
-    p.add_argument("-s", "--settings", default="pelicanconf.py")
-    p.set_defaults(func=cmd_forget)
 
-    p = sub.add_parser("block", help="never store or show anything from an account or domain")
+    p = command("block", cmd_block, "never store or show anything from an account or domain")
     p.add_argument("target", help="a person id (mastodon:bob@birds.example) or a domain")
-    p.add_argument("-s", "--settings", default="pelicanconf.py")
-    p.set_defaults(func=cmd_block)
 
     args = parser.parse_args(argv)
     try:
