@@ -247,7 +247,7 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
     from .networks.base import NetworkError
     from .syndicate import build_adapters
 
-    _, values, problems, store = _records(args)
+    settings, values, problems, store = _records(args)
     if problems:
         raise SystemExit("\n".join(f"roost: {p}" for p in problems))
     try:
@@ -256,6 +256,18 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
         raise SystemExit(f"roost: {e}") from None
     failed = False
     print(f"{'network':<10}{'posts':>8}{'new':>8}{'updated':>9}{'removed':>9}")
+    if values["ROOST_WEBMENTION_IO"]:
+        from .compose import read_posts
+        from .webmention_io import WebmentionIO, backfeed_webmentions
+
+        posts = {p.url: p.key for p in read_posts(settings)}
+        change, failure = backfeed_webmentions(
+            store, WebmentionIO(values["ROOST_WEBMENTION_IO"]), posts
+        )
+        print(f"{'webmention':<10}{'':>8}{change.added:>8}{change.updated:>9}{change.removed:>9}")
+        if failure:
+            print(f"roost: {failure}; nothing was lost, the next run tries again")
+            failed = True
     for name, adapter in adapters.items():
         if name != "mastodon":
             print(f"{name:<10} backfeed not available yet")

@@ -54,6 +54,14 @@ def _networks(v: Any) -> str | None:
     return None
 
 
+def _webmention_io(v: Any) -> str | None:
+    if v is None:
+        return None
+    if not isinstance(v, dict) or not isinstance(v.get("domain"), str) or not v["domain"]:
+        return 'expected a dict such as {"domain": "camille.blog"}'
+    return None
+
+
 def _date(v: Any) -> str | None:
     if v is None:
         return None
@@ -106,6 +114,12 @@ SETTINGS: tuple[Setting, ...] = (
         "ROOST_SYNDICATE_SINCE", None, _date,
         "Only posts published on or after this date (YYYY-MM-DD) are ever syndicated, so turning "
         "Roost on for an old blog floods no one. Required once ROOST_NETWORKS is set.",
+    ),
+    Setting(
+        "ROOST_WEBMENTION_IO", None, _webmention_io,
+        "Bring home the Webmentions webmention.io received for your site (replies from other "
+        'blogs, and from Bridgy): {"domain": "camille.blog"}; the API key comes from '
+        "ROOST_WEBMENTION_IO_TOKEN in the environment.",
     ),
     Setting(
         "ROOST_CHECK_DEPLOYED", True, _bool,

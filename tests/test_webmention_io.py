@@ -1,0 +1,83 @@
+"""Webmentions received by webmention.io land in the same archive, once, under their post."""
+
+from __future__ import annotations
+
+import pytest
+from fakes.webmention_io import FakeWebmentionIO
+
+from roost.store import Store
+from roost.webmention_io import PER_PAGE, WebmentionIO, backfeed_webmentions
+
+POSTS = {
+    "https://camille.blog/2026/swifts/": "swifts",
+    "https://camille.blog/2026/owls/": "owls",
+}
+
+
+@pytest.fixture()
+def wm():
+    fake = FakeWebmentionIO()
+    url = fake.start()
+    yield (
+        fake,
+        WebmentionIO(
+            {"domain": "camille.blog", "api": url}, env={"ROOST_WEBMENTION_IO_TOKEN": "wm-token"}
+        ),
+    )
+    fake.stop()
+
+
+def test_replies_likes_and_mentions_from_other_sites(tmp_path, wm):
+    fake, source = wm
+    store = Store(tmp_path)
+    reply = fake.add(
+        "https://camille.blog/2026/swifts/",
+        "in-reply-to",
+        "tomas.example",
+        content={"html": "<p>Lovely<script>alert(1)</script></p>", "text": "Lovely"},
+    )
+    fake.add("http://www.camille.blog/2026/swifts", "like-of", "ruth.example")  # same post
+    fake.add("https://camille.blog/2026/owls/", "mention-of", "bob.example",
+             content={"text": "Camille wrote about owls"})  # fmt: skip
+    fake.add(
+        "https://camille.blog/2026/owls/", "in-reply-to", "eve.example", **{"wm-private": True}
+    )
+    fake.add("https://camille.blog/2026/owls/", "rsvp", "carol.example")
+    fake.add("https://camille.blog/unknown/", "in-reply-to", "dan.example")
+    change, failure = backfeed_webmentions(store, source, POSTS)
+    assert not failure and change.added == 3
+    swifts = {x.id: x for x in store.read_post("swifts").interactions}
+    first = swifts[f"webmention:{reply['wm-id']}"]
+    assert (first.kind, first.author, first.content) == ("reply", "webmention:tomas.example",
+                                                         "<p>Lovely</p>")  # fmt: skip
+    assert {x.kind for x in swifts.values()} == {"reply", "like"}
+    owls = store.read_post("owls").interactions
+    assert [(x.kind, x.content) for x in owls] == [("mention", "Camille wrote about owls")]
+    assert store.read_people()["webmention:tomas.example"].name == "Tomas"
+    # The next run asks only for what is newer, and finds nothing.
+    before = fake.requests
+    assert backfeed_webmentions(store, source, POSTS) == (change.__class__(), "")
+    assert fake.requests - before == 1
+
+
+def test_many_mentions_are_read_page_by_page(tmp_path, wm):
+    fake, source = wm
+    for i in range(PER_PAGE + 30):
+        fake.add("https://camille.blog/2026/owls/", "like-of", f"fan{i}.example")
+    change, _ = backfeed_webmentions(Store(tmp_path), source, POSTS)
+    assert change.added == PER_PAGE + 30
+
+
+def test_a_bad_key_is_one_line_and_loses_nothing(tmp_path, wm):
+    fake, _ = wm
+    fake.add("https://camille.blog/2026/owls/", "in-reply-to", "bob.example")
+    bad = WebmentionIO({"domain": "camille.blog", "api": f"http://127.0.0.1:{fake._server.server_address[1]}"},
+                       env={"ROOST_WEBMENTION_IO_TOKEN": "nope"})  # fmt: skip
+    change, failure = backfeed_webmentions(Store(tmp_path), bad, POSTS)
+    assert not change
+    assert "Access token was not valid (check the key in ROOST_WEBMENTION_IO_TOKEN)" in failure
+    missing = WebmentionIO({"domain": "camille.blog"}, env={})
+    assert (
+        "set the environment variable ROOST_WEBMENTION_IO_TOKEN"
+        in backfeed_webmentions(Store(tmp_path), missing, POSTS)[1]
+    )
