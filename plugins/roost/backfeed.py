@@ -66,29 +66,47 @@ def backfeed_mastodon(store: Store, adapter) -> Report:
                     )
                 if key is not None:
                     active.setdefault(key, {})
-        crawled, tried = {}, set()  # tried: avatar addresses fetched in this run
+        harvests, crawled = {}, {}
         for key, reaction_times in sorted(active.items()):
-            report.change += _crawl(store, adapter, key, set(ours), reaction_times, tried)
-            report.posts += 1
+            harvests[key] = _harvest(store, adapter, key, set(ours), reaction_times)
             crawled[f"crawled:{key}"] = format_time(datetime.now(UTC))
     except NetworkError as e:
         report.failed = str(e)
-        return report  # the cursor stays: the next run sees these notifications again
-    with store.lock():
-        cursors = store.read_cursors()
-        mine = cursors.setdefault("mastodon", {})
-        mine.update(crawled)  # when each active post was last looked at, for `roost status`
-        if new_cursor:
-            mine["notifications"] = new_cursor
-        if mine:
-            store.write_cursors(cursors)
+        return report  # nothing merged, the cursor stays: the next run sees it all again
+    cursor = {**crawled, "notifications": new_cursor} if new_cursor else crawled
+    report.change = merge_into(store, harvests, "mastodon", cursor)
+    report.posts = len(harvests)
     return report
 
 
-def _crawl(
-    store: Store, adapter, key: str, ours: set[str], reaction_times: dict, tried: set[str]
+def merge_into(
+    store: Store, harvests: dict[str, Harvest], network: str, cursor: dict[str, str]
 ) -> Change:
-    """Fetch everything for one post first, then merge: a failure merges nothing."""
+    """Merge every post's harvest, mirror new avatars, then move the network's cursor, under one
+    lock and reading people and moderation once: records first, the cursor last, so a crash in
+    between makes the next run do the same work again rather than skip any."""
+    total = Change()
+    with store.lock():
+        moderation = store.read_moderation()
+        people = store.read_people()
+        before = dict(people)
+        for key, harvest in sorted(harvests.items()):
+            record = store.read_post(key)
+            change = merge(record, harvest, moderation, people)
+            if change:
+                store.write_post(record)
+                total += change
+        mirror_avatars(store, people, before)  # new or changed avatars only
+        store.write_people(network, people)
+        if cursor:
+            cursors = store.read_cursors()
+            cursors.setdefault(network, {}).update(cursor)
+            store.write_cursors(cursors)
+    return total
+
+
+def _harvest(store: Store, adapter, key: str, ours: set[str], reaction_times: dict) -> Harvest:
+    """Everything the network holds for one post's copies (fetching only; nothing written)."""
     from .model import parse_time
 
     record = store.read_post(key)
@@ -125,14 +143,4 @@ def _crawl(
                 harvest.interactions.append(reaction)
             prefix = f"mastodon:{kind}:{copy.id}:"
             harvest.gone |= {i for i in known if i.startswith(prefix) and i not in fresh}
-    with store.lock():
-        record = store.read_post(key)
-        moderation = store.read_moderation()
-        people = store.read_people()
-        before = dict(people)
-        change = merge(record, harvest, moderation, people)
-        mirror_avatars(store, people, before, tried)  # new or changed avatars only
-        if change:
-            store.write_post(record)
-        store.write_people("mastodon", people)
-    return change
+    return harvest

@@ -362,22 +362,21 @@ def cmd_forget(args: argparse.Namespace) -> int:
     with store.lock():
         people = store.read_people()
         person = people.pop(pid, None)
-        removed = 0
+        removed, still_used = 0, set()  # media that other people's words still show
         for key in store.post_keys():
             record = store.read_post(key)
             n = forget(record, pid)
             if n:
                 removed += n
                 store.write_post(record)
+            still_used |= {m.path for x in record.interactions for m in x.media}
         if person is None and not removed:
             print(f"roost: nobody called {pid!r} in {store.display(store.root)}", file=sys.stderr)
             return 2
         if person is not None:
             store.write_people(person.network, people)
-        # Their avatar and pictures, unless someone else's records use the same file.
-        still_used = {p.avatar for p in people.values() if p.avatar}
-        for key in store.post_keys():
-            still_used |= {m.path for x in store.read_post(key).interactions for m in x.media}
+        # Their avatar, unless someone else uses the same file.
+        still_used |= {p.avatar for p in people.values() if p.avatar}
         theirs = {person.avatar} if person and person.avatar else set()
         for rel in sorted(theirs - still_used):
             path = store.media_file(rel)

@@ -37,13 +37,10 @@ def fetch(url: str, timeout: float = 15) -> tuple[bytes, str] | None:
         return None
 
 
-def mirror_avatars(
-    store: Store, people: dict[str, Person], before: dict[str, Person], tried: set[str]
-) -> int:
+def mirror_avatars(store: Store, people: dict[str, Person], before: dict[str, Person]) -> int:
     """Mirror the avatar of everyone new or changed since ``before``; how many were stored.
-    ``tried`` holds the addresses already fetched in this run, so one that failed is not
-    fetched again for every post. Call with the store locked."""
-    stored = 0
+    An address is fetched once, however many people share it. Call with the store locked."""
+    stored, tried = 0, set()
     for pid, person in people.items():
         old = before.get(pid)
         if not person.avatar_source:

@@ -329,9 +329,6 @@ class PostRecord:
             out["skipped"] = dict(sorted(self.skipped.items()))
         return out
 
-    def syndication(self, network: str, part: int = 0) -> Syndication | None:
-        return next((s for s in self.syndications if s.network == network and s.part == part), None)
-
     def copies(self, network: str) -> list[Syndication]:
         """This network's copies of the post, in thread order."""
         return sorted((s for s in self.syndications if s.network == network), key=lambda s: s.part)

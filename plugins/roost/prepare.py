@@ -17,6 +17,7 @@ built like Pelican's (same template folders and JINJA_* settings), with ``roost`
 
 from __future__ import annotations
 
+import logging
 import multiprocessing
 import os
 import sys
@@ -32,6 +33,8 @@ from markupsafe import Markup
 from .model import RecordError
 from .store import Store
 from .views import ViewBuilder
+
+log = logging.getLogger(__name__)
 
 #: Stand-ins for what only the page knows. Control characters never survive the sanitiser or
 #: the URL check, so no archived text can forge a marker.
@@ -61,7 +64,6 @@ class Prepared:
 @dataclass
 class Preparation:
     posts: dict[str, Prepared] = field(default_factory=dict)
-    broken: set[str] = field(default_factory=set)  # keys whose record file is malformed
     problems: list[str] = field(default_factory=list)  # one line each, for the build log
 
 
@@ -104,7 +106,6 @@ def prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
             record = store.read_post(key)
         except RecordError as e:
             out.problems.append(f"{e}; the post is built without its interactions")
-            out.broken.add(key)
             continue
         if not record.syndications and not record.interactions:
             continue
@@ -166,7 +167,7 @@ class InBackground:
             if ok:
                 self._result = payload
                 return payload
-            self.failure = payload  # kept for tests and --verbose; the work is simply redone
+            log.debug("roost: the worker failed, so its work is redone here: %s", payload)
         self._result = self._fn()
         return self._result
 

@@ -22,8 +22,8 @@ from urllib.parse import urlsplit
 
 import requests
 
-from .archive import Change, Harvest, merge
-from .mirror import mirror_avatars
+from .archive import Change, Harvest
+from .backfeed import merge_into
 from .model import Interaction, Person, format_time, parse_time
 from .networks.base import NetworkError, NotConfigured, Unavailable, error_for
 from .store import Store
@@ -148,21 +148,6 @@ def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, st
                 else "",
             )
         )
-    total = Change()
-    with store.lock():
-        moderation = store.read_moderation()
-        people = store.read_people()
-        before = dict(people)
-        for key, harvest in sorted(harvests.items()):
-            record = store.read_post(key)
-            change = merge(record, harvest, moderation, people)
-            if change:
-                store.write_post(record)
-                total += change
-        mirror_avatars(store, people, before, set())
-        store.write_people("webmention", people)
-        if highest and highest != since:
-            cursors = store.read_cursors()
-            cursors.setdefault("webmention", {})["since_id"] = highest
-            store.write_cursors(cursors)
+    cursor = {"since_id": highest} if highest and highest != since else {}
+    total = merge_into(store, harvests, "webmention", cursor)
     return total, ""
