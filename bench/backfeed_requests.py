@@ -2,9 +2,11 @@
 
 10,000 syndicated posts (statuses on the fake server, copies in a fresh records folder). Then:
 
-* a run with no new activity (target: at most 3 requests);
+* a run with no new activity (target: at most 3 requests): the notifications, and the sweep's
+  one post (its status and its thread);
 * a run after k new interactions spread over some posts, a third of the replies too deep to
-  notify (target: about k / 80 for the notification pages, plus 3 requests per active post);
+  notify (target: about k / 80 for the notification pages, plus per active post its status,
+  its thread and the lists whose counts changed);
 * naive polling of the same data, as a bridgy-style poller would: for every post, its thread,
   its likes and its reposts (3 requests a post, whatever happened).
 
@@ -29,7 +31,7 @@ sys.path[:0] = [str(REPO / "plugins"), str(REPO / "tests")]
 
 from fakes.mastodon import FakeMastodon  # noqa: E402
 
-from roost.backfeed import backfeed_mastodon  # noqa: E402
+from roost.backfeed import backfeed  # noqa: E402
 from roost.model import PostRecord, Syndication, content_hash  # noqa: E402
 from roost.networks.mastodon.adapter import Mastodon  # noqa: E402
 from roost.store import Store  # noqa: E402
@@ -92,7 +94,7 @@ def counted_run(fake: FakeMastodon, store: Store) -> tuple[int, int, float, int,
     before = len(fake.requests)
     tracemalloc.start()
     start = time.perf_counter()
-    report = backfeed_mastodon(store, Mastodon({"instance": fake.url}, env=ENV))
+    report = backfeed(store, Mastodon({"instance": fake.url}, env=ENV))
     seconds = time.perf_counter() - start
     peak = tracemalloc.get_traced_memory()[1]
     tracemalloc.stop()
@@ -148,8 +150,9 @@ def main() -> None:
                   f"{naive_seconds:>9.2f}   (measured on {args.naive_sample} posts)")  # fmt: skip
             pages = -(-args.k // 80)
             print(
-                f"\nexpected with activity: about {pages} notification page(s) "
-                f"+ 3 per active post ({3 * args.active}) + ancestors of deep replies"
+                f"\nexpected with activity: about {pages} notification page(s) + per active post "
+                f"2 (status, thread) and 1 per list whose count changed (likes, reposts; at most "
+                f"{4 * args.active} in all) + the sweep's post (2)"
             )
             print(
                 f"naive / Roost, quiet run: {naive_requests / max(quiet[0], 1):,.0f}x; "

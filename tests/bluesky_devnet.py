@@ -135,6 +135,7 @@ class Devnet:
         info = json.loads(line)
         self.pds: str = info["pds"]
         self.appview: str = info["appview"]
+        self.plc: str = info["plc"]
         self.accounts: dict[str, dict] = info["accounts"]
 
     def process(self) -> None:

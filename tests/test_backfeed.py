@@ -8,7 +8,7 @@ from datetime import date
 import pytest
 import requests
 
-from roost.backfeed import backfeed_mastodon
+from roost.backfeed import backfeed
 from roost.networks.mastodon.adapter import Mastodon
 from roost.store import Store
 from roost.syndicate import Syndicator
@@ -53,7 +53,7 @@ def test_every_reply_however_deep_and_every_like_and_repost(fake, blog):
     act(fake, "kenji", "POST", f"/api/v1/statuses/{copies['swifts']}/favourite")
     act(fake, "bob", "POST", f"/api/v1/statuses/{copies['swifts']}/reblog")
 
-    report = backfeed_mastodon(store, adapter)
+    report = backfeed(store, adapter)
     assert not report.failed and report.posts == 1
     assert archive(store, "swifts") == {
         f"mastodon:{bob['id']}": ("reply", None),
@@ -79,10 +79,10 @@ def test_a_quiet_run_costs_one_request_and_writes_nothing(fake, blog):
     act(
         fake, "bob", "POST", "/api/v1/statuses", status="@camille hi", in_reply_to_id=copies["owls"]
     )
-    backfeed_mastodon(store, adapter)
+    backfeed(store, adapter)
     files = {p: p.stat().st_mtime_ns for p in store.root.rglob("*.json")}
     before = len(fake.requests)
-    report = backfeed_mastodon(store, adapter)
+    report = backfeed(store, adapter)
     assert len(fake.requests) - before == 1 and not report.change
     assert {p: p.stat().st_mtime_ns for p in store.root.rglob("*.json")} == files
 
@@ -93,11 +93,11 @@ def test_deletions_need_evidence(fake, blog):
               in_reply_to_id=copies["swifts"])  # fmt: skip
     ines = act(fake, "ines", "POST", "/api/v1/statuses", status="two", in_reply_to_id=bob["id"])
     act(fake, "kenji", "POST", f"/api/v1/statuses/{copies['swifts']}/favourite")
-    backfeed_mastodon(store, adapter)
+    backfeed(store, adapter)
     act(fake, "bob", "DELETE", f"/api/v1/statuses/{bob['id']}")
     fake.favourites[copies["swifts"]].remove("kenji")  # an un-like sends no notification
     act(fake, "ines", "POST", f"/api/v1/statuses/{copies['swifts']}/favourite")  # activity
-    report = backfeed_mastodon(store, adapter)
+    report = backfeed(store, adapter)
     ids = set(archive(store, "swifts"))
     assert f"mastodon:{bob['id']}" not in ids  # 404: gone
     assert f"mastodon:{ines['id']}" in ids  # orphaned, not listed, but still there: kept
@@ -111,16 +111,16 @@ def test_a_fetch_that_fails_halfway_changes_nothing(fake, blog, fault):
     store, adapter, copies = blog
     act(fake, "bob", "POST", "/api/v1/statuses", status="@camille first",
         in_reply_to_id=copies["swifts"])  # fmt: skip
-    backfeed_mastodon(store, adapter)
+    backfeed(store, adapter)
     snapshot = {p: p.read_bytes() for p in store.root.rglob("*.json")}
     act(fake, "ines", "POST", "/api/v1/statuses", status="@camille second",
         in_reply_to_id=copies["swifts"])  # fmt: skip
     act(fake, "kenji", "POST", f"/api/v1/statuses/{copies['swifts']}/favourite")
     fake.faults = ["none", "none", fault]  # notifications, their next page, then the thread
-    report = backfeed_mastodon(store, adapter)
+    report = backfeed(store, adapter)
     assert report.failed
     assert {p: p.read_bytes() for p in store.root.rglob("*.json")} == snapshot
-    assert backfeed_mastodon(store, adapter).change.added == 2  # next time, all of it
+    assert backfeed(store, adapter).change.added == 2  # next time, all of it
 
 
 def test_after_backfeed_and_a_rebuild_the_comments_are_on_the_page(tmp_path, fake, serve):
@@ -154,8 +154,98 @@ def test_long_lists_are_followed_page_by_page(fake, blog):
     fake.favourites[copies["owls"]] = list(fans)
     for fan in fans:
         fake.notify("camille", "favourite", fan, copies["owls"])
-    report = backfeed_mastodon(store, adapter)
+    report = backfeed(store, adapter)
     likes = [x for x in store.read_post("owls").interactions if x.kind == "like"]
     assert len(likes) == 130 and report.change.added == 130
     assert ("GET", "/api/v1/notifications") in fake.requests
     assert fake.requests.count(("GET", f"/api/v1/statuses/{copies['owls']}/favourited_by")) == 2
+
+
+def later(hours: float):
+    from datetime import UTC, datetime, timedelta
+
+    return datetime.now(UTC) + timedelta(hours=hours)
+
+
+def test_quotes_pictures_private_replies_and_the_authors_own_answers(fake, blog):
+    store, adapter, copies = blog
+    swifts = copies["swifts"]
+    quote = act(fake, "ines", "POST", "/api/v1/statuses", status="Read this!",
+                quoted_status_id=swifts)  # fmt: skip
+    photo = act(fake, "bob", "POST", "/api/v2/media", file="png", description="A swift, blurred")
+    bob = act(fake, "bob", "POST", "/api/v1/statuses", status="@camille mine",
+              media_ids=[photo["id"]], in_reply_to_id=swifts)  # fmt: skip
+    act(fake, "kenji", "POST", "/api/v1/statuses", status="@camille (just us)", visibility="direct",
+        in_reply_to_id=swifts)  # fmt: skip
+    mine = act(fake, "good", "POST", "/api/v1/statuses", status="@bob lovely shot",
+               in_reply_to_id=bob["id"])  # fmt: skip
+
+    report = backfeed(store, adapter)
+    assert not report.failed
+    got = {x.id: x for x in store.read_post("swifts").interactions}
+    assert set(got) == {
+        f"mastodon:{quote['id']}",
+        f"mastodon:{bob['id']}",
+        f"mastodon:{mine['id']}",
+    }
+    assert got[f"mastodon:{quote['id']}"].kind == "quote"
+    assert got[f"mastodon:{quote['id']}"].in_reply_to is None
+    picture = got[f"mastodon:{bob['id']}"].media[0]
+    assert picture.alt == "A swift, blurred" and picture.source.startswith(fake.url)
+    assert (store.root / picture.path).read_bytes() == fake.avatar_png  # at home, by its hash
+    people = store.read_people()
+    author = got[f"mastodon:{mine['id']}"].author
+    assert people[author].is_author and not people["mastodon:bob@other.example"].is_author
+
+    # The quote is deleted: no notification says so, the sweep sees the count drop, and the
+    # server's 404 is the evidence.
+    act(fake, "ines", "DELETE", f"/api/v1/statuses/{quote['id']}")
+    report = backfeed(store, adapter, now=later(2), sweep=2)
+    assert report.change.removed == 1 and report.swept == 2
+    assert f"mastodon:{quote['id']}" not in archive(store, "swifts")
+
+
+def test_the_sweep_finds_what_no_notification_announces_and_stays_cheap(fake, blog):
+    store, adapter, copies = blog
+    quiet = act(fake, "bob", "POST", "/api/v1/statuses", status="no mention, no notification",
+                in_reply_to_id=copies["owls"])  # fmt: skip
+    assert not backfeed(store, adapter).change  # fresh posts are not due yet
+    report = backfeed(store, adapter, now=later(2))
+    assert report.swept == 1 and report.change.added == 1
+    assert f"mastodon:{quiet['id']}" in archive(store, "owls")
+    before = len(fake.requests)
+    report = backfeed(store, adapter, now=later(2))  # owls was just swept; swifts is due
+    assert report.swept == 1 and not report.change
+    assert len(fake.requests) - before == 3  # notifications, then swifts' status and thread
+    before = len(fake.requests)
+    assert backfeed(store, adapter, now=later(2.5)).swept == 0  # nothing due
+    assert len(fake.requests) - before == 1
+
+    # An edit is seen by the next sweep and updates the stored reply.
+    act(fake, "bob", "PUT", f"/api/v1/statuses/{quiet['id']}", status="edited, still no mention")
+    report = backfeed(store, adapter, now=later(4))
+    assert report.change.updated == 1
+    reply = next(x for x in store.read_post("owls").interactions if x.kind == "reply")
+    assert "edited" in reply.content and reply.updated
+
+
+def test_the_sweep_schedule_decays_with_age():
+    from datetime import UTC, datetime, timedelta
+
+    from roost.backfeed import due_for_sweep
+
+    now = datetime(2026, 11, 22, 12, tzinfo=UTC)
+    published = {
+        "today": now - timedelta(hours=3),
+        "last-week": now - timedelta(days=5),
+        "last-year": now - timedelta(days=400),
+    }
+    crawled = {k: now - timedelta(hours=2) for k in published}
+    # Looked at two hours ago: only the post of the day is due again (hourly on its first day).
+    assert due_for_sweep(published, crawled, now, 10) == ["today"]
+    crawled = {k: now - timedelta(days=8) for k in published}
+    # Eight days ago: the week-old post (every 6 h) is most overdue, then today's, then the old
+    # one (monthly) is not due at all; a budget of 1 takes the most overdue.
+    assert due_for_sweep(published, crawled, now, 10) == ["last-week", "today"]
+    assert due_for_sweep(published, crawled, now, 1) == ["last-week"]
+    assert due_for_sweep(published, {}, now, 0) == []

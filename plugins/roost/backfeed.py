@@ -1,88 +1,128 @@
 """Bring home what people did with the copies of each post, at a cost that grows with activity.
 
-Per network (Mastodon today), one run:
+For each network, one run:
 
-1. reads the notifications since the stored cursor (one request when nothing happened);
-2. marks the posts they concern as active: a like or repost names our copy; a reply or quote is
-   traced to the post through its ancestors;
-3. for active posts only, re-crawls the whole thread (notifications miss deep replies: a Mastodon
-   reply notifies only if it still mentions you) and reads the complete lists of likes and
-   reposts;
-4. merges it all (``archive.merge``: evidence, not absence) and writes each post's record, then
-   the people, then, last, the cursor. A fetch that fails anywhere leaves the cursor where it
-   was, so the next run sees the same notifications again; merging twice changes nothing.
+1. asks the adapter what its notifications say happened since the stored cursor (one request
+   when nothing happened): which posts, and when each new like or repost was made;
+2. adds a few posts from the **sweep**: every post is looked at again on a schedule that decays
+   with its age (hourly on its first day, then every 6 hours, daily, weekly, and monthly after a
+   year), the most overdue first, ``sweep`` posts a run. The sweep finds what no notification
+   announces: a Mastodon reply that does not mention you, a Bluesky reply more than four levels
+   down, a like that was taken back;
+3. harvests those posts only: the whole thread (notifications miss deep replies), and the like,
+   repost and quote lists of the copies whose counts changed since the last harvest;
+4. merges it all (``archive.merge``: evidence, not absence), mirrors new avatars and attached
+   pictures, and writes each post's record, then the people, then, last, the cursor.
 
-What counts as evidence of a deletion: the network answering 404 for a reply that a complete
-crawl no longer lists, and a complete like or repost list without someone in it.
+A fetch that fails anywhere leaves records and cursor as they were: the next run sees the same
+notifications again, and merging twice changes nothing. What the adapters count as evidence of
+a deletion is written in each adapter's module docstring.
+
+The state kept in ``social/cursors.json`` per network: ``notifications`` (the adapter's cursor),
+``crawled:<post>`` (when the post was last harvested, for the sweep and ``roost status``) and
+``counts:<post>`` (each copy's like, repost and quote counts at that harvest).
 """
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 from .archive import Change, Harvest, merge
-from .mirror import mirror_avatars
-from .model import format_time
-from .networks.base import NetworkError
+from .mirror import mirror_attachments, mirror_avatars
+from .model import format_time, parse_time
+from .networks.base import Hints, NetworkError
 from .store import Store
+
+#: (age below, look again every): a post is swept less often as it gets older.
+SWEEP_SCHEDULE = (
+    (timedelta(days=1), timedelta(hours=1)),
+    (timedelta(days=7), timedelta(hours=6)),
+    (timedelta(days=30), timedelta(days=1)),
+    (timedelta(days=365), timedelta(days=7)),
+)
+OLDEST_INTERVAL = timedelta(days=30)
 
 
 @dataclass
 class Report:
     network: str
     change: Change = field(default_factory=Change)
-    posts: int = 0  # active posts crawled
+    posts: int = 0  # posts harvested, active and swept
+    swept: int = 0  # of which from the sweep
     failed: str = ""
 
 
-def backfeed_mastodon(store: Store, adapter) -> Report:
-    report = Report("mastodon")
-    ours: dict[str, str] = {}  # our status id -> post key
+def sweep_interval(age: timedelta) -> timedelta:
+    for below, every in SWEEP_SCHEDULE:
+        if age < below:
+            return every
+    return OLDEST_INTERVAL
+
+
+def due_for_sweep(
+    published: dict[str, datetime], crawled: dict[str, datetime], now: datetime, budget: int
+) -> list[str]:
+    """The ``budget`` posts most overdue by the decaying schedule (never-harvested posts count
+    from their publication), oldest debt first; ties go to the newer post."""
+    scored = []
+    for key, when in published.items():
+        last = max(crawled.get(key, when), when)
+        overdue = (now - last) / sweep_interval(max(now - when, timedelta(0)))
+        if overdue >= 1:
+            scored.append((-overdue, -when.timestamp(), key))
+    return [key for *_, key in sorted(scored)[: max(budget, 0)]]
+
+
+def backfeed(
+    store: Store, adapter, *, sweep: int = 1, now: datetime | None = None, progress=None
+) -> Report:
+    """One backfeed run for one network. ``progress``, if given, is called once per harvested
+    post."""
+    name = adapter.NAME
+    report = Report(name)
+    now = now or datetime.now(UTC)
+    ours: dict[str, str] = {}  # every copy id on this network -> post key
+    published: dict[str, datetime] = {}
     for key in store.post_keys():
-        for copy in store.read_post(key).copies("mastodon"):
+        copies = store.read_post(key).copies(name)
+        for copy in copies:
             ours[copy.id] = key
+        if copies:
+            published[key] = parse_time(copies[0].published)
     if not ours:
         return report
-    cursors = store.read_cursors()
-    cursor = cursors.get("mastodon", {}).get("notifications")
+    state = store.read_cursors().get(name, {})
+    crawled = {k: parse_time(state[f"crawled:{k}"]) for k in published if f"crawled:{k}" in state}
+    harvests: dict[str, Harvest] = {}
+    cursor: dict[str, str] = {}
     try:
-        notifications, new_cursor = adapter.notifications(cursor)
-        active: dict[str, dict[str, str]] = {}  # post key -> reaction id -> when
-        for n in notifications:
-            status = n.get("status") or {}
-            sid = str(status.get("id", ""))
-            if n["type"] in ("favourite", "reblog") and sid in ours:
-                kind = "like" if n["type"] == "favourite" else "repost"
-                who = adapter.person(n["account"]).id.split(":", 1)[1]
-                active.setdefault(ours[sid], {})[f"mastodon:{kind}:{sid}:{who}"] = n["created_at"]
-            elif sid in ours:
-                active.setdefault(ours[sid], {})  # our own copy changed: look again
-            elif sid:
-                key = ours.get(str(status.get("in_reply_to_id")))
-                if key is None:  # a deeper reply: find our copy among its ancestors
-                    key = next(
-                        (ours[a["id"]] for a in adapter.ancestors(sid) if a["id"] in ours), None
-                    )
-                if key is not None:
-                    active.setdefault(key, {})
-        harvests, crawled = {}, {}
-        for key, reaction_times in sorted(active.items()):
-            harvests[key] = _harvest(store, adapter, key, set(ours), reaction_times)
-            crawled[f"crawled:{key}"] = format_time(datetime.now(UTC))
+        activity = adapter.activity(state.get("notifications"), ours)
+        quiet = {k: v for k, v in published.items() if k not in activity.posts}
+        swept = due_for_sweep(quiet, crawled, now, sweep)
+        todo = {**activity.posts, **{k: Hints() for k in swept}}
+        for key in sorted(todo):
+            before = json.loads(state.get(f"counts:{key}", "{}"))
+            harvests[key], counts = adapter.harvest(store.read_post(key), todo[key], before)
+            cursor[f"crawled:{key}"] = format_time(now)
+            cursor[f"counts:{key}"] = json.dumps(counts, sort_keys=True, separators=(",", ":"))
+            if progress:
+                progress()
     except NetworkError as e:
         report.failed = str(e)
         return report  # nothing merged, the cursor stays: the next run sees it all again
-    cursor = {**crawled, "notifications": new_cursor} if new_cursor else crawled
-    report.change = merge_into(store, harvests, "mastodon", cursor)
-    report.posts = len(harvests)
+    if activity.cursor:
+        cursor["notifications"] = activity.cursor
+    report.change = merge_into(store, harvests, name, cursor)
+    report.posts, report.swept = len(harvests), len(swept)
     return report
 
 
 def merge_into(
     store: Store, harvests: dict[str, Harvest], network: str, cursor: dict[str, str]
 ) -> Change:
-    """Merge every post's harvest, mirror new avatars, then move the network's cursor, under one
+    """Merge every post's harvest, mirror new pictures, then move the network's cursor, under one
     lock and reading people and moderation once: records first, the cursor last, so a crash in
     between makes the next run do the same work again rather than skip any."""
     total = Change()
@@ -92,6 +132,7 @@ def merge_into(
         before = dict(people)
         for key, harvest in sorted(harvests.items()):
             record = store.read_post(key)
+            mirror_attachments(store, harvest.interactions, record.interactions)
             change = merge(record, harvest, moderation, people)
             if change:
                 store.write_post(record)
@@ -103,44 +144,3 @@ def merge_into(
             cursors.setdefault(network, {}).update(cursor)
             store.write_cursors(cursors)
     return total
-
-
-def _harvest(store: Store, adapter, key: str, ours: set[str], reaction_times: dict) -> Harvest:
-    """Everything the network holds for one post's copies (fetching only; nothing written)."""
-    from .model import parse_time
-
-    record = store.read_post(key)
-    known = {x.id: x for x in record.interactions}
-    harvest = Harvest()
-    for copy in record.copies("mastodon"):
-        replies = adapter.thread(copy.id)
-        if replies is not None:
-            for status in replies:
-                harvest.people.append(adapter.person(status["account"]))
-                harvest.interactions.append(adapter.interaction(status, "reply", ours))
-            listed = {f"mastodon:{s['id']}" for s in replies}
-            for x in record.interactions:
-                sid = x.id.split(":", 1)[1]
-                # Missing from a complete crawl is a reason to ask, not yet evidence.
-                if (
-                    x.kind == "reply"
-                    and x.id not in listed
-                    and sid.isdigit()
-                    and (not adapter.status_exists(sid))
-                ):
-                    harvest.gone.add(x.id)  # the network says: not found
-        for kind, endpoint in (("like", "favourited_by"), ("repost", "reblogged_by")):
-            accounts = adapter.everyone(f"/api/v1/statuses/{copy.id}/{endpoint}")
-            fresh = set()
-            for account in accounts:
-                reaction = adapter.reaction(kind, copy.id, account)
-                fresh.add(reaction.id)
-                if reaction.id in known:
-                    reaction.published = known[reaction.id].published
-                elif reaction.id in reaction_times:
-                    reaction.published = format_time(parse_time(reaction_times[reaction.id]))
-                harvest.people.append(adapter.person(account))
-                harvest.interactions.append(reaction)
-            prefix = f"mastodon:{kind}:{copy.id}:"
-            harvest.gone |= {i for i in known if i.startswith(prefix) and i not in fresh}
-    return harvest

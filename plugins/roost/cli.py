@@ -243,20 +243,28 @@ def cmd_mark_handled(args: argparse.Namespace) -> int:
 
 
 def cmd_backfeed(args: argparse.Namespace) -> int:
-    from .backfeed import backfeed_mastodon
+    from .backfeed import backfeed
     from .networks.base import NetworkError
     from .syndicate import build_adapters
 
     settings, values, problems, store = _records(args)
     if problems:
         raise SystemExit("\n".join(f"roost: {p}" for p in problems))
+    if args.network:
+        known = {*values["ROOST_NETWORKS"], "webmention"}
+        for name in set(args.network) - known:
+            raise SystemExit(f"roost: --network {name}: not configured (configured: "
+                             f"{', '.join(sorted(known))})")  # fmt: skip
+        values["ROOST_NETWORKS"] = {
+            k: v for k, v in values["ROOST_NETWORKS"].items() if k in args.network
+        }
     try:
         adapters = build_adapters(values)
     except NetworkError as e:
         raise SystemExit(f"roost: {e}") from None
     failed = False
-    print(f"{'network':<10}{'posts':>8}{'new':>8}{'updated':>9}{'removed':>9}")
-    if values["ROOST_WEBMENTION_IO"]:
+    rows = []
+    if values["ROOST_WEBMENTION_IO"] and (not args.network or "webmention" in args.network):
         from .compose import read_posts
         from .webmention_io import WebmentionIO, backfeed_webmentions
 
@@ -264,19 +272,20 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
         change, failure = backfeed_webmentions(
             store, WebmentionIO(values["ROOST_WEBMENTION_IO"]), posts
         )
-        print(f"{'webmention':<10}{'':>8}{change.added:>8}{change.updated:>9}{change.removed:>9}")
+        rows.append(("webmention", "", change, failure))
+    for name, adapter in adapters.items():
+        report = _with_progress(
+            None,
+            lambda tick, adapter=adapter: backfeed(store, adapter, sweep=args.sweep, progress=tick),
+            f"backfeed from {name}",
+        )
+        rows.append((name, str(report.posts), report.change, report.failed))
+    print(f"{'network':<11}{'posts':>6}{'new':>8}{'updated':>9}{'removed':>9}")
+    for name, posts, c, _ in rows:
+        print(f"{name:<11}{posts:>6}{c.added:>8}{c.updated:>9}{c.removed:>9}")
+    for *_, failure in rows:
         if failure:
             print(f"roost: {failure}; nothing was lost, the next run tries again")
-            failed = True
-    for name, adapter in adapters.items():
-        if name != "mastodon":
-            print(f"{name:<10} backfeed not available yet")
-            continue
-        report = backfeed_mastodon(store, adapter)
-        c = report.change
-        print(f"{name:<10}{report.posts:>8}{c.added:>8}{c.updated:>9}{c.removed:>9}")
-        if report.failed:
-            print(f"roost: {report.failed}; nothing was lost, the next run tries again")
             failed = True
     return 1 if failed else 0
 
@@ -396,14 +405,15 @@ def cmd_forget(args: argparse.Namespace) -> int:
     return 0
 
 
-def _with_progress(total: int, work):
-    """Run ``work(tick)`` with a progress bar on a terminal when there is more than one post."""
-    if total <= 1 or not sys.stderr.isatty():
+def _with_progress(total: int | None, work, label: str = "syndicating"):
+    """Run ``work(tick)`` with a progress bar on a terminal (a spinner and a count when the total
+    is not known beforehand), unless there is a single post or no terminal."""
+    if total == 1 or total == 0 or not sys.stderr.isatty():
         return work(None)
     from rich.progress import Progress
 
     with Progress(transient=True) as progress:
-        task = progress.add_task("syndicating", total=total)
+        task = progress.add_task(label, total=total)
         return work(lambda: progress.advance(task))
 
 
@@ -456,9 +466,18 @@ def main(argv: list[str] | None = None) -> int:
         "publishconf.py",
     )
 
-    command(
+    p = command(
         "backfeed", cmd_backfeed, "bring home what people did with the copies", "publishconf.py"
     )
+    p.add_argument(
+        "--sweep",
+        type=int,
+        default=1,
+        metavar="N",
+        help="also look again at the N most overdue posts per network, on a schedule that "
+        "decays with age, for what no notification announces (default 1; 0 for none)",
+    )
+    p.add_argument("--network", action="append", help="only this network (repeatable)")
 
     p = command("status", cmd_status, "per post: copies, counts, when last backfed")
     p.add_argument("--json", action="store_true")

@@ -1,11 +1,13 @@
-"""Copy avatars (and, later, attached pictures) into the records, so pages never load them from a
-network, and a network that disappears takes none of its pictures with it.
+"""Copy avatars and the pictures attached to replies into the records, so pages never load them
+from a network, and a network that disappears takes none of its pictures with it.
 
-A file is fetched only when a person is new or their avatar's address changed. It is refused
+An avatar is fetched only when a person is new or their avatar's address changed; an attached
+picture only when the interaction is new or its pictures changed. A file is refused
 when it is larger than the store's limit (read no further than that), when it is not a PNG,
 JPEG, GIF or WebP (so never SVG), or when its bytes do not match its type; the person then keeps
-no avatar and the theme shows its own placeholder. A failed fetch is not an error of the run:
-the next backfeed tries again.
+no avatar and the theme shows its own placeholder (a picture keeps its alt text and no path, and
+the page shows the alt text in its place). A failed fetch is not an error of the run: the next
+backfeed tries again.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ import logging
 
 import requests
 
-from .model import Person
+from .model import Interaction, Person
 from .store import MEDIA_MAX_BYTES, Store
 
 log = logging.getLogger(__name__)
@@ -60,3 +62,28 @@ def mirror_avatars(store: Store, people: dict[str, Person], before: dict[str, Pe
             except ValueError as e:
                 log.info("roost: avatar of %s not kept: %s", pid, e)
     return stored
+
+
+def mirror_attachments(store: Store, fresh: list[Interaction], stored: list[Interaction]) -> int:
+    """Give every picture of the ``fresh`` interactions a local path: the stored one when the
+    same address was mirrored before, else a new download (None when it cannot be kept). How
+    many files were stored. Call with the store locked."""
+    known = {m.source: m.path for x in stored for m in x.media if m.source and m.path}
+    stored_count = 0
+    for x in fresh:
+        for m in x.media:
+            if m.path or not m.source:
+                continue
+            if m.source in known:
+                m.path = known[m.source]
+                continue
+            got = fetch(m.source) if m.source.startswith(("https://", "http://")) else None
+            if got:
+                try:
+                    m.path = store.add_media(*got)
+                    m.type = got[1]
+                    known[m.source] = m.path
+                    stored_count += 1
+                except ValueError as e:
+                    log.info("roost: a picture of %s not kept: %s", x.id, e)
+    return stored_count

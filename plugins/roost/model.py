@@ -145,9 +145,11 @@ def post_key(slug: str, translation_lang: str | None = None) -> str:
 
 @dataclass
 class Media:
-    """A mirrored file: ``path`` is relative to the records folder (``media/ab/<sha256>.png``)."""
+    """A mirrored file: ``path`` is relative to the records folder (``media/ab/<sha256>.png``),
+    or None when the picture could not be brought home (too big, not an image, gone): the page
+    then shows a placeholder with the alt text, and never the network's copy."""
 
-    path: str
+    path: str | None
     type: str
     alt: str = ""
     source: str | None = None  # where it was mirrored from; never rendered
@@ -155,8 +157,8 @@ class Media:
     @classmethod
     def from_dict(cls, d: Any, where: str) -> Media:
         d = _dict(d, where)
-        path = _str(d, "path", where)
-        if not _MEDIA_PATH_RE.fullmatch(path):
+        path = _str(d, "path", where, required=False)
+        if path is not None and not _MEDIA_PATH_RE.fullmatch(path):
             raise RecordError(f"{where}path {path!r} is not a mirrored media path")
         return cls(
             path=path,
@@ -353,6 +355,7 @@ class Person:
     avatar: str | None = None  # mirrored media path, never a remote URL
     avatar_source: str | None = None  # where the avatar was mirrored from; never rendered
     opted_out: bool = False  # their profile asked not to be archived (#nobot, #nobridge)
+    is_author: bool = False  # one of the blog author's own accounts
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> Person:
@@ -376,6 +379,7 @@ class Person:
             avatar=avatar,
             avatar_source=_url(d, "avatar_source", where),
             opted_out=opted_out,
+            is_author=d.get("is_author", False) is True,
         )
 
     def to_dict(self) -> dict:
@@ -391,6 +395,8 @@ class Person:
             d["avatar_source"] = self.avatar_source
         if self.opted_out:
             d["opted_out"] = True
+        if self.is_author:
+            d["is_author"] = True
         return d
 
     @property

@@ -41,11 +41,12 @@ class PersonView:
     url: str | None
     photo: str | None  # site-relative path of the local avatar copy, or None for the placeholder
     network: Markup
+    is_author: bool = False  # the blog's author, answering under a copy
 
 
 @dataclass
 class MediaView:
-    src: str  # site-relative path of the local copy
+    src: str | None  # site-relative path of the local copy; None: a placeholder with the alt
     alt: Markup
 
 
@@ -157,6 +158,7 @@ class ViewBuilder:
                 url=safe_url(p.url) if p else None,
                 photo=photo,
                 network=escape(info(pid.split(":", 1)[0]).name),
+                is_author=bool(p and p.is_author),
             )
             self._persons[pid] = (view, avatar)
         return self._persons[pid]
@@ -195,10 +197,10 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
         entry.published_iso = published.isoformat()
         entry.published_text = f"{published.day} {published:%b %Y, %H:%M}"
         for m in x.media:
-            src = b.media_url(m.path)
+            src = b.media_url(m.path) if m.path else None
             if src:
                 used_media.add(m.path)
-                entry.media.append(MediaView(src=src, alt=escape(clean_text(m.alt, 1500))))
+            entry.media.append(MediaView(src=src, alt=escape(clean_text(m.alt, 1500))))
 
     def shown_parent(x: Interaction) -> Interaction | None:
         """The nearest ancestor that is shown; walks past hidden or missing ones."""

@@ -14,6 +14,12 @@ exactly once:
   ``GET /api/v1/media/:id`` answering 206 until processed;
 * ``GET /api/v2/instance``, ``GET /api/v1/accounts/verify_credentials``,
   ``GET /api/v1/accounts/:id/statuses`` (newest first);
+* the backfeed's side: ``GET /api/v1/notifications`` (types[], min_id, since_id, max_id, Link
+  paging; a reply notifies only if it mentions ``@camille``), ``GET .../:id/context`` (the
+  whole subtree), ``favourited_by``, ``reblogged_by`` and, as in 4.5, ``quotes`` (a status made
+  with ``quoted_status_id`` notifies ``quote`` and counts in ``quotes_count``), ``POST
+  .../favourite`` and ``.../reblog`` by the other accounts, avatars (``/avatars/<name>.png``)
+  and uploaded pictures (``/media-files/<id>.png``) served as PNG;
 * ``idempotency=False`` behaves like GoToSocial, which ignores ``Idempotency-Key``;
 * ``X-RateLimit-Limit/Remaining/Reset`` (ISO 8601) on every answer, 429 ``Too many requests``
   when the token's budget for the window is spent.
@@ -126,6 +132,15 @@ class FakeMastodon:
         out["replies_count"] = sum(
             1 for o in self.statuses.values() if o["in_reply_to_id"] == s["id"]
         )
+        if "_text" in s:  # a status, not a media attachment: Mastodon 4.5 quotes
+            out["quotes_count"] = sum(
+                1 for o in self.statuses.values() if o.get("_quoted") == s["id"]
+            )
+            out["quote"] = (
+                {"state": "accepted", "quoted_status_id": s["_quoted"]}
+                if s.get("_quoted")
+                else None
+            )
         return out
 
     def account_entity(self, acct: str) -> dict:
@@ -198,7 +213,7 @@ class _Handler(BaseHTTPRequestHandler):
             time.sleep(float(fault.split(":", 1)[1]))
         self._fault = fault
         account = None
-        if path != "/api/v2/instance" and not path.startswith("/avatars/"):
+        if path != "/api/v2/instance" and not path.startswith(("/avatars/", "/media-files/")):
             account = self._account()
             if account is None:
                 return self._send(401, {"error": "The access token is invalid"})
@@ -218,11 +233,14 @@ class _Handler(BaseHTTPRequestHandler):
             return self.list_notifications(account)
         if parts[0] == "avatars" and method == "GET":
             return self.avatar(parts[1])
+        if parts[0] == "media-files" and method == "GET":
+            return self.media_file(parts[1])
         if parts[:3] == ["api", "v1", "statuses"] and len(parts) == 5:
             action = {
                 ("GET", "context"): self.context,
                 ("GET", "favourited_by"): self.favourited_by,
                 ("GET", "reblogged_by"): self.reblogged_by,
+                ("GET", "quotes"): self.quotes,
                 ("POST", "favourite"): self.favourite,
                 ("POST", "reblog"): self.reblog,
             }.get((method, parts[4]))
@@ -353,6 +371,9 @@ class _Handler(BaseHTTPRequestHandler):
             reply_to = body.get("in_reply_to_id")
             if reply_to and str(reply_to) not in fake.statuses:
                 return self._send(404, {"error": "Record not found"})
+            quoted = body.get("quoted_status_id")
+            if quoted and str(quoted) not in fake.statuses:
+                return self._send(404, {"error": "Record not found"})
             sid = fake.new_id()
             status = {
                 "id": sid,
@@ -367,11 +388,16 @@ class _Handler(BaseHTTPRequestHandler):
                 "account": fake.account_entity(account),
                 "media_attachments": [fake.status_entity(fake.media[m]) for m in media_ids],
                 "_text": text,
+                "_quoted": str(quoted) if quoted else None,
             }
             fake.statuses[sid] = status
             # Like Mastodon: a reply notifies only the accounts it @-mentions.
             if account != "camille" and "@camille" in text:
                 fake.notify("camille", "mention", account, sid)
+            elif quoted and fake.statuses[str(quoted)]["account"]["username"] != account:
+                fake.notify(
+                    fake.statuses[str(quoted)]["account"]["username"], "quote", account, sid
+                )
             if key:
                 fake._keys[(account, key)] = (fake.clock(), sid)
         if fake.on_create:
@@ -469,6 +495,27 @@ class _Handler(BaseHTTPRequestHandler):
         page, headers = self._page(accounts, lambda a: a["id"], urlsplit(self.path).path)
         self._send(200, [fake.account_entity(a["acct"]) for a in page], headers)
 
+    def quotes(self, account, sid):
+        """Statuses quoting this one (Mastodon 4.5): limit default 20, max 40, Link paging."""
+        fake = self.server_fake
+        if sid not in fake.statuses:
+            return self._send(404, {"error": "Record not found"})
+        query = parse_qs(urlsplit(self.path).query)
+        if int(query.get("limit", ["20"])[0]) > 40:
+            self.path = self.path.replace(f"limit={query['limit'][0]}", "limit=40")
+        quoting = [s for s in fake.statuses.values() if s.get("_quoted") == sid]
+        page, headers = self._page(quoting, lambda s: s["id"], urlsplit(self.path).path)
+        self._send(200, [fake.status_entity(s) for s in page], headers)
+
+    def media_file(self, name):
+        """The bytes of an uploaded picture (what a server's media URL serves)."""
+        body = self.server_fake.avatar_png
+        self.send_response(200)
+        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
     def favourited_by(self, account, sid):
         self._who(self.server_fake.favourites, sid)
 
@@ -538,7 +585,8 @@ class _Handler(BaseHTTPRequestHandler):
         media = {
             "id": mid,
             "type": "image",
-            "url": None if fake.async_media else f"https://fake.mastodon.example/media/{mid}",
+            "url": None if fake.async_media else f"{fake.url}/media-files/{mid}.png",
+            "preview_url": f"{fake.url}/media-files/{mid}-small.png",
             "description": description.decode() if isinstance(description, bytes) else description,
             "_processed_after": 2 if fake.async_media else 0,
         }
@@ -554,7 +602,7 @@ class _Handler(BaseHTTPRequestHandler):
             media["_processed_after"] -= 1
             if media["_processed_after"] > 0:
                 return self._send(206, fake.status_entity(media))
-            media["url"] = f"https://fake.mastodon.example/media/{mid}"
+            media["url"] = f"{fake.url}/media-files/{mid}.png"
         self._send(200, fake.status_entity(media))
 
 

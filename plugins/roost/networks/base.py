@@ -25,6 +25,12 @@ An adapter sets these class constants:
 and implements ``fits`` (its counter; ``draft`` composes with it, offline), ``protected`` and
 ``too_long`` (for threads and refusals), ``request`` (the body ``publish_part`` would send, for
 previews), ``publish_part``, and where the network allows them ``update_part`` and ``delete``.
+
+For the backfeed (``backfeed.py`` owns the policy: which posts, how many, what is written) an
+adapter implements ``activity`` (what its notifications say happened since a cursor: which posts,
+and when each like or repost was made) and ``harvest`` (everything the network holds for one
+post's copies, in the normal form, with positive evidence of what is gone). For ``roost doctor``
+it implements ``check``: one read-only call that proves the credentials work.
 """
 
 from __future__ import annotations
@@ -43,6 +49,7 @@ class NetworkError(Exception):
 
     def __init__(self, network: str, message: str):
         self.network = network
+        self.message = message  # without the network's name, for lines that already say it
         super().__init__(f"{network}: {message}")
 
 
@@ -51,7 +58,7 @@ class NotConfigured(NetworkError):
 
 
 class Unauthorized(NetworkError):
-    pass
+    status: int = 401  # or 403: a valid token without the scope the call needs
 
 
 class Rejected(NetworkError):
@@ -74,7 +81,9 @@ def error_for(
     """The error for a refused request, by HTTP status, which means the same on every network:
     ``credentials`` says what to check when the network refuses them."""
     if status in (401, 403):
-        return Unauthorized(network, f"{message} (check {credentials})")
+        refused = Unauthorized(network, f"{message} (check {credentials})")
+        refused.status = status
+        return refused
     if status == 429:
         return RateLimited(network, message, retry_after=retry_after)
     if status >= 500:
@@ -116,6 +125,22 @@ class Draft:
         """Stable per post, network, part and content: the same retry gets the same key."""
         raw = f"roost|{self.post_key}|{self.network}|{part}|{self.content_hash}"
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
+
+
+@dataclass
+class Hints:
+    """What the notifications said about one post, so a harvest can be exact and cheap."""
+
+    times: dict[str, str] = field(default_factory=dict)  # reaction id -> when it was made
+    touched: set[tuple[str, str]] = field(default_factory=set)  # (like|repost|quote, copy id)
+
+
+@dataclass
+class Activity:
+    """The posts the notifications since a cursor concern, and the cursor to store after."""
+
+    posts: dict[str, Hints] = field(default_factory=dict)  # post key -> hints
+    cursor: str | None = None
 
 
 class Network:
@@ -191,3 +216,37 @@ class Network:
 
     def delete(self, copy: Syndication) -> None:
         raise NotImplementedError
+
+    # -- backfeed --------------------------------------------------------------------------
+    def activity(self, cursor: str | None, ours: dict[str, str]) -> Activity:
+        """What happened since ``cursor``: the posts concerned (``ours`` maps every copy id of
+        this network to its post key). Reads forward to the newest notification."""
+        raise NotImplementedError
+
+    def harvest(self, record, hints: Hints, counts: dict[str, str]):
+        """``(Harvest, counts)``: every reply, quote, like and repost the network holds for the
+        record's copies on it, and each copy's reaction counts as text. ``counts`` holds the
+        counts of the last harvest: like, repost and quote lists are read only for copies whose
+        counts changed or that ``hints.touched`` names (``lists_to_read``)."""
+        raise NotImplementedError
+
+    def check(self) -> str:
+        """One read-only call with the credentials; the account's name on success."""
+        raise NotImplementedError
+
+
+LISTS = ("like", "repost", "quote")
+
+
+def lists_to_read(copy_id: str, before: str | None, now: str, hints: Hints, known: dict) -> set:
+    """Which of a copy's like, repost and quote lists are worth reading: those a notification
+    named, and those whose count ("3/1/0", in that order) changed since the last harvest, except a
+    count that fell to zero where nothing of the kind was ever stored."""
+    old, new = (before or "").split("/"), now.split("/")
+    stored = {x.kind for x in known.values()}
+    wanted = set()
+    for i, kind in enumerate(LISTS):
+        n, o = (new[i] if i < len(new) else "0"), (old[i] if i < len(old) else None)
+        if (kind, copy_id) in hints.touched or (n != o and not (n == "0" and kind not in stored)):
+            wanted.add(kind)
+    return wanted

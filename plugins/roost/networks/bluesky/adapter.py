@@ -23,7 +23,9 @@ checked against the reference PDS (@atproto/dev-env) in the tests:
 Settings (``ROOST_NETWORKS["bluesky"]``): ``handle`` (required), ``service`` (default
 ``https://bsky.social``), ``password_env`` (default ``ROOST_BLUESKY_APP_PASSWORD``),
 ``app_url`` (where copies are linked, default ``https://bsky.app``), ``language``, ``embed``
-(``card`` or ``images``), ``session_cache`` (a file; default in ``~/.cache/roost``).
+(``card`` or ``images``), ``session_cache`` (a file; default in ``~/.cache/roost``), ``plc``
+(the DID directory, default ``https://plc.directory``, used to find where the pictures attached
+to replies live).
 """
 
 from __future__ import annotations
@@ -38,15 +40,19 @@ from typing import Any
 
 import requests
 
-from ...model import Syndication, format_time
+from ...archive import Harvest
+from ...model import Interaction, Media, Person, Syndication, format_time
 from ..base import (
+    Activity,
     Draft,
+    Hints,
     Network,
     NotConfigured,
     Rejected,
     Unauthorized,
     Unavailable,
     error_for,
+    lists_to_read,
 )
 from . import richtext
 
@@ -111,6 +117,9 @@ class Bluesky(Network):
         self._session: dict | None = None
         self._blobs: dict[Path, dict] = {}
         self._dids: dict[str, str | None] = {}
+        self.me: str | None = None  # the author's DID, once an answer has shown it
+        self.plc = str(config.get("plc", "https://plc.directory")).rstrip("/")
+        self._homes: dict[str, str | None] = {}  # DID -> its PDS, for attached pictures
 
     # -- offline -----------------------------------------------------------------------------
 
@@ -251,6 +260,276 @@ class Bluesky(Network):
             "com.atproto.repo.deleteRecord",
             json={"repo": self._session["did"], "collection": COLLECTION, "rkey": rkey},
         )
+
+    # -- backfeed (app.bsky.notification.listNotifications, feed.getPostThread, getLikes,
+    #    getRepostedBy, getQuotes; through the PDS, which hands app.bsky.* to the AppView) ------
+    #
+    # Notifications come newest first and page backwards: they are read from the top down to the
+    # stored high-water mark ("<indexedAt> <uri>"). A reply notifies only the four ancestors
+    # above it, so the whole thread is read (depth 1000) for every active post.
+    # Evidence of a deletion: a reply or quote missing from a complete crawl whose own thread
+    # answers NotFound, a notFoundPost in the thread, a like or repost missing from a complete
+    # list. A profile labelled !no-unauthenticated (Bluesky's "don't show me to logged-out
+    # visitors") or saying #nobot / #nobridge counts as opted out.
+
+    REASONS = ("like", "repost", "reply", "quote", "mention")
+
+    def activity(self, cursor: str | None, ours: dict[str, str]) -> Activity:
+        self._ensure_session()
+        mark = tuple(cursor.split(" ", 1)) if cursor else None
+        found, top, page = Activity(cursor=cursor), None, None
+        while True:
+            params: dict[str, Any] = {"limit": 100, "reasons": list(self.REASONS)}
+            if page:
+                params["cursor"] = page
+            data = self._xrpc("GET", "app.bsky.notification.listNotifications", params=params)
+            items = data.get("notifications") or []
+            reached = False
+            for n in items:
+                here = (str(n.get("indexedAt", "")), str(n.get("uri", "")))
+                if mark and here <= mark:
+                    reached = True  # everything below was seen by an earlier run
+                    break
+                top = max(top, here) if top else here
+                self._note(found, n, ours)
+            page = data.get("cursor")
+            if reached or not items or not page:
+                break
+        if top:
+            found.cursor = " ".join(top)
+        return found
+
+    def _note(self, found: Activity, n: dict, ours: dict[str, str]) -> None:
+        record = n.get("record") or {}
+        reason, subject = n.get("reason"), str(n.get("reasonSubject") or "")
+        if reason in ("like", "repost") and subject in ours:
+            hints = found.posts.setdefault(ours[subject], Hints())
+            did = str((n.get("author") or {}).get("did", ""))
+            when = str(record.get("createdAt") or n.get("indexedAt") or "")
+            hints.times[f"bluesky:{reason}:{_rkey(subject)}:{did}"] = when
+            hints.touched.add((reason, subject))
+            return
+        reply = record.get("reply") or {}
+        quoted = _quoted_uri(record)
+        for uri in (
+            (reply.get("root") or {}).get("uri"),
+            (reply.get("parent") or {}).get("uri"),
+            quoted,
+            subject,
+        ):
+            if uri in ours:
+                hints = found.posts.setdefault(ours[uri], Hints())
+                if reason == "quote":
+                    hints.touched.add(("quote", uri))
+                return
+
+    def harvest(self, record, hints: Hints, counts: dict[str, str]):
+        copies = record.copies(self.NAME)
+        ours = {c.id for c in copies}
+        harvest, new_counts = Harvest(), {}
+        thread = self._thread(copies[0].id)
+        if thread is None:
+            return harvest, counts  # our copy is gone: nothing to learn, nothing to remove
+        self._ensure_session()
+        self.me = str(thread["post"]["author"].get("did", ""))
+        views: dict[str, dict] = {thread["post"]["uri"]: thread["post"]}
+        listed: set[str] = set()
+        stack = [(thread, None)]
+        while stack:
+            node, parent = stack.pop()
+            for child in node.get("replies") or []:
+                kind = child.get("$type", "")
+                uri = str((child.get("post") or child).get("uri", ""))
+                if kind.endswith("#notFoundPost") and uri:
+                    harvest.gone.add(f"bluesky:{uri}")  # the network says: not found
+                if not kind.endswith("#threadViewPost"):
+                    continue
+                post = child["post"]
+                views[uri] = post
+                stack.append((child, uri))
+                if uri in ours:
+                    continue  # a later part of our own thread
+                listed.add(f"bluesky:{uri}")
+                here = node["post"]["uri"]
+                harvest.people.append(self.person(post["author"]))
+                harvest.interactions.append(
+                    self.interaction(post, "reply", None if here in ours else f"bluesky:{here}")
+                )
+        known = {x.id: x for x in record.interactions}
+        self._gone(harvest, known, "reply", listed)
+        for copy in copies:
+            view = views.get(copy.id)
+            if view is None:
+                continue
+            new_counts[copy.id] = "/".join(
+                str(view.get(f, 0) or 0) for f in ("likeCount", "repostCount", "quoteCount")
+            )
+            # Only the lists that changed; the others' stored likes, reposts and quotes stand.
+            wanted = lists_to_read(copy.id, counts.get(copy.id), new_counts[copy.id], hints, known)
+            self._reactions(harvest, known, hints, copy.id, wanted)
+            if "quote" in wanted:
+                self._quotes(harvest, known, copy.id)
+        return harvest, new_counts
+
+    def check(self) -> str:
+        self._ensure_session()
+        data = self._xrpc("GET", "com.atproto.server.getSession")
+        return "@" + str(data.get("handle", self.handle))
+
+    def _thread(self, uri: str) -> dict | None:
+        """The thread under a post, or None when the network says it is not there."""
+        self._ensure_session()
+        try:
+            data = self._xrpc(
+                "GET",
+                "app.bsky.feed.getPostThread",
+                params={"uri": uri, "depth": 1000, "parentHeight": 0},
+            )
+        except Rejected as e:
+            if "NotFound" in str(e):
+                return None
+            raise
+        thread = data.get("thread") or {}
+        if not str(thread.get("$type", "")).endswith("#threadViewPost"):
+            return None
+        return thread
+
+    def _pages(self, nsid: str, field: str, uri: str) -> list[dict]:
+        """Every item of a list that pages with an opaque cursor (absent on the last page)."""
+        items, page = [], None
+        while True:
+            params = {"uri": uri, "limit": 100, **({"cursor": page} if page else {})}
+            data = self._xrpc("GET", nsid, params=params)
+            items += data.get(field) or []
+            page = data.get("cursor")
+            if not page or not data.get(field):
+                return items
+
+    def _reactions(self, harvest: Harvest, known: dict, hints: Hints, uri: str, wanted) -> None:
+        for kind in ("like", "repost"):
+            if kind not in wanted:
+                continue
+            if kind == "like":
+                likes = self._pages("app.bsky.feed.getLikes", "likes", uri)
+                entries = [(x.get("actor") or {}, x.get("createdAt")) for x in likes]
+            else:
+                reposts = self._pages("app.bsky.feed.getRepostedBy", "repostedBy", uri)
+                entries = [(actor, None) for actor in reposts]
+            fresh = set()
+            for actor, created in entries:
+                who = self.person(actor)
+                rid = f"bluesky:{kind}:{_rkey(uri)}:{actor.get('did', '')}"
+                when = (
+                    (known[rid].published if rid in known else None)
+                    or hints.times.get(rid)
+                    or created
+                    or format_time(datetime.now(UTC)).split("T")[0] + "T00:00:00Z"
+                )
+                fresh.add(rid)
+                harvest.people.append(who)
+                harvest.interactions.append(
+                    Interaction(
+                        id=rid,
+                        network=self.NAME,
+                        kind=kind,
+                        author=who.id,
+                        published=format_time(_when(when)),
+                        url=who.url,
+                    )
+                )
+            prefix = f"bluesky:{kind}:{_rkey(uri)}:"
+            harvest.gone |= {i for i in known if i.startswith(prefix) and i not in fresh}
+
+    def _quotes(self, harvest: Harvest, known: dict, uri: str) -> None:
+        listed = set()
+        for post in self._pages("app.bsky.feed.getQuotes", "posts", uri):
+            listed.add(f"bluesky:{post['uri']}")
+            harvest.people.append(self.person(post["author"]))
+            harvest.interactions.append(self.interaction(post, "quote", None))
+        self._gone(harvest, known, "quote", listed)  # a quote of another part: still there
+
+    def _gone(self, harvest: Harvest, known: dict, kind: str, listed: set[str]) -> None:
+        """Stored posts of this kind that a complete crawl no longer holds: gone only when the
+        network answers NotFound for them (an orphan whose parent went stays)."""
+        for x in known.values():
+            uri = x.id.removeprefix("bluesky:")
+            mine = x.network == self.NAME and x.kind == kind and uri.startswith("at://")
+            if mine and x.id not in listed and self._thread(uri) is None:
+                harvest.gone.add(x.id)
+
+    def person(self, actor: dict) -> Person:
+        did, handle = str(actor.get("did", "")), str(actor.get("handle", ""))
+        about = str(actor.get("description", "")).lower()
+        labels = {str(x.get("val")) for x in actor.get("labels") or [] if isinstance(x, dict)}
+        avatar = str(actor.get("avatar") or "")
+        return Person(
+            id=f"bluesky:{did}",
+            network=self.NAME,
+            name=str(actor.get("displayName") or handle),
+            handle="@" + handle if handle and handle != "handle.invalid" else "",
+            url=f"{self.app_url}/profile/{did}",
+            avatar_source=avatar if avatar.startswith(("https://", "http://")) else None,
+            opted_out="!no-unauthenticated" in labels or "#nobot" in about or "#nobridge" in about,
+            is_author=did == self.me,
+        )
+
+    def interaction(self, post: dict, kind: str, in_reply_to: str | None) -> Interaction:
+        value = post.get("record") or {}
+        author = post.get("author") or {}
+        return Interaction(
+            id=f"bluesky:{post['uri']}",
+            network=self.NAME,
+            kind=kind,
+            author=f"bluesky:{author.get('did', '')}",
+            published=format_time(_when(value.get("createdAt") or post.get("indexedAt"))),
+            url=f"{self.app_url}/profile/{author.get('did', '')}/post/{_rkey(post['uri'])}",
+            content=richtext.to_html(str(value.get("text", "")), value.get("facets"), self.app_url),
+            in_reply_to=in_reply_to,
+            media=self._pictures(author.get("did", ""), value.get("embed") or {}),
+        )
+
+    def _pictures(self, did: str, embed: dict) -> list[Media]:
+        """Attached images (or a video's still) as the author's PDS holds them: the original
+        blob, from the home of the data rather than a CDN of one app."""
+        kind = str(embed.get("$type", ""))
+        if kind == "app.bsky.embed.recordWithMedia":
+            embed = embed.get("media") or {}
+            kind = str(embed.get("$type", ""))
+        found = []
+        if kind == "app.bsky.embed.images":
+            pictures = [(i.get("image") or {}, i.get("alt")) for i in embed.get("images") or []]
+        elif kind == "app.bsky.embed.video":
+            pictures = [(embed.get("thumbnail") or {}, embed.get("alt"))]
+        else:
+            pictures = []
+        for blob, alt in pictures:
+            cid = str((blob.get("ref") or {}).get("$link", ""))
+            mime = str(blob.get("mimeType") or "image/jpeg")
+            home = self._pds_of(did) if cid else None
+            source = f"{home}/xrpc/com.atproto.sync.getBlob?did={did}&cid={cid}" if home else None
+            found.append(Media(None, mime, str(alt or ""), source))
+        return found
+
+    def _pds_of(self, did: str) -> str | None:
+        """Where a DID's data lives (its DID document's #atproto_pds), or None if unknown."""
+        if did not in self._homes:
+            self._homes[did] = None
+            if did.startswith("did:plc:"):
+                url = f"{self.plc}/{did}"
+            elif did.startswith("did:web:"):
+                url = f"https://{did.removeprefix('did:web:')}/.well-known/did.json"
+            else:
+                return None
+            try:
+                doc = requests.get(url, timeout=self.timeout).json()
+                for service in doc.get("service") or []:
+                    if str(service.get("id", "")).endswith("#atproto_pds"):
+                        endpoint = str(service.get("serviceEndpoint", "")).rstrip("/")
+                        if endpoint.startswith(("https://", "http://")):
+                            self._homes[did] = endpoint
+            except (requests.RequestException, ValueError, AttributeError):
+                pass  # no picture then, a placeholder; the next harvest tries again
+        return self._homes[did]
 
     # -- session, blobs, handles --------------------------------------------------------------
 
@@ -401,3 +680,25 @@ def _same_post(found: dict, ours: dict) -> bool:
         return True
     parent = (found.get("reply") or {}).get("parent", {}).get("uri")
     return bool(parent) and parent == (ours.get("reply") or {}).get("parent", {}).get("uri")
+
+
+def _rkey(uri: str) -> str:
+    return uri.rsplit("/", 1)[-1]
+
+
+def _when(value) -> datetime:
+    """A time from the network; one that cannot be read is taken as now rather than lost."""
+    try:
+        t = datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+        return t if t.tzinfo else t.replace(tzinfo=UTC)
+    except ValueError:
+        return datetime.now(UTC)
+
+
+def _quoted_uri(record: dict) -> str | None:
+    """The post a record quotes (embed.record, or the record part of recordWithMedia)."""
+    embed = record.get("embed") or {}
+    inner = embed.get("record") or {}
+    if "record" in inner and isinstance(inner["record"], dict):  # recordWithMedia
+        inner = inner["record"]
+    return inner.get("uri")

@@ -1,4 +1,5 @@
-"""Bluesky post text: length limits and facets (links, mentions, hashtags, cashtags).
+"""Bluesky post text: length limits and facets (links, mentions, hashtags, cashtags), both ways:
+detected in what Roost sends, and turned into HTML in what comes back (``to_html``).
 
 Follows the lexicons ``app.bsky.feed.post`` (text: at most 300 graphemes and 3,000 UTF-8
 bytes) and ``app.bsky.richtext.facet`` (byte ranges into the UTF-8 text, not overlapping), and
@@ -12,6 +13,7 @@ the end; the reference computes on UTF-16 and converts the same way, so the resu
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 
 import regex
@@ -131,3 +133,39 @@ def spans(text: str) -> list[tuple[int, int, str, str]]:
 
 def _byte(text: str, index: int) -> int:
     return len(text[:index].encode("utf-8"))
+
+
+def to_html(text: str, facets: list | None, app_url: str = "https://bsky.app") -> str:
+    """A received post's text as HTML: paragraphs and line breaks, links where its facets say
+    (byte ranges; a malformed or overlapping facet is ignored, the text is never lost). The store
+    sanitises the result like any other HTML."""
+    data = text.encode("utf-8")
+    links = []
+    for facet in facets or []:
+        index = (facet or {}).get("index") or {}
+        start, end = index.get("byteStart"), index.get("byteEnd")
+        if not (isinstance(start, int) and isinstance(end, int) and 0 <= start < end <= len(data)):
+            continue
+        for feature in facet.get("features") or []:
+            kind = str(feature.get("$type", ""))
+            if kind.endswith("#link"):
+                href = str(feature.get("uri", ""))
+            elif kind.endswith("#mention"):
+                href = f"{app_url}/profile/{feature.get('did', '')}"
+            elif kind.endswith("#tag"):
+                href = f"{app_url}/hashtag/{feature.get('tag', '')}"
+            else:
+                continue
+            links.append((start, end, href))
+            break
+    out, at = [], 0
+    for start, end, href in sorted(links):
+        if start < at:
+            continue  # overlaps the previous one
+        out.append(html.escape(data[at:start].decode("utf-8", "replace")))
+        label = html.escape(data[start:end].decode("utf-8", "replace"))
+        out.append(f'<a href="{html.escape(href)}">{label}</a>')
+        at = end
+    out.append(html.escape(data[at:].decode("utf-8", "replace")))
+    paragraphs = "".join(out).split("\n\n")
+    return "".join(f"<p>{p.strip().replace(chr(10), '<br>')}</p>" for p in paragraphs if p.strip())

@@ -30,16 +30,20 @@ from urllib.parse import urlsplit
 
 import requests
 
+from ...archive import Harvest
 from ...compose import plain_text
-from ...model import Interaction, Person, Syndication, format_time
+from ...model import Interaction, Media, Person, Syndication, format_time
 from ..base import (
+    Activity,
     Draft,
+    Hints,
     Image,
     Network,
     NotConfigured,
     Rejected,
     Unavailable,
     error_for,
+    lists_to_read,
 )
 from .counting import entities, gotosocial_length, status_length
 
@@ -76,6 +80,7 @@ class Mastodon(Network):
         self.url_weight = 23
         self.max_images = 4
         self._http: requests.Session | None = None
+        self.me: str | None = None  # the author's person id, once an answer has shown it
 
     # -- offline -----------------------------------------------------------------------------
 
@@ -166,9 +171,113 @@ class Mastodon(Network):
             if "404" not in str(e):
                 raise  # 404: already gone, which is what was asked
 
-    # -- backfeed (docs: methods/notifications, statuses context, favourited_by) -------------
+    # -- backfeed (docs: methods/notifications, statuses context, favourited_by, quotes) ------
+    #
+    # Evidence of a deletion: a reply or quote missing from a complete crawl is looked up
+    # (GET /statuses/:id) and only a 404 removes it; a like or repost missing from a complete
+    # list is removed. Only public and unlisted statuses are archived.
 
     NOTIFICATION_TYPES = ("mention", "favourite", "reblog", "quote", "update")
+    PUBLIC = ("public", "unlisted")
+
+    def activity(self, cursor: str | None, ours: dict[str, str]) -> Activity:
+        notifications, new_cursor = self.notifications(cursor)
+        found = Activity(cursor=new_cursor)
+        for n in notifications:
+            status = n.get("status") or {}
+            sid = str(status.get("id", ""))
+            if n["type"] in ("favourite", "reblog") and sid in ours:
+                kind = "like" if n["type"] == "favourite" else "repost"
+                who = self.person(n["account"]).id.split(":", 1)[1]
+                hints = found.posts.setdefault(ours[sid], Hints())
+                hints.times[f"mastodon:{kind}:{sid}:{who}"] = n["created_at"]
+                hints.touched.add((kind, sid))
+            elif n["type"] == "quote" and _quoted_id(status) in ours:
+                quoted = _quoted_id(status)
+                found.posts.setdefault(ours[quoted], Hints()).touched.add(("quote", quoted))
+            elif sid in ours:
+                found.posts.setdefault(ours[sid], Hints())  # our own copy changed: look again
+            elif sid:
+                key = ours.get(str(status.get("in_reply_to_id")))
+                if key is None:  # a deeper reply: find our copy among its ancestors
+                    key = next(
+                        (ours[a["id"]] for a in self.ancestors(sid) if a["id"] in ours), None
+                    )
+                if key is not None:
+                    found.posts.setdefault(key, Hints())
+        return found
+
+    def harvest(self, record, hints: Hints, counts: dict[str, str]):
+        copies = record.copies(self.NAME)
+        ours = {c.id for c in copies}
+        harvest, new_counts = Harvest(), {}
+        root = self._status(copies[0].id)
+        replies = self.thread(copies[0].id) if root is not None else None
+        if root is None or replies is None:
+            return harvest, counts  # our copy is gone: nothing to learn, nothing to remove
+        self.me = self.person(root["account"]).id
+        statuses = {str(s["id"]): s for s in replies}
+        known = {x.id: x for x in record.interactions}
+        for status in replies:
+            if str(status["id"]) in ours or status.get("visibility", "public") not in self.PUBLIC:
+                continue
+            harvest.people.append(self.person(status["account"]))
+            harvest.interactions.append(self.interaction(status, "reply", ours))
+        self._gone(harvest, known, "reply", {f"mastodon:{s}" for s in statuses})
+        for copy in copies:
+            status = root if copy.id == copies[0].id else statuses.get(copy.id)
+            if status is None:
+                continue
+            new_counts[copy.id] = "/".join(
+                str(status.get(f, 0) or 0)
+                for f in ("favourites_count", "reblogs_count", "quotes_count")
+            )
+            # Only the lists that changed; the others' stored likes and reposts stand.
+            wanted = lists_to_read(copy.id, counts.get(copy.id), new_counts[copy.id], hints, known)
+            self._reactions(harvest, known, hints, copy.id, wanted)
+            if "quote" in wanted and "quotes_count" in status:  # Mastodon 4.5 and later
+                self._quotes(harvest, known, copy.id, ours)
+        return harvest, new_counts
+
+    def check(self) -> str:
+        return "@" + str(self._call("GET", "/api/v1/accounts/verify_credentials")["acct"])
+
+    def _reactions(self, harvest: Harvest, known: dict, hints: Hints, copy_id: str, wanted) -> None:
+        for kind, endpoint in (("like", "favourited_by"), ("repost", "reblogged_by")):
+            if kind not in wanted:
+                continue
+            fresh = set()
+            for account in self.everyone(f"/api/v1/statuses/{copy_id}/{endpoint}"):
+                reaction = self.reaction(kind, copy_id, account)
+                fresh.add(reaction.id)
+                if reaction.id in known:  # the lists give no time: keep the one stored
+                    reaction.published = known[reaction.id].published
+                elif reaction.id in hints.times:
+                    reaction.published = format_time(_parse(hints.times[reaction.id]))
+                harvest.people.append(self.person(account))
+                harvest.interactions.append(reaction)
+            prefix = f"mastodon:{kind}:{copy_id}:"
+            harvest.gone |= {i for i in known if i.startswith(prefix) and i not in fresh}
+
+    def _quotes(self, harvest: Harvest, known: dict, copy_id: str, ours: set[str]) -> None:
+        listed = set()
+        for status in self.everyone(f"/api/v1/statuses/{copy_id}/quotes", limit=40):
+            state = (status.get("quote") or {}).get("state", "accepted")
+            if state != "accepted" or status.get("visibility", "public") not in self.PUBLIC:
+                continue
+            listed.add(f"mastodon:{status['id']}")
+            harvest.people.append(self.person(status["account"]))
+            harvest.interactions.append(self.interaction(status, "quote", ours))
+        self._gone(harvest, known, "quote", listed)
+
+    def _gone(self, harvest: Harvest, known: dict, kind: str, listed: set[str]) -> None:
+        """Stored statuses of this kind that a complete list no longer holds: gone only if the
+        server says so (404); an orphan whose parent went stays."""
+        for x in known.values():
+            sid = x.id.split(":", 1)[1]
+            mine = x.network == self.NAME and x.kind == kind and ":" not in sid
+            if mine and x.id not in listed and self._status(sid) is None:
+                harvest.gone.add(x.id)
 
     def notifications(self, cursor: str | None) -> tuple[list[dict], str | None]:
         """Every notification after ``cursor``, following min_id forward page by page; and the
@@ -197,24 +306,23 @@ class Mastodon(Network):
     def ancestors(self, status_id: str) -> list[dict]:
         return self._call("GET", f"/api/v1/statuses/{status_id}/context")["ancestors"]
 
-    def everyone(self, path: str) -> list[dict]:
-        """Every account of a list endpoint, following the Link header to the end."""
-        accounts, url = [], f"{path}?limit=80"
+    def everyone(self, path: str, limit: int = 80) -> list[dict]:
+        """Every item of a list endpoint, following the Link header to the end."""
+        items, url = [], f"{path}?limit={limit}"
         while url:
             page, r = self._request("GET", url)
-            accounts += page
-            # A short page is the last one (Mastodon honours limit=80 on these lists and keeps
-            # it in the Link URLs); otherwise the Link header says where to go on.
-            url = r.links.get("next", {}).get("url") if len(page) >= 80 else None
-        return accounts
+            items += page
+            # A short page is the last one (Mastodon honours limit on these lists and keeps it
+            # in the Link URLs); otherwise the Link header says where to go on.
+            url = r.links.get("next", {}).get("url") if len(page) >= limit else None
+        return items
 
-    def status_exists(self, status_id: str) -> bool:
+    def _status(self, status_id: str) -> dict | None:
         try:
-            self._call("GET", f"/api/v1/statuses/{status_id}")
-            return True
+            return self._call("GET", f"/api/v1/statuses/{status_id}")
         except Rejected as e:
             if str(e).split(": ", 1)[-1].startswith("404"):
-                return False
+                return None
             raise
 
     def person(self, account: dict) -> Person:
@@ -232,6 +340,7 @@ class Mastodon(Network):
             if str(account.get("avatar", "")).startswith("http")
             else None,
             opted_out="#nobot" in note or "#nobridge" in note,
+            is_author=f"mastodon:{acct}" == self.me,
         )
 
     def interaction(self, status: dict, kind: str, ours: set[str]) -> Interaction:
@@ -245,7 +354,10 @@ class Mastodon(Network):
             updated=format_time(_parse(status["edited_at"])) if status.get("edited_at") else None,
             url=status.get("url") or status.get("uri"),
             content=str(status.get("content", "")),
-            in_reply_to=None if not parent or parent in ours else f"mastodon:{parent}",
+            in_reply_to=None
+            if kind != "reply" or not parent or parent in ours
+            else f"mastodon:{parent}",
+            media=[_picture(m) for m in status.get("media_attachments") or [] if _picture(m)],
         )
 
     def reaction(self, kind: str, copy_id: str, account: dict) -> Interaction:
@@ -359,3 +471,19 @@ def _seconds_until_reset(r: requests.Response) -> float | None:
 
 def _parse(value: str) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _quoted_id(status: dict) -> str:
+    """The id of the status this one quotes (Mastodon 4.5: a Quote or a ShallowQuote)."""
+    quote = status.get("quote") or {}
+    return str((quote.get("quoted_status") or {}).get("id") or quote.get("quoted_status_id") or "")
+
+
+def _picture(attachment: dict) -> Media | None:
+    """An attached image, or the still of a video, to be mirrored (never shown from there)."""
+    kind = attachment.get("type")
+    source = attachment.get("url") if kind == "image" else attachment.get("preview_url")
+    if kind not in ("image", "gifv", "video") or not str(source or "").startswith("http"):
+        return None
+    mime = mimetypes.guess_type(urlsplit(source).path)[0] or "image/jpeg"
+    return Media(path=None, type=mime, alt=str(attachment.get("description") or ""), source=source)

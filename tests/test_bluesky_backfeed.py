@@ -1,0 +1,246 @@
+"""Backfeed from the real Bluesky network (PLC, PDS and AppView of @atproto/dev-env).
+
+Other accounts (alice, bob, carol) reply five levels deep, like, repost, quote, attach a
+picture and delete, through the PDS with their own passwords, exactly as any Bluesky app would.
+After each round the archive is compared with what the servers hold.
+"""
+
+from __future__ import annotations
+
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+import requests
+
+from roost.backfeed import backfeed
+from roost.networks.bluesky.adapter import Bluesky
+from roost.store import Store
+from roost.syndicate import Syndicator
+
+from sites import PNG_1X1, make_post
+
+
+class Account:
+    """Someone else on the test network, acting through the PDS."""
+
+    def __init__(self, devnet, name: str):
+        self.pds = devnet.pds
+        me = devnet.accounts[name]
+        r = requests.post(
+            f"{self.pds}/xrpc/com.atproto.server.createSession",
+            json={"identifier": me["handle"], "password": me["password"]},
+            timeout=30,
+        )
+        r.raise_for_status()
+        self.did, self.jwt = r.json()["did"], r.json()["accessJwt"]
+
+    def call(self, nsid: str, **kwargs) -> dict:
+        method = "GET" if "params" in kwargs else "POST"
+        r = requests.request(
+            method, f"{self.pds}/xrpc/{nsid}", timeout=30,
+            headers={"Authorization": f"Bearer {self.jwt}", **kwargs.pop("headers", {})}, **kwargs,
+        )  # fmt: skip
+        assert r.status_code == 200, r.text
+        return r.json()
+
+    def create(self, collection: str, record: dict) -> dict:
+        record = {"$type": collection, "createdAt": _now(), **record}
+        body = {"repo": self.did, "collection": collection, "record": record}
+        return self.call("com.atproto.repo.createRecord", json=body)
+
+    def reply(self, text: str, parent: dict, root: dict, picture: str | None = None) -> dict:
+        record = {"text": text, "reply": {"root": _ref(root), "parent": _ref(parent)}}
+        if picture:
+            blob = self.call(
+                "com.atproto.repo.uploadBlob", data=PNG_1X1, headers={"Content-Type": "image/png"}
+            )["blob"]
+            record["embed"] = {
+                "$type": "app.bsky.embed.images",
+                "images": [{"image": blob, "alt": picture}],
+            }
+        return self.create("app.bsky.feed.post", record)
+
+    def quote(self, text: str, post: dict) -> dict:
+        embed = {"$type": "app.bsky.embed.record", "record": _ref(post)}
+        return self.create("app.bsky.feed.post", {"text": text, "embed": embed})
+
+    def like(self, post: dict) -> dict:
+        return self.create("app.bsky.feed.like", {"subject": _ref(post)})
+
+    def repost(self, post: dict) -> dict:
+        return self.create("app.bsky.feed.repost", {"subject": _ref(post)})
+
+    def delete(self, made: dict) -> None:
+        collection, rkey = made["uri"].removeprefix("at://").split("/")[1:]
+        self.call(
+            "com.atproto.repo.deleteRecord",
+            json={"repo": self.did, "collection": collection, "rkey": rkey},
+        )
+
+
+def _now() -> str:
+    return datetime.now(UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z")
+
+
+def _ref(post: dict) -> dict:
+    return {"uri": post["uri"], "cid": post["cid"]}
+
+
+def settle(devnet, check=lambda: True, seconds: float = 10) -> None:
+    """Let the AppView index every write, and poll briefly for what it lists late."""
+    devnet.process()
+    deadline = time.monotonic() + seconds
+    while not check() and time.monotonic() < deadline:
+        time.sleep(0.2)
+        devnet.process()
+
+
+def truth(devnet, copy: str) -> set[str]:
+    """What the servers hold for a copy, read from the AppView: the ids Roost should have."""
+    ids = set()
+    thread = requests.get(
+        f"{devnet.appview}/xrpc/app.bsky.feed.getPostThread",
+        params={"uri": copy, "depth": 1000}, timeout=30,
+    ).json()["thread"]  # fmt: skip
+    stack = list(thread.get("replies", []))
+    while stack:
+        node = stack.pop()
+        ids.add(f"bluesky:{node['post']['uri']}")
+        stack += node.get("replies", [])
+    rkey = copy.rsplit("/", 1)[1]
+    for nsid, field in (("getLikes", "likes"), ("getRepostedBy", "repostedBy")):
+        items = requests.get(f"{devnet.appview}/xrpc/app.bsky.feed.{nsid}",
+                             params={"uri": copy}, timeout=30).json()[field]  # fmt: skip
+        kind = "like" if field == "likes" else "repost"
+        ids |= {f"bluesky:{kind}:{rkey}:{(i.get('actor') or i)['did']}" for i in items}
+    quotes = requests.get(f"{devnet.appview}/xrpc/app.bsky.feed.getQuotes",
+                          params={"uri": copy}, timeout=30).json()["posts"]  # fmt: skip
+    return ids | {f"bluesky:{q['uri']}" for q in quotes}
+
+
+@pytest.fixture()
+def herons(devnet, tmp_path):
+    """One post syndicated by camille to the test network; its copy as a strong ref."""
+    store = Store(tmp_path / "social")
+    adapter = Bluesky(
+        {"handle": "camille.test", "service": devnet.pds, "plc": devnet.plc,
+         "session_cache": str(tmp_path / "session.json")},
+        env={"ROOST_BLUESKY_APP_PASSWORD": devnet.accounts["camille"]["password"]},
+    )  # fmt: skip
+    key = f"herons-{tmp_path.name[-12:].replace('_', '-')}"
+    post = make_post(
+        key=key, url=f"https://camille.blog/{key}/", title="Grey herons",
+        date=datetime.now(UTC) - timedelta(minutes=5), texts={"*": f"Grey herons ({key})"},
+    )  # fmt: skip
+    outcomes = Syndicator(
+        store, {"bluesky": adapter}, since=datetime(2025, 1, 1).date(), check_deployed=False
+    ).run([post])
+    assert [o.action for o in outcomes] == ["posted"], outcomes
+    copy = store.read_post(key).copies("bluesky")[0]
+    return store, adapter, key, {"uri": copy.id, "cid": copy.extra["cid"]}
+
+
+def test_replies_five_deep_likes_reposts_quotes_pictures_and_deletions(devnet, herons):
+    store, adapter, key, copy = herons
+    alice, bob, carol = (Account(devnet, n) for n in ("alice", "bob", "carol"))
+    chain = [alice.reply("Where was this?", copy, copy, picture="My own heron, at the lake")]
+    for who, text in ((bob, "By the canal"), (carol, "Which one?"), (alice, "Near the lock"),
+                      (bob, "Thanks!")):  # fmt: skip
+        chain.append(who.reply(text, chain[-1], copy))
+    like = carol.like(copy)
+    repost = bob.repost(copy)
+    quote = alice.quote("Look at these herons", copy)
+    settle(devnet, lambda: len(truth(devnet, copy["uri"])) == 8)
+
+    # Ground truth about the network itself: the fifth reply notifies nobody above four levels.
+    listed = camille_notifications(devnet)
+    assert chain[0]["uri"] in listed and chain[4]["uri"] not in listed
+
+    report = backfeed(store, adapter)
+    assert not report.failed, report.failed
+    got = {x.id: x for x in store.read_post(key).interactions}
+    assert set(got) == truth(devnet, copy["uri"])  # complete: all 5 replies, like, repost, quote
+    ids = [f"bluesky:{p['uri']}" for p in chain]
+    assert [got[i].in_reply_to for i in ids] == [None, *ids[:-1]]  # threaded
+    assert got[f"bluesky:{quote['uri']}"].kind == "quote"
+    assert got[f"bluesky:{ids[-1].removeprefix('bluesky:')}"].content == "<p>Thanks!</p>"
+    like_id = f"bluesky:like:{copy['uri'].rsplit('/', 1)[1]}:{carol.did}"
+    assert got[like_id].kind == "like"
+    picture = got[ids[0]].media[0]
+    assert picture.alt == "My own heron, at the lake"
+    assert picture.path and (store.root / picture.path).read_bytes() == PNG_1X1, picture
+    people = store.read_people()
+    assert people[f"bluesky:{alice.did}"].handle == "@alice.test"
+
+    # A quiet run: one request (the notifications), nothing written.
+    files = {p: p.read_bytes() for p in store.root.rglob("*.json")}
+    assert not backfeed(store, adapter, sweep=0).change
+    assert {p: p.read_bytes() for p in store.root.rglob("*.json")} == files
+
+    # A sixth level and two withdrawals, none of which notifies anybody: the sweep finds them,
+    # and the complete lists are the evidence that the like and the repost are gone.
+    sixth = carol.reply("Six levels down", chain[-1], copy)
+    carol.delete(like)
+    bob.delete(repost)
+    settle(devnet, lambda: f"bluesky:{sixth['uri']}" in truth(devnet, copy["uri"]))
+    assert not backfeed(store, adapter, sweep=0).change  # no notification announces any of it
+    report = backfeed(store, adapter, now=datetime.now(UTC) + timedelta(hours=2))
+    assert not report.failed, report.failed
+    assert report.swept == 1 and report.change.added == 1 and report.change.removed == 2
+    got = {x.id: x for x in store.read_post(key).interactions}
+    assert set(got) == truth(devnet, copy["uri"])
+    assert got[f"bluesky:{sixth['uri']}"].in_reply_to == ids[-1]
+
+    # The fifth reply is deleted: the network's NotFound for it is the evidence. The sixth, now
+    # an orphan the thread no longer reaches, is still on the network: kept.
+    bob.delete(chain[4])
+    settle(devnet, lambda: ids[-1] not in truth(devnet, copy["uri"]))
+    report = backfeed(store, adapter, now=datetime.now(UTC) + timedelta(hours=4))
+    assert report.change.removed == 1
+    got = {x.id: x for x in store.read_post(key).interactions}
+    assert ids[-1] not in got and f"bluesky:{sixth['uri']}" in got
+    assert set(got) == truth(devnet, copy["uri"]) | {f"bluesky:{sixth['uri']}"}
+
+
+def test_the_authors_own_answers_are_the_authors(devnet, herons):
+    store, adapter, key, copy = herons
+    bob = Account(devnet, "bob")
+    question = bob.reply("Are they nesting?", copy, copy)
+    camille = Account(devnet, "camille")
+    answer = camille.reply("Yes, three nests!", question, copy)
+    settle(devnet, lambda: f"bluesky:{answer['uri']}" in truth(devnet, copy["uri"]))
+    assert not backfeed(store, adapter).failed
+    got = {x.id: x for x in store.read_post(key).interactions}
+    people = store.read_people()
+    assert people[got[f"bluesky:{answer['uri']}"].author].is_author
+    assert not people[got[f"bluesky:{question['uri']}"].author].is_author
+
+
+def test_a_failed_fetch_leaves_the_archive_as_it_was(devnet, herons, monkeypatch):
+    store, adapter, key, copy = herons
+    alice = Account(devnet, "alice")
+    alice.reply("First!", copy, copy)
+    alice.like(copy)
+    settle(devnet, lambda: len(truth(devnet, copy["uri"])) == 2)
+    snapshot = {p: p.read_bytes() for p in store.root.rglob("*.json")}
+    real = requests.request
+
+    def truncated(method, url, **kwargs):
+        r = real(method, url, **kwargs)
+        if "getLikes" in url:
+            r._content = r.content[: len(r.content) // 2]  # half an answer
+        return r
+
+    monkeypatch.setattr(requests, "request", truncated)
+    report = backfeed(store, adapter)
+    assert report.failed and "bluesky" in report.failed
+    assert {p: p.read_bytes() for p in store.root.rglob("*.json")} == snapshot
+    monkeypatch.setattr(requests, "request", real)
+    assert backfeed(store, adapter).change.added == 2  # next time, all of it
+
+
+def camille_notifications(devnet) -> set[str]:
+    camille = Account(devnet, "camille")
+    data = camille.call("app.bsky.notification.listNotifications", params={"limit": 100})
+    return {n["uri"] for n in data["notifications"]}
