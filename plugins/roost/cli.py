@@ -6,7 +6,8 @@
     roost preview POST [--json]       what each network would receive for a post (offline)
     roost unsyndicate POST            delete a post's copies from the networks
     roost mark-handled                record every post not yet sent anywhere as never to be sent
-    roost backfeed                    bring home replies, likes and reposts of the copies
+    roost backfeed [--sweep N]        bring home replies, quotes, likes, reposts and pictures
+    roost doctor                      check settings, records and every token (read-only calls)
     roost status [--json]             per post: its copies, what came back, when last backfed
     roost hide ID                     never show this interaction (it stays in the records)
     roost forget PERSON               remove everything of a person, media included
@@ -290,6 +291,18 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
+def cmd_doctor(args: argparse.Namespace) -> int:
+    from .doctor import diagnose
+
+    settings, values, problems, store = _records(args)
+    findings = diagnose(settings, values, problems, store)
+    for f in findings:
+        print(f"{'ok ' if f.ok else 'FIX'}  {f.line}")
+    bad = sum(not f.ok for f in findings)
+    print(f"{bad} thing{'s' if bad != 1 else ''} to fix" if bad else "all well")
+    return 1 if bad else 0
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     import json
     from collections import Counter
@@ -478,6 +491,13 @@ def main(argv: list[str] | None = None) -> int:
         "decays with age, for what no notification announces (default 1; 0 for none)",
     )
     p.add_argument("--network", action="append", help="only this network (repeatable)")
+
+    command(
+        "doctor",
+        cmd_doctor,
+        "check settings, records and every token with one read-only call each",
+        "publishconf.py",
+    )
 
     p = command("status", cmd_status, "per post: copies, counts, when last backfed")
     p.add_argument("--json", action="store_true")

@@ -61,41 +61,47 @@ class WebmentionIO:
         self.token_env = str(config.get("token_env", "ROOST_WEBMENTION_IO_TOKEN"))
         self.env = os.environ if env is None else env
 
+    def check(self) -> str:
+        """One read-only call (the newest entry of the feed), for ``roost doctor``."""
+        self._get({"per-page": 1, "page": 0})
+        return f"the key for {self.domain}"
+
     def mentions(self, since_id: str | None) -> list[dict]:
+        found, page = [], 0
+        while True:
+            params = {"per-page": PER_PAGE, "page": page, "sort-dir": "up"}
+            if since_id:
+                params["since_id"] = since_id
+            children = self._get(params)
+            found += children
+            if len(children) < PER_PAGE:
+                return found
+            page += 1
+
+    def _get(self, params: dict) -> list[dict]:
+        """One page of the jf2 feed: its entries; errors translated."""
         token = self.env.get(self.token_env, "")
         if not token:
             raise NotConfigured(
                 self.NAME, f"set the environment variable {self.token_env} to your API key"
             )
-        found, page = [], 0
-        while True:
-            params = {"token": token, "domain": self.domain, "per-page": PER_PAGE,
-                      "page": page, "sort-dir": "up"}  # fmt: skip
-            if since_id:
-                params["since_id"] = since_id
+        params = {"token": token, "domain": self.domain, **params}
+        try:
+            r = requests.get(f"{self.api}/api/mentions.jf2", params=params, timeout=30)
+        except requests.RequestException as e:
+            raise Unavailable(self.NAME, f"mentions: {type(e).__name__}") from None
+        if r.status_code != 200:
             try:
-                r = requests.get(f"{self.api}/api/mentions.jf2", params=params, timeout=30)
-            except requests.RequestException as e:
-                raise Unavailable(self.NAME, f"mentions: {type(e).__name__}") from None
-            if r.status_code != 200:
-                try:
-                    message = r.json().get("error_description") or r.json().get("error")
-                except ValueError:
-                    message = r.text[:200]
-                raise error_for(
-                    self.NAME,
-                    r.status_code,
-                    str(message),
-                    credentials=f"the key in {self.token_env}",
-                )
-            try:
-                children = r.json()["children"]
-            except (ValueError, KeyError, TypeError):
-                raise Unavailable(self.NAME, "the answer is not a jf2 feed") from None
-            found += children
-            if len(children) < PER_PAGE:
-                return found
-            page += 1
+                message = r.json().get("error_description") or r.json().get("error")
+            except ValueError:
+                message = r.text[:200]
+            raise error_for(
+                self.NAME, r.status_code, str(message), credentials=f"the key in {self.token_env}"
+            )
+        try:
+            return list(r.json()["children"])
+        except (ValueError, KeyError, TypeError):
+            raise Unavailable(self.NAME, "the answer is not a jf2 feed") from None
 
 
 def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, str]):

@@ -79,6 +79,8 @@ class FakeMastodon:
         self.favourites: dict[str, list[str]] = {}  # status id -> accounts, in order
         self.reblogs: dict[str, list[str]] = {}
         self.media: dict[str, dict] = {}
+        self.expired: set[str] = {"expired-token"}  # 401 "The access token expired"
+        self.unscoped: set[str] = {"read-only-token"}  # 403: a token without the scope needed
         self.faults: list[str] = []
         self.on_create = None
         self.on_request = None  # called first; a true answer drops the request undone
@@ -214,6 +216,11 @@ class _Handler(BaseHTTPRequestHandler):
         self._fault = fault
         account = None
         if path != "/api/v2/instance" and not path.startswith(("/avatars/", "/media-files/")):
+            token = self._token()
+            if token in fake.expired:
+                return self._send(401, {"error": "The access token expired"})
+            if token in fake.unscoped:  # valid, but made without the scopes this needs
+                return self._send(403, {"error": "This action is outside the authorized scopes"})
             account = self._account()
             if account is None:
                 return self._send(401, {"error": "The access token is invalid"})
@@ -256,10 +263,12 @@ class _Handler(BaseHTTPRequestHandler):
             return self.get_media(account, parts[3])
         self._send(404, {"error": "Record not found"})
 
-    def _account(self) -> str | None:
+    def _token(self) -> str:
         auth = self.headers.get("Authorization", "")
-        token = auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
-        return self.server_fake.tokens.get(token)
+        return auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+
+    def _account(self) -> str | None:
+        return self.server_fake.tokens.get(self._token())
 
     def _spend(self, account: str) -> bool:
         fake = self.server_fake

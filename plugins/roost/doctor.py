@@ -1,0 +1,142 @@
+"""``roost doctor``: is everything in place to publish and backfeed from here (a laptop, or CI)?
+
+It checks, without changing anything anywhere:
+
+* the settings (every ``ROOST_*`` key, ``SITEURL`` for the published site, the date syndication
+  starts from);
+* the records folder (every file readable and well-formed);
+* every configured network and webmention.io: the secret is in the environment, and one
+  read-only call with it succeeds (Mastodon ``GET /api/v1/accounts/verify_credentials``,
+  Bluesky ``com.atproto.server.getSession``, webmention.io one entry of the mentions feed).
+
+Each finding is one line that names the setting, file, variable or network and says what to
+do. Secrets are never printed: a variable is named, its value is not.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from .model import RecordError
+from .networks.base import (
+    NetworkError,
+    NotConfigured,
+    RateLimited,
+    Rejected,
+    Unauthorized,
+    Unavailable,
+)
+
+#: How to make each network's secret with the least it needs (also in the README).
+HOW_TO_GET = {
+    "mastodon": "create one under Preferences > Development > New application with the scopes "
+    "read:accounts read:notifications read:statuses write:statuses write:media",
+    "bluesky": "create one under Settings > Privacy and security > App passwords",
+    "webmention": "copy the API key from https://webmention.io/settings",
+}
+
+
+@dataclass
+class Finding:
+    ok: bool
+    line: str
+
+
+def diagnose(settings: dict, values: dict, problems: list[str], store, env=None) -> list[Finding]:
+    """Every check, in order; nothing is written and nothing is posted."""
+    findings = [Finding(False, p) for p in problems]
+    findings += _site(settings, values)
+    findings += _records(store)
+    if problems:
+        return findings  # the networks' settings are not trustworthy yet
+    from .syndicate import build_adapters
+
+    for name, config in values["ROOST_NETWORKS"].items():
+        try:
+            adapter = build_adapters({"ROOST_NETWORKS": {name: config}}, env=env)[name]
+        except NetworkError as e:
+            findings.append(Finding(False, f"{name}: {e.message}"))
+            continue
+        findings.append(_try(name, adapter.check, _secret(adapter)))
+    if values.get("ROOST_WEBMENTION_IO"):
+        from .webmention_io import WebmentionIO
+
+        try:
+            wm = WebmentionIO(values["ROOST_WEBMENTION_IO"], env=env)
+        except NetworkError as e:
+            findings.append(Finding(False, f"webmention: {e.message}"))
+        else:
+            findings.append(_try("webmention", wm.check, wm.token_env))
+    return findings
+
+
+def _site(settings: dict, values: dict) -> list[Finding]:
+    found = []
+    site = str(settings.get("SITEURL", ""))
+    if not site.startswith("https://"):
+        found.append(
+            Finding(
+                False,
+                f"SITEURL is {site!r}: set it to the site's https:// address in the settings "
+                "file CI builds with (publishconf.py), or copies will link nowhere",
+            )
+        )
+    if values.get("ROOST_NETWORKS") and values.get("ROOST_SYNDICATE_SINCE") is None:
+        found.append(
+            Finding(
+                False,
+                "ROOST_SYNDICATE_SINCE is not set: set it to today ('YYYY-MM-DD') so older "
+                "posts are never sent",
+            )
+        )
+    return found
+
+
+def _records(store) -> list[Finding]:
+    try:
+        keys = store.post_keys()
+        for key in keys:
+            store.read_post(key)
+        store.read_people()
+        store.read_moderation()
+        store.read_cursors()
+    except RecordError as e:
+        return [Finding(False, f"{e}: fix the file by hand, or restore it from git")]
+    except OSError as e:
+        return [Finding(False, f"{store.root}: cannot be read ({e.strerror})")]
+    return [Finding(True, f"records: {len(keys)} post files read, all well-formed")]
+
+
+def _secret(adapter) -> str:
+    return next(iter(adapter.SECRETS), "its secret")
+
+
+def _try(name: str, call, secret: str) -> Finding:
+    """One read-only call, and what its failure means for the person fixing it."""
+    try:
+        who = call()
+    except NotConfigured as e:
+        return Finding(False, f"{name}: {e.message}; {HOW_TO_GET.get(name, '')}".rstrip("; "))
+    except Unauthorized as e:
+        expired = "expired" in e.message.lower()
+        why = "has expired" if expired else "was refused"
+        scope = " (it lacks a scope this needs)" if e.status == 403 and not expired else ""
+        return Finding(
+            False,
+            f"{name}: the secret in {secret} {why}{scope}: {HOW_TO_GET.get(name, 'make a new one')}"
+            f", then set it again ({e.message.split(' (check')[0]})",
+        )
+    except RateLimited as e:
+        wait = f" in {int(e.retry_after)} s" if e.retry_after else " later"
+        return Finding(
+            False, f"{name}: rate limited; the credentials were not checked: try again{wait}"
+        )
+    except Unavailable as e:
+        return Finding(
+            False,
+            f"{name}: cannot reach the server ({e.message}): check its address in the settings "
+            "and that this machine can reach it",
+        )
+    except Rejected as e:
+        return Finding(False, f"{name}: the server refused the check ({e.message})")
+    return Finding(True, f"{name}: signed in as {who}")
