@@ -10,8 +10,10 @@ invoke clean        remove output/
 """
 
 import os
+import shlex
 import shutil
 import sys
+import time
 from pathlib import Path
 
 from invoke import task
@@ -60,10 +62,68 @@ def livereload(c, port=PORT):
     )
 
 
-@task
-def publish(c):
-    """Build the site for the web with publishconf.py (deploying comes with CI set-up)."""
+@task(help={"to": "where to deploy: rsync, s3, or a local folder (default: build only)"})
+def publish(c, to=""):
+    """Build the site for the web with publishconf.py, then deploy it if asked.
+
+    GitHub Pages needs nothing here (the workflow uploads output/). The alternatives:
+    ``--to rsync`` sends output/ to ROOST_RSYNC_TARGET (user@host:/path, over SSH);
+    ``--to s3`` syncs it to ROOST_S3_BUCKET with the AWS CLI, at ROOST_S3_ENDPOINT for
+    S3-compatible storage (credentials in the AWS_* variables); ``--to <folder>`` copies it there.
+    """
     _roost(c, "build -s publishconf.py")
+    if not to:
+        return
+    if to == "rsync":
+        target = _need("ROOST_RSYNC_TARGET", "user@host:/var/www/blog")
+        c.run(f"rsync -az --delete output/ {shlex.quote(target)}")
+    elif to == "s3":
+        bucket = _need("ROOST_S3_BUCKET", "my-blog-bucket")
+        endpoint = os.environ.get("ROOST_S3_ENDPOINT")
+        extra = f" --endpoint-url {shlex.quote(endpoint)}" if endpoint else ""
+        c.run(f"aws s3 sync output/ s3://{shlex.quote(bucket)} --delete{extra}")
+    else:
+        folder = Path(to)
+        folder.mkdir(parents=True, exist_ok=True)
+        shutil.copytree(ROOT / "output", folder, dirs_exist_ok=True)
+        print(f"roost: deployed to {folder}")
+
+
+def _need(name: str, example: str) -> str:
+    value = os.environ.get(name)
+    if not value:
+        sys.exit(f"roost: set {name} (e.g. {example}) to deploy there")
+    return value
+
+
+@task(help={"message": "the commit message", "attempts": "pushes to try before giving up"})
+def push_records(c, message="Records: syndication and backfeed [skip ci]", attempts=5):
+    """Commit social/ and push it; if someone pushed first, rebase (record files are merged by
+    meaning, plugins/roost/records_merge.py) and push again. Two runs never lose a commit."""
+    roost = BIN / "roost"
+    c.run("git config merge.roost-records.name 'Roost records, merged by meaning'")
+    c.run(f"git config merge.roost-records.driver '{roost} merge-records %O %A %B %P'")
+    c.run("git add social")
+    if c.run("git diff --cached --quiet", warn=True).ok:
+        print("roost: the records did not change; nothing to push")
+        return
+    c.run(f"git commit -q -m {shlex.quote(message)}")
+    for attempt in range(1, int(attempts) + 1):
+        if c.run("git push -q", warn=True, hide="err").ok:
+            print(f"roost: records pushed (attempt {attempt})")
+            return
+        if not c.run("git pull -q --rebase", warn=True).ok:
+            c.run("git rebase --abort", warn=True)
+            sys.exit(
+                "roost: the records could not be rebased on what was pushed meanwhile (a conflict "
+                "outside social/, or a record file that is not valid JSON); fix it and push by hand"
+            )
+        ahead = c.run("git rev-list --count @{u}..HEAD", hide=True).stdout.strip()
+        if ahead == "0":  # the rebase dropped our commit: its records were already there
+            print("roost: another run had already pushed the same records")
+            return
+        time.sleep(attempt)
+    sys.exit(f"roost: the records were not pushed after {attempts} attempts; run again")
 
 
 @task

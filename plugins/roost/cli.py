@@ -303,6 +303,13 @@ def cmd_doctor(args: argparse.Namespace) -> int:
     return 1 if bad else 0
 
 
+def cmd_merge_records(args: argparse.Namespace) -> int:
+    """Git's merge driver for social/ (set up by ``invoke push-records``)."""
+    from .records_merge import merge_file
+
+    return 0 if merge_file(args.base, args.ours, args.theirs, args.name) else 1
+
+
 def cmd_status(args: argparse.Namespace) -> int:
     import json
     from collections import Counter
@@ -498,6 +505,10 @@ def main(argv: list[str] | None = None) -> int:
         "check settings, records and every token with one read-only call each",
         "publishconf.py",
     )
+
+    p = command("merge-records", cmd_merge_records, "git's merge driver for the records")
+    for name in ("base", "ours", "theirs", "name"):
+        p.add_argument(name)
 
     p = command("status", cmd_status, "per post: copies, counts, when last backfed")
     p.add_argument("--json", action="store_true")
