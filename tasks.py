@@ -96,29 +96,38 @@ def _need(name: str, example: str) -> str:
     return value
 
 
-@task(help={"message": "the commit message", "attempts": "pushes to try before giving up"})
-def push_records(c, message="Records: syndication and backfeed [skip ci]", attempts=5):
+@task(
+    help={
+        "message": "the commit message",
+        "attempts": "pushes to try before giving up",
+        "branch": "the branch to push to (default: the current one, else main)",
+    }
+)
+def push_records(c, message="Records: syndication and backfeed [skip ci]", attempts=5, branch=""):
     """Commit social/ and push it; if someone pushed first, rebase (record files are merged by
     meaning, plugins/roost/records_merge.py) and push again. Two runs never lose a commit."""
     roost = BIN / "roost"
     c.run("git config merge.roost-records.name 'Roost records, merged by meaning'")
     c.run(f"git config merge.roost-records.driver '{roost} merge-records %O %A %B %P'")
+    if not branch:
+        current = c.run("git rev-parse --abbrev-ref HEAD", hide=True).stdout.strip()
+        branch = current if current != "HEAD" else "main"  # CI may check out a bare commit
     c.run("git add social")
     if c.run("git diff --cached --quiet", warn=True).ok:
         print("roost: the records did not change; nothing to push")
         return
     c.run(f"git commit -q -m {shlex.quote(message)}")
     for attempt in range(1, int(attempts) + 1):
-        if c.run("git push -q", warn=True, hide="err").ok:
-            print(f"roost: records pushed (attempt {attempt})")
+        if c.run(f"git push -q origin HEAD:{branch}", warn=True, hide="err").ok:
+            print(f"roost: records pushed to {branch} (attempt {attempt})")
             return
-        if not c.run("git pull -q --rebase", warn=True).ok:
+        if not c.run(f"git pull -q --rebase origin {branch}", warn=True).ok:
             c.run("git rebase --abort", warn=True)
             sys.exit(
                 "roost: the records could not be rebased on what was pushed meanwhile (a conflict "
                 "outside social/, or a record file that is not valid JSON); fix it and push by hand"
             )
-        ahead = c.run("git rev-list --count @{u}..HEAD", hide=True).stdout.strip()
+        ahead = c.run(f"git rev-list --count origin/{branch}..HEAD", hide=True).stdout.strip()
         if ahead == "0":  # the rebase dropped our commit: its records were already there
             print("roost: another run had already pushed the same records")
             return

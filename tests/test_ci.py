@@ -35,10 +35,11 @@ def test_the_workflows_publish_then_syndicate_and_never_run_side_by_side():
     flows = {w.stem: YAML(typ="safe").load(w.read_text()) for w in WORKFLOWS}
     for flow in flows.values():
         assert flow["concurrency"] == {"group": "roost-records", "cancel-in-progress": False}
-    publish = [
-        s.get("run", s.get("uses", "")) for s in flows["publish"]["jobs"]["publish"]["steps"]
-    ]
-    order = ["make test", "roost build -s publishconf.py", "deploy-pages", "roost syndicate",
+    jobs = flows["publish"]["jobs"]
+    assert jobs["publish"]["needs"] == "test"  # nothing is deployed or posted unless tests pass
+    assert any("make test" in s.get("run", "") for s in jobs["test"]["steps"])
+    publish = [s.get("run", s.get("uses", "")) for s in jobs["publish"]["steps"]]
+    order = ["roost build -s publishconf.py", "deploy-pages", "roost doctor", "roost syndicate",
              "invoke push-records"]  # fmt: skip
     where = [next(i for i, s in enumerate(publish) if step in s) for step in order]
     assert where == sorted(where), publish

@@ -142,7 +142,9 @@ def _syndicator(args: argparse.Namespace, *, offline: bool = False):
     if problems:
         raise SystemExit("\n".join(f"roost: {p}" for p in problems))
     if not values["ROOST_NETWORKS"]:
-        raise SystemExit("roost: no networks configured: set ROOST_NETWORKS in your settings")
+        # Not a failure: a blog without networks yet (a fresh fork publishing from CI) is fine.
+        print("roost: no networks configured (ROOST_NETWORKS in the settings): nothing to do")
+        raise SystemExit(0)
     if values["ROOST_SYNDICATE_SINCE"] is None:
         raise SystemExit(
             "roost: set ROOST_SYNDICATE_SINCE = 'YYYY-MM-DD' (posts before it are never sent)"

@@ -51,6 +51,10 @@ def diagnose(settings: dict, values: dict, problems: list[str], store, env=None)
         return findings  # the networks' settings are not trustworthy yet
     from .syndicate import build_adapters
 
+    if not values["ROOST_NETWORKS"]:
+        findings.append(
+            Finding(True, "no networks configured: nothing will be posted (ROOST_NETWORKS)")
+        )
     for name, config in values["ROOST_NETWORKS"].items():
         try:
             adapter = build_adapters({"ROOST_NETWORKS": {name: config}}, env=env)[name]
