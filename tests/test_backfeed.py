@@ -106,21 +106,43 @@ def test_deletions_need_evidence(fake, blog):
     assert report.change.removed == 2
 
 
+def archived(store: Store) -> dict:
+    """The archive proper: every post's record and the people (not the cursor file)."""
+    return {p: p.read_bytes() for d in ("posts", "people") for p in (store.root / d).glob("*")}
+
+
 @pytest.mark.parametrize("fault", ["503", "truncate", "drop"])
-def test_a_fetch_that_fails_halfway_changes_nothing(fake, blog, fault):
+def test_a_fetch_that_fails_halfway_changes_nothing(fake, blog, fault, monkeypatch):
+    monkeypatch.setattr("roost.backfeed.RETRY_DELAYS", (0, 0))
     store, adapter, copies = blog
     act(fake, "bob", "POST", "/api/v1/statuses", status="@camille first",
         in_reply_to_id=copies["swifts"])  # fmt: skip
     backfeed(store, adapter)
-    snapshot = {p: p.read_bytes() for p in store.root.rglob("*.json")}
+    snapshot = archived(store)
     act(fake, "ines", "POST", "/api/v1/statuses", status="@camille second",
         in_reply_to_id=copies["swifts"])  # fmt: skip
     act(fake, "kenji", "POST", f"/api/v1/statuses/{copies['swifts']}/favourite")
-    fake.faults = ["none", "none", fault]  # notifications, their next page, then the thread
+    fake.faults = ["none", fault, fault, fault]  # the notifications, then every try at the post
     report = backfeed(store, adapter)
-    assert report.failed
-    assert {p: p.read_bytes() for p in store.root.rglob("*.json")} == snapshot
-    assert backfeed(store, adapter).change.added == 2  # next time, all of it
+    assert report.failed and report.posts == 0
+    assert archived(store) == snapshot
+    # The notifications were read: what they said waits in the cursor file, not lost.
+    assert "swifts" in store.read_cursors()["mastodon"]["pending"]
+    report = backfeed(store, adapter)  # next time, all of it, with no new notification
+    assert not report.failed and report.change.added == 2
+    assert "pending" not in store.read_cursors()["mastodon"]
+    like = next(x for x in store.read_post("swifts").interactions if x.kind == "like")
+    assert not like.published.endswith("T00:00:00Z")  # the notification's time was kept
+
+
+def test_a_passing_outage_is_tried_again_within_the_run(fake, blog, monkeypatch):
+    monkeypatch.setattr("roost.backfeed.RETRY_DELAYS", (0, 0))
+    store, adapter, copies = blog
+    act(fake, "bob", "POST", "/api/v1/statuses", status="@camille hello",
+        in_reply_to_id=copies["owls"])  # fmt: skip
+    fake.faults = ["none", "503"]
+    report = backfeed(store, adapter)
+    assert not report.failed and report.change.added == 1
 
 
 def test_after_backfeed_and_a_rebuild_the_comments_are_on_the_page(tmp_path, fake, serve):
@@ -210,20 +232,20 @@ def test_the_sweep_finds_what_no_notification_announces_and_stays_cheap(fake, bl
     quiet = act(fake, "bob", "POST", "/api/v1/statuses", status="no mention, no notification",
                 in_reply_to_id=copies["owls"])  # fmt: skip
     assert not backfeed(store, adapter).change  # fresh posts are not due yet
-    report = backfeed(store, adapter, now=later(2))
-    assert report.swept == 1 and report.change.added == 1
+    report = backfeed(store, adapter, now=later(2), sweep=2)  # both are due: both looked at
+    assert report.swept == 2 and report.change.added == 1
     assert f"mastodon:{quiet['id']}" in archive(store, "owls")
-    before = len(fake.requests)
-    report = backfeed(store, adapter, now=later(2))  # owls was just swept; swifts is due
-    assert report.swept == 1 and not report.change
-    assert len(fake.requests) - before == 3  # notifications, then swifts' status and thread
     before = len(fake.requests)
     assert backfeed(store, adapter, now=later(2.5)).swept == 0  # nothing due
     assert len(fake.requests) - before == 1
+    before = len(fake.requests)
+    report = backfeed(store, adapter, now=later(3.5))  # both due again; one a run
+    assert report.swept == 1 and not report.change
+    assert len(fake.requests) - before == 3  # notifications, then one post's status and thread
 
     # An edit is seen by the next sweep and updates the stored reply.
     act(fake, "bob", "PUT", f"/api/v1/statuses/{quiet['id']}", status="edited, still no mention")
-    report = backfeed(store, adapter, now=later(4))
+    report = backfeed(store, adapter, now=later(6), sweep=2)
     assert report.change.updated == 1
     reply = next(x for x in store.read_post("owls").interactions if x.kind == "reply")
     assert "edited" in reply.content and reply.updated

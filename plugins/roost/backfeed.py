@@ -14,25 +14,30 @@ For each network, one run:
 4. merges it all (``archive.merge``: evidence, not absence), mirrors new avatars and attached
    pictures, and writes each post's record, then the people, then, last, the cursor.
 
-A fetch that fails anywhere leaves records and cursor as they were: the next run sees the same
-notifications again, and merging twice changes nothing. What the adapters count as evidence of
-a deletion is written in each adapter's module docstring.
+A post whose fetch fails (after two more tries for an outage, or a wait for a rate limit of up
+to a minute) is left exactly as it was; the posts done before it are kept. What the
+notifications said about the posts not done is kept in the cursor file (``pending``) and they
+come first next run, so the notifications cursor can still move on and nothing is lost; merging
+twice changes nothing. What the adapters count as evidence of a deletion is written in each
+adapter's comments.
 
 The state kept in ``social/cursors.json`` per network: ``notifications`` (the adapter's cursor),
 ``crawled:<post>`` (when the post was last harvested, for the sweep and ``roost status``) and
-``counts:<post>`` (each copy's like, repost and quote counts at that harvest).
+``counts:<post>`` (each copy's like, repost and quote counts at that harvest) and ``pending``
+(posts named by notifications that a failed run did not finish, with what was said of them).
 """
 
 from __future__ import annotations
 
 import json
+import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from .archive import Change, Harvest, merge
 from .mirror import mirror_attachments, mirror_avatars
 from .model import format_time, parse_time
-from .networks.base import Hints, NetworkError
+from .networks.base import Hints, NetworkError, RateLimited, Unavailable
 from .store import Store
 
 #: (age below, look again every): a post is swept less often as it gets older.
@@ -95,32 +100,86 @@ def backfeed(
         return report
     state = store.read_cursors().get(name, {})
     crawled = {k: parse_time(state[f"crawled:{k}"]) for k in published if f"crawled:{k}" in state}
-    harvests: dict[str, Harvest] = {}
-    cursor: dict[str, str] = {}
     try:
         activity = adapter.activity(state.get("notifications"), ours)
-        quiet = {k: v for k, v in published.items() if k not in activity.posts}
-        swept = due_for_sweep(quiet, crawled, now, sweep)
-        todo = {**activity.posts, **{k: Hints() for k in swept}}
-        for key in sorted(todo):
-            before = json.loads(state.get(f"counts:{key}", "{}"))
-            harvests[key], counts = adapter.harvest(store.read_post(key), todo[key], before)
-            cursor[f"crawled:{key}"] = format_time(now)
-            cursor[f"counts:{key}"] = json.dumps(counts, sort_keys=True, separators=(",", ":"))
-            if progress:
-                progress()
     except NetworkError as e:
         report.failed = str(e)
-        return report  # nothing merged, the cursor stays: the next run sees it all again
+        return report  # nothing read, nothing changed: the next run starts from the same cursor
+    for key, hints in _decode_pending(state.get("pending")).items():
+        if key in published:  # posts an earlier run was told about but did not finish
+            merged = activity.posts.setdefault(key, Hints())
+            merged.times = {**hints.times, **merged.times}
+            merged.touched |= hints.touched
+    quiet = {k: v for k, v in published.items() if k not in activity.posts}
+    swept = due_for_sweep(quiet, crawled, now, sweep)
+    todo = {**activity.posts, **{k: Hints() for k in swept}}
+    harvests: dict[str, Harvest] = {}
+    cursor: dict[str, str | None] = {}
+    for key in sorted(todo):
+        before = json.loads(state.get(f"counts:{key}", "{}"))
+        try:
+            harvests[key], counts = _harvest(adapter, store.read_post(key), todo[key], before)
+        except NetworkError as e:
+            report.failed = str(e)  # this post stays as it was; the ones done are kept
+            break
+        cursor[f"crawled:{key}"] = format_time(now)
+        cursor[f"counts:{key}"] = json.dumps(counts, sort_keys=True, separators=(",", ":"))
+        if progress:
+            progress()
+    # What the notifications named and this run did not finish waits in "pending", so the
+    # cursor can move on without losing it.
+    left = {k: h for k, h in activity.posts.items() if k not in harvests}
+    cursor["pending"] = _encode_pending(left) if left else None
     if activity.cursor:
         cursor["notifications"] = activity.cursor
     report.change = merge_into(store, harvests, name, cursor)
-    report.posts, report.swept = len(harvests), len(swept)
+    report.posts, report.swept = len(harvests), len([k for k in swept if k in harvests])
     return report
 
 
+#: Waits before the second and third attempt at a post when the network is unavailable.
+RETRY_DELAYS = (1.0, 3.0)
+#: The longest rate-limit wait worth sitting out inside a run; longer ones end the run.
+MAX_RATE_WAIT = 60.0
+
+
+def _harvest(adapter, record, hints: Hints, counts: dict):
+    """The adapter's harvest, tried again after a passing outage or a short rate limit."""
+    for delay in (*RETRY_DELAYS, None):
+        try:
+            return adapter.harvest(record, hints, counts)
+        except Unavailable:
+            if delay is None:
+                raise
+            time.sleep(delay)
+        except RateLimited as e:
+            if delay is None or e.retry_after is None or e.retry_after > MAX_RATE_WAIT:
+                raise
+            time.sleep(e.retry_after)
+    raise AssertionError("unreachable")
+
+
+def _encode_pending(posts: dict[str, Hints]) -> str:
+    data = {
+        key: {"times": dict(sorted(h.times.items())), "touched": sorted(map(list, h.touched))}
+        for key, h in sorted(posts.items())
+    }
+    return json.dumps(data, sort_keys=True, separators=(",", ":"))
+
+
+def _decode_pending(text: str | None) -> dict[str, Hints]:
+    try:
+        data = json.loads(text) if text else {}
+        return {
+            key: Hints(times=dict(v.get("times", {})), touched={tuple(t) for t in v["touched"]})
+            for key, v in data.items()
+        }
+    except (ValueError, TypeError, KeyError, AttributeError):
+        return {}  # unreadable: the sweep finds those posts again
+
+
 def merge_into(
-    store: Store, harvests: dict[str, Harvest], network: str, cursor: dict[str, str]
+    store: Store, harvests: dict[str, Harvest], network: str, cursor: dict[str, str | None]
 ) -> Change:
     """Merge every post's harvest, mirror new pictures, then move the network's cursor, under one
     lock and reading people and moderation once: records first, the cursor last, so a crash in
@@ -141,6 +200,11 @@ def merge_into(
         store.write_people(network, people)
         if cursor:
             cursors = store.read_cursors()
-            cursors.setdefault(network, {}).update(cursor)
+            mine = cursors.setdefault(network, {})
+            for key, value in cursor.items():
+                if value is None:
+                    mine.pop(key, None)  # done with: no longer kept
+                else:
+                    mine[key] = value
             store.write_cursors(cursors)
     return total
