@@ -271,3 +271,37 @@ def test_the_sweep_schedule_decays_with_age():
     assert due_for_sweep(published, crawled, now, 10) == ["last-week", "today"]
     assert due_for_sweep(published, crawled, now, 1) == ["last-week"]
     assert due_for_sweep(published, {}, now, 0) == []
+
+
+def test_a_first_run_reads_back_no_further_than_the_oldest_copy(fake, blog):
+    """Years of notifications before Roost: the first run does not page through them."""
+    store, adapter, copies = blog
+    old = act(fake, "bob", "POST", "/api/v1/statuses", status="an old toot")
+    for n in range(400):
+        fake.notifications.insert(0, {
+            "id": str(1000 + n), "type": "favourite", "owner": "camille", "account": "kenji",
+            "status": old["id"], "created_at": "2021-03-01T10:00:00.000Z",
+        })  # fmt: skip
+    act(fake, "bob", "POST", "/api/v1/statuses", status="@camille new!",
+        in_reply_to_id=copies["owls"])  # fmt: skip
+    before = len(fake.requests)
+    report = backfeed(store, adapter)
+    pages = [r for r in fake.requests[before:] if r[1] == "/api/v1/notifications"]
+    assert report.change.added == 1 and len(pages) == 1
+    before = len(fake.requests)
+    assert not backfeed(store, adapter).change  # and from then on, forward from the newest
+    assert len(fake.requests) - before == 1
+
+
+def test_a_mention_that_links_to_a_post_lands_under_it(fake, blog):
+    store, adapter, copies = blog
+    mention = act(fake, "kenji", "POST", "/api/v1/statuses",
+                  status="@camille wrote: https://camille.blog/owls/ (lovely)")  # fmt: skip
+    act(fake, "ines", "POST", "/api/v1/statuses", status="@camille hello, no link")
+    posts = {"https://camille.blog/owls/": "owls", "https://camille.blog/swifts/": "swifts"}
+    report = backfeed(store, adapter, posts_by_url=posts)
+    assert report.change.added == 1
+    got = store.read_post("owls").interactions
+    assert [(x.id, x.kind) for x in got] == [(f"mastodon:{mention['id']}", "mention")]
+    assert 'href="https://camille.blog/owls/"' in got[0].content
+    assert not store.read_post("swifts").interactions

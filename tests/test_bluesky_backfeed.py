@@ -14,6 +14,7 @@ import pytest
 import requests
 
 from roost.backfeed import backfeed
+from roost.networks.bluesky import richtext
 from roost.networks.bluesky.adapter import Bluesky
 from roost.store import Store
 from roost.syndicate import Syndicator
@@ -60,6 +61,17 @@ class Account:
                 "images": [{"image": blob, "alt": picture}],
             }
         return self.create("app.bsky.feed.post", record)
+
+    def post(self, text: str) -> dict:
+        """A post with its links and mentions as facets, as an app would make it."""
+        facets = []
+        for facet in richtext.detect(text):
+            did = None
+            if facet.kind == "mention":
+                did = self.call("com.atproto.identity.resolveHandle",
+                                params={"handle": facet.value})["did"]  # fmt: skip
+            facets.append(facet.to_record(did))
+        return self.create("app.bsky.feed.post", {"text": text, "facets": facets})
 
     def quote(self, text: str, post: dict) -> dict:
         embed = {"$type": "app.bsky.embed.record", "record": _ref(post)}
@@ -252,6 +264,21 @@ def test_a_failed_fetch_leaves_the_archive_as_it_was(devnet, herons, monkeypatch
     assert not (store.root / "people").exists()  # nobody stored either
     monkeypatch.setattr(requests, "request", real)
     assert backfeed(store, adapter).change.added == 2  # next time, all of it
+
+
+def test_a_mention_that_links_to_a_post_lands_under_it(devnet, herons):
+    store, adapter, key, copy = herons
+    carol = Account(devnet, "carol")
+    url = f"https://camille.blog/{key}/"
+    mention = carol.post(f"@camille.test wrote about herons: {url}")
+    carol.post("@camille.test hello, no link")
+    settle(devnet, lambda: mention["uri"] in camille_notifications(devnet))
+    report = backfeed(store, adapter, posts_by_url={url: key})
+    assert not report.failed, report.failed
+    got = {x.id: x for x in store.read_post(key).interactions}
+    assert got[f"bluesky:{mention['uri']}"].kind == "mention"
+    assert f'href="{url}"' in got[f"bluesky:{mention['uri']}"].content
+    assert len(got) == 1
 
 
 def camille_notifications(devnet) -> set[str]:

@@ -35,6 +35,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from .archive import Change, Harvest, merge
+from .compose import address
 from .mirror import mirror_attachments, mirror_avatars
 from .model import format_time, parse_time
 from .networks.base import Hints, NetworkError, RateLimited, Unavailable
@@ -81,10 +82,17 @@ def due_for_sweep(
 
 
 def backfeed(
-    store: Store, adapter, *, sweep: int = 1, now: datetime | None = None, progress=None
+    store: Store,
+    adapter,
+    *,
+    sweep: int = 1,
+    now: datetime | None = None,
+    progress=None,
+    posts_by_url: dict[str, str] | None = None,
 ) -> Report:
     """One backfeed run for one network. ``progress``, if given, is called once per harvested
-    post."""
+    post. ``posts_by_url`` (each post's address -> its key) lets a mention that links to a post
+    land in that post's record."""
     name = adapter.NAME
     report = Report(name)
     now = now or datetime.now(UTC)
@@ -101,7 +109,8 @@ def backfeed(
     state = store.read_cursors().get(name, {})
     crawled = {k: parse_time(state[f"crawled:{k}"]) for k in published if f"crawled:{k}" in state}
     try:
-        activity = adapter.activity(state.get("notifications"), ours)
+        oldest = min(published.values()) - timedelta(minutes=5)  # clocks differ a little
+        activity = adapter.activity(state.get("notifications"), ours, oldest)
     except NetworkError as e:
         report.failed = str(e)
         return report  # nothing read, nothing changed: the next run starts from the same cursor
@@ -126,6 +135,12 @@ def backfeed(
         cursor[f"counts:{key}"] = json.dumps(counts, sort_keys=True, separators=(",", ":"))
         if progress:
             progress()
+    for key, harvest in _mentions(activity, posts_by_url or {}).items():
+        if key in harvests:
+            harvests[key].interactions += harvest.interactions
+            harvests[key].people += harvest.people
+        else:
+            harvests[key] = harvest
     # What the notifications named and this run did not finish waits in "pending", so the
     # cursor can move on without losing it.
     left = {k: h for k, h in activity.posts.items() if k not in harvests}
@@ -135,6 +150,19 @@ def backfeed(
     report.change = merge_into(store, harvests, name, cursor)
     report.posts, report.swept = len(harvests), len([k for k in swept if k in harvests])
     return report
+
+
+def _mentions(activity, posts_by_url: dict[str, str]) -> dict[str, Harvest]:
+    """Mentions of the author, each filed under the first of the blog's posts it links to."""
+    by_address = {address(url): key for url, key in posts_by_url.items()}
+    found: dict[str, Harvest] = {}
+    for mention in activity.mentions:
+        keys = sorted({by_address.get(address(link)) for link in mention.links} - {None})
+        if keys:  # one record only: an interaction's id is unique across the records
+            harvest = found.setdefault(keys[0], Harvest())
+            harvest.interactions.append(mention.interaction)
+            harvest.people.append(mention.person)
+    return found
 
 
 #: Waits before the second and third attempt at a post when the network is unavailable.
@@ -196,8 +224,9 @@ def merge_into(
             if change:
                 store.write_post(record)
                 total += change
-        mirror_avatars(store, people, before)  # new or changed avatars only
-        store.write_people(network, people)
+        if harvests:
+            mirror_avatars(store, people, before)  # new or changed avatars only
+            store.write_people(network, people)
         if cursor:
             cursors = store.read_cursors()
             mine = cursors.setdefault(network, {})

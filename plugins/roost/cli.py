@@ -276,10 +276,17 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
             store, WebmentionIO(values["ROOST_WEBMENTION_IO"]), posts
         )
         rows.append(("webmention", "", change, failure))
+    posts_by_url = {}
+    if adapters:
+        from .compose import read_posts
+
+        posts_by_url = {p.url: p.key for p in read_posts(settings)}
     for name, adapter in adapters.items():
         report = _with_progress(
             None,
-            lambda tick, adapter=adapter: backfeed(store, adapter, sweep=args.sweep, progress=tick),
+            lambda tick, adapter=adapter: backfeed(
+                store, adapter, sweep=args.sweep, progress=tick, posts_by_url=posts_by_url
+            ),
             f"backfeed from {name}",
         )
         rows.append((name, str(report.posts), report.change, report.failed))

@@ -154,3 +154,13 @@ def read_posts(settings: dict, now: datetime | None = None) -> list[Post]:
         )
     posts.sort(key=lambda p: (p.date, p.key))
     return posts
+
+
+def address(url: str) -> str:
+    """An address as posts are matched by it (a Webmention's target, a link in a mention): no
+    scheme, no "www.", no trailing slash, no query."""
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    host = (parts.hostname or "").removeprefix("www.")
+    return f"{host}{parts.path.rstrip('/')}"

@@ -18,12 +18,12 @@ Settings: ``ROOST_WEBMENTION_IO = {"domain": "camille.blog"}``, plus optionally 
 from __future__ import annotations
 
 import os
-from urllib.parse import urlsplit
 
 import requests
 
 from .archive import Change, Harvest
 from .backfeed import merge_into
+from .compose import address
 from .model import Interaction, Person, format_time, parse_time
 from .networks.base import NetworkError, NotConfigured, Unavailable, error_for
 from .store import Store
@@ -41,13 +41,6 @@ PER_PAGE = 100
 def _http(value) -> str | None:
     value = str(value or "")
     return value if value.startswith(("https://", "http://")) else None
-
-
-def _norm(url: str) -> str:
-    """An address as compared: no scheme, no "www.", no trailing slash, no query."""
-    parts = urlsplit(url)
-    host = (parts.hostname or "").removeprefix("www.")
-    return f"{host}{parts.path.rstrip('/')}"
 
 
 class WebmentionIO:
@@ -106,7 +99,7 @@ class WebmentionIO:
 
 def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, str]):
     """``posts`` maps each post's canonical URL to its key. Returns (Change, failure or "")."""
-    by_address = {_norm(url): key for url, key in posts.items()}
+    by_address = {address(url): key for url, key in posts.items()}
     cursors = store.read_cursors()
     since = cursors.get("webmention", {}).get("since_id")
     try:
@@ -120,16 +113,16 @@ def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, st
         if wm_id.isdigit() and (highest is None or int(wm_id) > int(highest)):
             highest = wm_id
         kind = KINDS.get(str(entry.get("wm-property", "")))
-        key = by_address.get(_norm(str(entry.get("wm-target", ""))))
+        key = by_address.get(address(str(entry.get("wm-target", ""))))
         if not kind or not key or entry.get("wm-private") or not wm_id.isdigit():
             continue
         author = entry.get("author") or {}
         home = str(author.get("url") or entry.get("wm-source") or "")
         person = Person(
-            id=f"webmention:{_norm(home).split('/')[0] or 'unknown'}",
+            id=f"webmention:{address(home).split('/')[0] or 'unknown'}",
             network="webmention",
             name=str(author.get("name") or ""),
-            handle=_norm(home).split("/")[0],
+            handle=address(home).split("/")[0],
             url=_http(home),
             avatar_source=_http(author.get("photo")),
         )

@@ -35,6 +35,7 @@ from __future__ import annotations
 import email.parser
 import html
 import json
+import re
 import threading
 import time
 import zlib
@@ -392,7 +393,7 @@ class _Handler(BaseHTTPRequestHandler):
                 "language": body.get("language"),
                 "url": f"https://fake.mastodon.example/@{account}/{sid}",
                 "uri": f"https://fake.mastodon.example/users/{account}/statuses/{sid}",
-                "content": f"<p>{html.escape(text)}</p>",
+                "content": f"<p>{_linkify(text)}</p>",
                 "edited_at": None,
                 "account": fake.account_entity(account),
                 "media_attachments": [fake.status_entity(fake.media[m]) for m in media_ids],
@@ -613,6 +614,17 @@ class _Handler(BaseHTTPRequestHandler):
                 return self._send(206, fake.status_entity(media))
             media["url"] = f"{fake.url}/media-files/{mid}.png"
         self._send(200, fake.status_entity(media))
+
+
+def _linkify(text: str) -> str:
+    """Text as Mastodon renders it: escaped, with its addresses made links."""
+    out, at = [], 0
+    for m in re.finditer(r"https?://\S+", text):
+        out.append(html.escape(text[at : m.start()]))
+        url = html.escape(m.group())
+        out.append(f'<a href="{url}" rel="nofollow noopener" target="_blank">{url}</a>')
+        at = m.end()
+    return "".join(out) + html.escape(text[at:])
 
 
 class _nolock:

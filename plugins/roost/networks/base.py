@@ -41,7 +41,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..model import Syndication
+from ..model import Interaction, Person, Syndication
 
 
 class NetworkError(Exception):
@@ -136,11 +136,22 @@ class Hints:
 
 
 @dataclass
+class Mention:
+    """Something that names the author without answering a copy: it belongs to the blog posts
+    it links to, which only the orchestrator knows."""
+
+    interaction: Interaction  # kind "mention"
+    person: Person
+    links: list[str]
+
+
+@dataclass
 class Activity:
     """The posts the notifications since a cursor concern, and the cursor to store after."""
 
     posts: dict[str, Hints] = field(default_factory=dict)  # post key -> hints
     cursor: str | None = None
+    mentions: list[Mention] = field(default_factory=list)
 
 
 class Network:
@@ -218,9 +229,10 @@ class Network:
         raise NotImplementedError
 
     # -- backfeed --------------------------------------------------------------------------
-    def activity(self, cursor: str | None, ours: dict[str, str]) -> Activity:
+    def activity(self, cursor: str | None, ours: dict[str, str], since=None) -> Activity:
         """What happened since ``cursor``: the posts concerned (``ours`` maps every copy id of
-        this network to its post key). Reads forward to the newest notification."""
+        this network to its post key), up to the newest notification. On a first run (no
+        cursor) nothing older than ``since`` (the oldest copy's time) needs reading."""
         raise NotImplementedError
 
     def harvest(self, record, hints: Hints, counts: dict[str, str]):

@@ -46,6 +46,7 @@ from ..base import (
     Activity,
     Draft,
     Hints,
+    Mention,
     Network,
     NotConfigured,
     Rejected,
@@ -274,9 +275,11 @@ class Bluesky(Network):
 
     REASONS = ("like", "repost", "reply", "quote", "mention")
 
-    def activity(self, cursor: str | None, ours: dict[str, str]) -> Activity:
+    def activity(self, cursor: str | None, ours: dict[str, str], since=None) -> Activity:
         self._ensure_session()
         mark = tuple(cursor.split(" ", 1)) if cursor else None
+        # With no mark yet, nothing older than the oldest copy can concern one.
+        floor = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") if since and not mark else ""
         found, top, page = Activity(cursor=cursor), None, None
         while True:
             params: dict[str, Any] = {"limit": 100, "reasons": list(self.REASONS)}
@@ -287,8 +290,8 @@ class Bluesky(Network):
             reached = False
             for n in items:
                 here = (str(n.get("indexedAt", "")), str(n.get("uri", "")))
-                if mark and here <= mark:
-                    reached = True  # everything below was seen by an earlier run
+                if (mark and here <= mark) or (floor and here[0] < floor):
+                    reached = True  # everything below was seen by an earlier run, or predates us
                     break
                 top = max(top, here) if top else here
                 self._note(found, n, ours)
@@ -322,6 +325,23 @@ class Bluesky(Network):
                 if reason == "quote":
                     hints.touched.add(("quote", uri))
                 return
+        if reason == "mention":  # names the author outside our threads: maybe about a post
+            view = {"uri": n.get("uri", ""), "author": n.get("author") or {}, "record": record,
+                    "indexedAt": n.get("indexedAt")}  # fmt: skip
+            links = [
+                str(f.get("uri"))
+                for facet in record.get("facets") or []
+                for f in facet.get("features") or []
+                if str(f.get("$type", "")).endswith("#link")
+            ]
+            card = ((record.get("embed") or {}).get("external") or {}).get("uri")
+            found.mentions.append(
+                Mention(
+                    self.interaction(view, "mention", None),
+                    self.person(view["author"]),
+                    links + ([card] if card else []),
+                )
+            )
 
     def harvest(self, record, hints: Hints, counts: dict[str, str]):
         copies = record.copies(self.NAME)

@@ -21,8 +21,10 @@ and a part already there is taken instead of posted again).
 
 from __future__ import annotations
 
+import html
 import mimetypes
 import os
+import re
 import time
 from datetime import UTC, datetime
 from typing import Any
@@ -38,6 +40,7 @@ from ..base import (
     Draft,
     Hints,
     Image,
+    Mention,
     Network,
     NotConfigured,
     Rejected,
@@ -180,8 +183,8 @@ class Mastodon(Network):
     NOTIFICATION_TYPES = ("mention", "favourite", "reblog", "quote", "update")
     PUBLIC = ("public", "unlisted")
 
-    def activity(self, cursor: str | None, ours: dict[str, str]) -> Activity:
-        notifications, new_cursor = self.notifications(cursor)
+    def activity(self, cursor: str | None, ours: dict[str, str], since=None) -> Activity:
+        notifications, new_cursor = self.notifications(cursor, since)
         found = Activity(cursor=new_cursor)
         for n in notifications:
             status = n.get("status") or {}
@@ -199,12 +202,14 @@ class Mastodon(Network):
                 found.posts.setdefault(ours[sid], Hints())  # our own copy changed: look again
             elif sid:
                 key = ours.get(str(status.get("in_reply_to_id")))
-                if key is None:  # a deeper reply: find our copy among its ancestors
+                if key is None and status.get("in_reply_to_id"):  # deeper: look among ancestors
                     key = next(
                         (ours[a["id"]] for a in self.ancestors(sid) if a["id"] in ours), None
                     )
                 if key is not None:
                     found.posts.setdefault(key, Hints())
+                elif n["type"] == "mention" and status.get("visibility", "public") in self.PUBLIC:
+                    found.mentions.append(self._mention(status, ours))
         return found
 
     def harvest(self, record, hints: Hints, counts: dict[str, str]):
@@ -241,6 +246,16 @@ class Mastodon(Network):
 
     def check(self) -> str:
         return "@" + str(self._call("GET", "/api/v1/accounts/verify_credentials")["acct"])
+
+    def _mention(self, status: dict, ours: set) -> Mention:
+        """A status that names the author outside our threads, and the addresses it links to."""
+        links = re.findall(r'href="(https?://[^"]+)"', str(status.get("content", "")))
+        card = (status.get("card") or {}).get("url")
+        return Mention(
+            self.interaction(status, "mention", ours),
+            self.person(status["account"]),
+            [html.unescape(x) for x in links] + ([card] if card else []),
+        )
 
     def _reactions(self, harvest: Harvest, known: dict, hints: Hints, copy_id: str, wanted) -> None:
         for kind, endpoint in (("like", "favourited_by"), ("repost", "reblogged_by")):
@@ -279,10 +294,14 @@ class Mastodon(Network):
             if mine and x.id not in listed and self._status(sid) is None:
                 harvest.gone.add(x.id)
 
-    def notifications(self, cursor: str | None) -> tuple[list[dict], str | None]:
+    def notifications(self, cursor: str | None, since=None) -> tuple[list[dict], str | None]:
         """Every notification after ``cursor``, following min_id forward page by page; and the
-        new cursor (the highest id seen). Ids compare by (length, text), never as numbers."""
+        new cursor (the highest id seen). Ids compare by (length, text), never as numbers.
+        With no cursor yet, the newest are read backwards, down to ``since`` (nothing older can
+        concern a copy), rather than the account's whole history from its first day."""
         types = "".join(f"&types[]={t}" for t in self.NOTIFICATION_TYPES)
+        if cursor is None and since is not None:
+            return self._notifications_back_to(since, types)
         found, current = [], cursor or "0"
         while True:
             page = self._call("GET", f"/api/v1/notifications?min_id={current}&limit=80{types}")
@@ -293,6 +312,21 @@ class Mastodon(Network):
             if len(page) < 80:
                 break  # a short page is the last: no need to ask for an empty one
         return found, (current if found else cursor)
+
+    def _notifications_back_to(self, since: datetime, types: str):
+        found, newest, url = [], None, f"/api/v1/notifications?limit=80{types}"
+        while True:
+            page = self._call("GET", url)
+            if not isinstance(page, list) or not page:
+                break
+            ids = sorted((n["id"] for n in page), key=lambda i: (len(i), i))
+            newest = newest or ids[-1]
+            recent = [n for n in page if _parse(n["created_at"]) >= since]
+            found += recent
+            if len(recent) < len(page) or len(page) < 80:
+                break  # reached notifications older than every copy, or the first ever
+            url = f"/api/v1/notifications?max_id={ids[0]}&limit=80{types}"
+        return found, newest
 
     def thread(self, status_id: str) -> list[dict] | None:
         """Every reply under a status (the whole subtree); None if the status is gone."""
