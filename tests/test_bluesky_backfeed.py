@@ -281,6 +281,34 @@ def test_a_mention_that_links_to_a_post_lands_under_it(devnet, herons):
     assert len(got) == 1
 
 
+def test_after_backfeed_and_a_rebuild_the_conversation_is_on_the_page(
+    tmp_path, fake, serve, devnet
+):
+    from test_syndicate import Site
+
+    site = Site(tmp_path, fake, serve, devnet)
+    site.run("syndicate", check=True)
+    copy = next(s for s in site.ledger("owls")["syndications"] if s["network"] == "bluesky")
+    ref = {"uri": copy["id"], "cid": copy["extra"]["cid"]}
+    question = Account(devnet, "bob").reply("Tawny or barn?", ref, ref, picture="A blurry owl")
+    answer = Account(devnet, "camille").reply("Tawny, from the call.", question, ref)
+    Account(devnet, "carol").like(ref)
+    settle(
+        devnet,
+        lambda: (
+            len(truth(devnet, ref["uri"])) == 3 and question["uri"] in camille_notifications(devnet)
+        ),
+    )
+    result = site.run("backfeed", check=True)
+    assert "bluesky" in result.stdout and answer["uri"]
+    site.run("build", "-s", "publishconf.py", "-o", "output", check=True)
+    page = (site.root / f"output/owls{site.salt}/index.html").read_text()
+    assert "Tawny or barn?" in page and "Tawny, from the call." in page
+    assert '<span class="by-author">author</span>' in page and "1 like" in page
+    assert 'alt="A blurry owl"' in page and "social-media/" in page  # the picture, at home
+    assert "bsky.public.url" not in page and devnet.pds not in page  # nothing hotlinked
+
+
 def camille_notifications(devnet) -> set[str]:
     camille = Account(devnet, "camille")
     params = {"limit": 100, "reasons": list(Bluesky.REASONS)}  # as the backfeed asks

@@ -52,6 +52,7 @@ class Site:
             networks["bluesky"] = {
                 "handle": "camille.test",
                 "service": devnet.pds,
+                "plc": devnet.plc,
                 "session_cache": str(root / "bluesky-session.json"),
             }
             self.env["ROOST_BLUESKY_APP_PASSWORD"] = devnet.accounts["camille"]["password"]
