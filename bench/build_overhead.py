@@ -3,9 +3,12 @@
 Generates a site of N posts (default 2,000), each with K archived interactions (default 50: a
 mix of threaded replies, likes, reposts, quotes and mentions from a pool of people with mirrored
 avatars), then builds it alternately with plain Pelican and with Pelican + Roost, each build in a
-fresh process with an empty output folder and no cache, and prints the times side by side.
+fresh process with an empty output folder, and prints the times side by side. By default no
+cache is used (a fresh CI clone); ``--warm`` keeps Pelican's content cache and Roost's fragment
+cache on both sides (a rebuild on the author's machine).
 
     .venv/bin/python bench/build_overhead.py [--posts 2000] [--interactions 50] [--rounds 3]
+    .venv/bin/python bench/build_overhead.py --warm
 
 Prints figures; asserts nothing (the target, at most 10% added, is for people to read).
 """
@@ -105,7 +108,7 @@ def make_site(root: Path, posts: int, per_post: int, seed: int = 1) -> None:
             store.write_post(rec)
 
 
-def write_conf(root: Path, with_roost: bool) -> Path:
+def write_conf(root: Path, with_roost: bool, warm: bool) -> Path:
     conf = root / ("conf_roost.py" if with_roost else "conf_plain.py")
     conf.write_text(
         f"""
@@ -121,8 +124,10 @@ ARTICLE_URL = "{{slug}}/"
 ARTICLE_SAVE_AS = "{{slug}}/index.html"
 DEFAULT_PAGINATION = 10
 FEED_ALL_ATOM = "feeds/all.atom.xml"
-CACHE_CONTENT = False
-LOAD_CONTENT_CACHE = False
+CACHE_CONTENT = {warm!r}
+LOAD_CONTENT_CACHE = {warm!r}
+CACHE_PATH = {str(root / ("cache-roost" if with_roost else "cache-plain"))!r}
+ROOST_CACHE = {warm!r}
 """
     )
     return conf
@@ -152,6 +157,12 @@ def main() -> None:
     ap.add_argument("--posts", type=int, default=2000)
     ap.add_argument("--interactions", type=int, default=50)
     ap.add_argument("--rounds", type=int, default=3)
+    ap.add_argument(
+        "--warm",
+        action="store_true",
+        help="with caches on both sides (Pelican's CACHE_CONTENT, Roost's ROOST_CACHE), as a "
+        "rebuild on the author's machine; the default is cold builds, as in a fresh CI clone",
+    )
     args = ap.parse_args()
 
     with tempfile.TemporaryDirectory(prefix="roost-bench-") as tmp:
@@ -165,8 +176,11 @@ def main() -> None:
             f"({args.posts * args.interactions:,} interactions, {records / 1e6:.1f} MB of "
             f"records), generated in {made:.1f}s"
         )
-        plain_conf, roost_conf = write_conf(root, False), write_conf(root, True)
-        build_once(root, roost_conf)  # warm the OS file cache for both
+        plain_conf = write_conf(root, False, args.warm)
+        roost_conf = write_conf(root, True, args.warm)
+        build_once(root, roost_conf)  # warm the OS file cache (and, with --warm, the caches)
+        build_once(root, plain_conf)
+        print("builds:", "warm caches on both sides" if args.warm else "cold, no caches")
         names = {"plain Pelican": plain_conf, "Pelican + Roost": roost_conf}
         wall: dict[str, list[float]] = {n: [] for n in names}
         cpu: dict[str, list[float]] = {n: [] for n in names}

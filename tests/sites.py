@@ -79,6 +79,7 @@ def site_settings(root: Path, **overrides) -> dict:
         "FEED_ALL_ATOM": "feeds/all.atom.xml",
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
+        "CACHE_PATH": str(root / "cache"),
     }
     base.update(overrides)
     return base

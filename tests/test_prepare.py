@@ -1,4 +1,5 @@
-"""Large sites work out their responses in a forked worker: same pages, and never fatal."""
+"""Responses are worked out once: in a forked worker on large sites (same pages, never fatal),
+and kept between builds while nothing that went into them changed."""
 
 from __future__ import annotations
 
@@ -89,3 +90,54 @@ def test_a_failing_worker_is_redone_in_process(tmp_path, monkeypatch, inline_pag
     make(tmp_path)
     built = build(tmp_path)
     assert pages(built.output) == inline_pages[0]
+
+
+def test_unchanged_posts_come_from_the_cache_and_any_changed_input_renders_anew(
+    tmp_path, monkeypatch
+):
+    import json
+
+    import roost.views
+
+    make(tmp_path)
+    first = pages(build(tmp_path).output)
+    cached = sorted((tmp_path / "cache" / "roost").glob("*.json"))
+    assert len(cached) == 5  # post-5's record is broken: reported each time, never cached
+    rendered = []
+    real = roost.views.ViewBuilder.build
+
+    def spy(self, rec, post_url):
+        rendered.append(rec.key)
+        return real(self, rec, post_url)
+
+    monkeypatch.setattr(roost.views.ViewBuilder, "build", spy)
+
+    def rebuild():
+        rendered.clear()
+        return pages(build(tmp_path).output)
+
+    assert rebuild() == first and rendered == []  # every post from the cache, same bytes
+
+    social = tmp_path / "social"
+    rec = json.loads((social / "posts/post-1.json").read_text())
+    rec["interactions"][0]["content"] = "<p>edited on 1</p>"
+    (social / "posts/post-1.json").write_text(json.dumps(rec))
+    after = rebuild()
+    assert rendered == ["post-1"] and b"edited on 1" in after["post-1/index.html"]
+    assert len(list((tmp_path / "cache" / "roost").glob("post-1@*.json"))) == 1  # old one gone
+
+    people = json.loads((social / "people/mastodon.json").read_text())
+    people["people"][0]["name"] = "Robert"
+    (social / "people/mastodon.json").write_text(json.dumps(people))
+    assert b"Robert" in rebuild()["post-0/index.html"] and len(rendered) == 5
+
+    (social / "moderation.json").write_text(json.dumps({"format": 1, "hidden": ["mastodon:0-2"]}))
+    assert b"answer on 0" not in rebuild()["post-0/index.html"] and len(rendered) == 5
+
+    (social / "posts/post-4.json").unlink()
+    rebuild()
+    assert not list((tmp_path / "cache" / "roost").glob("post-4@*.json"))  # pruned
+
+    rendered.clear()
+    build(tmp_path, ROOST_CACHE=False)
+    assert len(rendered) == 4  # with the cache off, everything is rendered

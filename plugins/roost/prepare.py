@@ -30,6 +30,7 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
+from .fragment_cache import FragmentCache
 from .model import RecordError
 from .store import Store
 from .views import ViewBuilder
@@ -98,12 +99,23 @@ def prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
         facepile_limit=values["ROOST_FACEPILE_LIMIT"],
         thread_depth=values["ROOST_THREAD_DEPTH"],
     )
-    template = _environment(settings).get_template(TEMPLATE)
+    folders = _template_folders(settings)
+    template = _environment(settings, folders).get_template(TEMPLATE)
     context = {k: v for k, v in settings.items() if k.isupper()}
     context["SITEURL"] = SITEURL_MARK
-    for key in store.post_keys():
+    cache = None
+    if values["ROOST_CACHE"]:
+        folder = Path(settings.get("CACHE_PATH") or "cache") / "roost"
+        cache = FragmentCache(folder, store, folders, context)
+    keys = store.post_keys()
+    for key in keys:
+        raw = _read(store, key)
+        hit = cache.get(key, raw) if cache and raw is not None else None
+        if hit is not None:
+            out.posts[key] = hit
+            continue
         try:
-            record = store.read_post(key)
+            record = store.read_post(key, raw)
         except RecordError as e:
             out.problems.append(f"{e}; the post is built without its interactions")
             continue
@@ -112,15 +124,29 @@ def prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
         view = views.build(record, post_url=POST_URL_MARK)
         fragment = template.render(context, roost=view, post_key=key)
         out.posts[key] = Prepared(fragment, view.summary, view.counts, view.media)
+        if cache and raw is not None:
+            cache.put(key, raw, out.posts[key])
+    if cache:
+        cache.prune(set(keys))
     return out
 
 
-def _environment(settings: dict) -> Environment:
-    """A Jinja environment that finds templates where Pelican's does, with the same options."""
-    folders = [
-        *settings.get("THEME_TEMPLATES_OVERRIDES", []),
+def _read(store: Store, key: str) -> bytes | None:
+    try:
+        return store.post_path(key).read_bytes()
+    except OSError:
+        return None  # read_post says what is wrong
+
+
+def _template_folders(settings: dict) -> list[Path]:
+    return [
+        *map(Path, settings.get("THEME_TEMPLATES_OVERRIDES", [])),
         Path(settings["THEME"]) / "templates",
     ]
+
+
+def _environment(settings: dict, folders: list[Path]) -> Environment:
+    """A Jinja environment that finds templates where Pelican's does, with the same options."""
     options = dict(settings.get("JINJA_ENVIRONMENT", {}))
     loader = ChoiceLoader([FileSystemLoader(str(f)) for f in folders])
     # No autoescape, like Pelican's own environment that themes are written for: every value in a

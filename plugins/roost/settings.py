@@ -127,6 +127,12 @@ SETTINGS: tuple[Setting, ...] = (
         "nobody follows a link to a page that is not there yet.",
     ),
     Setting(
+        "ROOST_CACHE", True, _bool,
+        "Keep each post's rendered responses in CACHE_PATH/roost/ and reuse them while the post's "
+        "record, the people, the moderation file, the mirrored media, the template, the settings "
+        "and Roost itself are unchanged. Safe to delete at any time.",
+    ),
+    Setting(
         "ROOST_CSP", True, _bool,
         "Add a Content-Security-Policy that lets pages load nothing from other sites and run no "
         "script: a second wall behind the sanitiser.",

@@ -86,10 +86,10 @@ class Store:
 
     # ---------------------------------------------------------------- low level
 
-    def _read_json(self, path: Path) -> dict | None:
+    def _read_json(self, path: Path, raw: bytes | None = None) -> dict | None:
         """The parsed file, None if absent; RecordError naming the file if it is not JSON."""
         try:
-            raw = path.read_bytes()
+            raw = path.read_bytes() if raw is None else raw
         except FileNotFoundError:
             return None
         try:
@@ -141,10 +141,11 @@ class Store:
             return []
         return sorted(p.stem for p in folder.glob("*.json") if not p.name.startswith("."))
 
-    def read_post(self, key: str) -> PostRecord:
-        """The post's record; an empty one if it has none yet."""
+    def read_post(self, key: str, raw: bytes | None = None) -> PostRecord:
+        """The post's record; an empty one if it has none yet. ``raw``: the file's bytes, when
+        the caller has read them already."""
         path = self.post_path(key)
-        data = self._read_json(path)
+        data = self._read_json(path, raw)
         if data is None:
             return PostRecord(key=key)
         try:
