@@ -305,3 +305,28 @@ def test_a_mention_that_links_to_a_post_lands_under_it(fake, blog):
     assert [(x.id, x.kind) for x in got] == [(f"mastodon:{mention['id']}", "mention")]
     assert 'href="https://camille.blog/owls/"' in got[0].content
     assert not store.read_post("swifts").interactions
+
+
+def test_a_post_sent_as_a_thread_is_one_conversation(fake, tmp_path):
+    """Replies to any part land under the post; the later parts are the author's, not replies."""
+    store = Store(tmp_path / "social")
+    adapter = Mastodon({"instance": fake.url}, env={"ROOST_MASTODON_TOKEN": "good-token"})
+    text = " ".join(f"point{i}" for i in range(150))
+    post = make_post(key="long", url="https://camille.blog/long/", texts={"*": text}, thread=True)
+    Syndicator(store, {"mastodon": adapter}, since=date(2025, 1, 1), check_deployed=False).run(
+        [post]
+    )
+    parts = store.read_post("long").copies("mastodon")
+    assert len(parts) >= 2
+    first = act(fake, "bob", "POST", "/api/v1/statuses", status="@camille on the start",
+                in_reply_to_id=parts[0].id)  # fmt: skip
+    last = act(fake, "ines", "POST", "/api/v1/statuses", status="@camille on the end",
+               in_reply_to_id=parts[-1].id)  # fmt: skip
+    act(fake, "kenji", "POST", f"/api/v1/statuses/{parts[-1].id}/favourite")
+    report = backfeed(store, adapter)
+    assert not report.failed and report.posts == 1
+    assert archive(store, "long") == {
+        f"mastodon:{first['id']}": ("reply", None),
+        f"mastodon:{last['id']}": ("reply", None),  # answers a copy: the post itself
+        f"mastodon:like:{parts[-1].id}:kenji@other.example": ("like", None),
+    }

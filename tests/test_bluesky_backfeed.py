@@ -309,6 +309,38 @@ def test_after_backfeed_and_a_rebuild_the_conversation_is_on_the_page(
     assert "bsky.public.url" not in page and devnet.pds not in page  # nothing hotlinked
 
 
+def test_a_post_sent_as_a_thread_is_one_conversation(devnet, tmp_path):
+    """Replies to any part land under the post; the later parts are the author's, not replies."""
+    store = Store(tmp_path / "social")
+    adapter = Bluesky(
+        {"handle": "camille.test", "service": devnet.pds, "plc": devnet.plc,
+         "session_cache": str(tmp_path / "session.json")},
+        env={"ROOST_BLUESKY_APP_PASSWORD": devnet.accounts["camille"]["password"]},
+    )  # fmt: skip
+    text = " ".join(f"egret{i}" for i in range(80))
+    post = make_post(key="egrets-thread", url="https://camille.blog/egrets/", thread=True,
+                     date=datetime.now(UTC) - timedelta(minutes=3), texts={"*": text})  # fmt: skip
+    Syndicator(store, {"bluesky": adapter}, since=datetime(2025, 1, 1).date(),
+               check_deployed=False).run([post])  # fmt: skip
+    parts = store.read_post("egrets-thread").copies("bluesky")
+    assert len(parts) >= 2
+    root = {"uri": parts[0].id, "cid": parts[0].extra["cid"]}
+    last = {"uri": parts[-1].id, "cid": parts[-1].extra["cid"]}
+    alice, bob = Account(devnet, "alice"), Account(devnet, "bob")
+    on_start = alice.reply("On the start", root, root)
+    on_end = alice.reply("On the end", last, root)
+    bob.like(last)
+    settle(devnet, lambda: {on_start["uri"], on_end["uri"]} <= camille_notifications(devnet))
+    report = backfeed(store, adapter)
+    assert not report.failed and report.posts == 1
+    got = {x.id: (x.kind, x.in_reply_to) for x in store.read_post("egrets-thread").interactions}
+    assert got == {
+        f"bluesky:{on_start['uri']}": ("reply", None),
+        f"bluesky:{on_end['uri']}": ("reply", None),  # answers a copy: the post itself
+        f"bluesky:like:{parts[-1].id.rsplit('/', 1)[1]}:{bob.did}": ("like", None),
+    }
+
+
 def camille_notifications(devnet) -> set[str]:
     camille = Account(devnet, "camille")
     params = {"limit": 100, "reasons": list(Bluesky.REASONS)}  # as the backfeed asks
