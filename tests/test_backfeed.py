@@ -330,3 +330,39 @@ def test_a_post_sent_as_a_thread_is_one_conversation(fake, tmp_path):
         f"mastodon:{last['id']}": ("reply", None),  # answers a copy: the post itself
         f"mastodon:like:{parts[-1].id}:kenji@other.example": ("like", None),
     }
+
+
+def test_a_progress_bar_on_a_terminal_and_none_in_a_log(tmp_path, fake, serve):
+    import os
+    import pty
+    import subprocess
+
+    from test_syndicate import Site
+
+    from conftest import ROOST
+
+    site = Site(tmp_path, fake, serve)
+    site.run("syndicate", check=True)
+    for key in ("owls", "swifts"):
+        copy = site.ledger(key)["syndications"][0]["id"]
+        act(fake, "bob", "POST", "/api/v1/statuses", status="@camille hi", in_reply_to_id=copy)
+    main, terminal = pty.openpty()
+    env = {**os.environ, **site.env, "COLUMNS": "100", "TERM": "xterm"}
+    result = subprocess.run([ROOST, "backfeed"], cwd=site.root, env=env, stderr=terminal,
+                            stdout=subprocess.PIPE, text=True, timeout=120)  # fmt: skip
+    os.close(terminal)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(main, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(main)
+    assert result.returncode == 0
+    assert b"backfeed from mastodon" in shown  # the bar, on the terminal
+    assert result.stdout.splitlines()[-1].split() == ["mastodon", "2", "2", "0", "0"]
+    logged = site.run("backfeed")  # no terminal: no bar, no escape codes in the log
+    assert "\x1b[" not in logged.stdout + logged.stderr

@@ -439,9 +439,11 @@ def _with_progress(total: int | None, work, label: str = "syndicating"):
     is not known beforehand), unless there is a single post or no terminal."""
     if total == 1 or total == 0 or not sys.stderr.isatty():
         return work(None)
+    from rich.console import Console
     from rich.progress import Progress
 
-    with Progress(transient=True) as progress:
+    # On stderr, where the check above looked: stdout keeps only the results, for logs and pipes.
+    with Progress(console=Console(stderr=True), transient=True) as progress:
         task = progress.add_task(label, total=total)
         return work(lambda: progress.advance(task))
 
