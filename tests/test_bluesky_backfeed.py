@@ -191,9 +191,15 @@ def test_replies_five_deep_likes_reposts_quotes_pictures_and_deletions(devnet, h
     people = store.read_people()
     assert people[f"bluesky:{alice.did}"].handle == "@alice.test"
 
-    # A quiet run: one request (the notifications), nothing written.
+    # A quiet run: one request (the notifications; the post is not due for a sweep yet),
+    # nothing written.
     files = {p: p.read_bytes() for p in store.root.rglob("*.json")}
-    assert not backfeed(store, adapter, sweep=0).change
+    calls = []
+    real_xrpc = adapter._xrpc
+    adapter._xrpc = lambda method, nsid, **kw: calls.append(nsid) or real_xrpc(method, nsid, **kw)
+    assert not backfeed(store, adapter).change
+    assert calls == ["app.bsky.notification.listNotifications"]
+    del adapter._xrpc
     assert {p: p.read_bytes() for p in store.root.rglob("*.json")} == files
 
     # A sixth level and two withdrawals, none of which notifies anybody: the sweep finds them,
