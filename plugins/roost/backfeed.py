@@ -125,7 +125,7 @@ def backfeed(
     harvests: dict[str, Harvest] = {}
     cursor: dict[str, str | None] = {}
     for key in sorted(todo):
-        before = json.loads(state.get(f"counts:{key}", "{}"))
+        before = _counts(state.get(f"counts:{key}"))
         try:
             harvests[key], counts = _harvest(adapter, store.read_post(key), todo[key], before)
         except NetworkError as e:
@@ -135,21 +135,31 @@ def backfeed(
         cursor[f"counts:{key}"] = json.dumps(counts, sort_keys=True, separators=(",", ":"))
         if progress:
             progress()
+    done = set(harvests)
+    # What the notifications named and this run did not finish waits in "pending", so the
+    # cursor can move on without losing it.
+    left = {k: h for k, h in activity.posts.items() if k not in done}
+    cursor["pending"] = _encode_pending(left) if left else None
     for key, harvest in _mentions(activity, posts_by_url or {}).items():
         if key in harvests:
             harvests[key].interactions += harvest.interactions
             harvests[key].people += harvest.people
         else:
             harvests[key] = harvest
-    # What the notifications named and this run did not finish waits in "pending", so the
-    # cursor can move on without losing it.
-    left = {k: h for k, h in activity.posts.items() if k not in harvests}
-    cursor["pending"] = _encode_pending(left) if left else None
     if activity.cursor:
         cursor["notifications"] = activity.cursor
     report.change = merge_into(store, harvests, name, cursor)
-    report.posts, report.swept = len(harvests), len([k for k in swept if k in harvests])
+    report.posts, report.swept = len(done), len([k for k in swept if k in done])
     return report
+
+
+def _counts(text: str | None) -> dict[str, str]:
+    """The counts stored at the last harvest; a hand-damaged value only means lists are read."""
+    try:
+        data = json.loads(text) if text else {}
+        return {str(k): str(v) for k, v in data.items()}
+    except (ValueError, AttributeError):
+        return {}
 
 
 def _mentions(activity, posts_by_url: dict[str, str]) -> dict[str, Harvest]:
