@@ -204,9 +204,13 @@ def test_a_rate_limit_says_when_to_come_back(tmp_path, monkeypatch):
         def json(self):
             return {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
 
-    monkeypatch.setattr(adapter.requests, "request", lambda *a, **k: Answer())
+    sent = []
+    monkeypatch.setattr(adapter.requests, "request", lambda *a, **k: sent.append(a) or Answer())
     b = Bluesky({"handle": "camille.test", "service": "http://127.0.0.1:9"}, env={"X": "y"})
     b._session = {"did": "did:plc:x", "handle": "camille.test", "accessJwt": "a", "refreshJwt": "r"}
     with pytest.raises(RateLimited) as err:
         b.publish_part(b.draft(post(image=None)), 0, None)
     assert 80 < err.value.retry_after <= 90
+    with pytest.raises(RateLimited):  # until the reset, nothing more is sent for a sure 429
+        b.publish_part(b.draft(post(image=None)), 0, None)
+    assert len(sent) == 1

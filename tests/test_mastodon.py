@@ -148,10 +148,15 @@ def test_rate_limits_say_when_to_come_back():
         m = adapter(fake)
         draft = m.draft(post())
         m.publish_part(draft, 0, None)
-        m.publish_part(draft, 0, None)
+        m.publish_part(draft, 0, None)  # its answer says: 0 requests left until the reset
         with pytest.raises(RateLimited) as err:
             m.publish_part(draft, 0, None)
         assert 100 < err.value.retry_after <= 120
+        assert len(fake.requests) == 2  # the third was never sent for a sure 429
+        fresh = adapter(fake)  # another run, which has not seen that answer: the server says 429
+        with pytest.raises(RateLimited) as err:
+            fresh.publish_part(draft, 0, None)
+        assert 100 < err.value.retry_after <= 120 and len(fake.requests) == 3
     finally:
         fake.stop()
 

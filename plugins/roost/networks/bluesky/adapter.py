@@ -49,6 +49,7 @@ from ..base import (
     Mention,
     Network,
     NotConfigured,
+    RateLimited,
     Rejected,
     Unauthorized,
     Unavailable,
@@ -119,6 +120,7 @@ class Bluesky(Network):
         self._blobs: dict[Path, dict] = {}
         self._dids: dict[str, str | None] = {}
         self.me: str | None = None  # the author's DID, once an answer has shown it
+        self._spent_until: datetime | None = None  # RateLimit-Remaining reached 0 until then
         self.plc = str(config.get("plc", "https://plc.directory")).rstrip("/")
         self._homes: dict[str, str | None] = {}  # DID -> its PDS, for attached pictures
 
@@ -627,6 +629,13 @@ class Bluesky(Network):
 
     def _xrpc(self, method: str, nsid: str, *, auth: str | None | bool = True, **kwargs) -> dict:
         url = f"{self.service}/xrpc/{nsid}"
+        if self._spent_until is not None:
+            # The last answer said the budget is spent: wait for its reset rather than spend a
+            # request on a sure 429.
+            wait = (self._spent_until - datetime.now(UTC)).total_seconds()
+            if wait > 0:
+                raise RateLimited(self.NAME, f"the request budget is spent for {wait:.0f} s", wait)
+            self._spent_until = None
         for attempt in (1, 2):
             headers = dict(kwargs.pop("headers", {}) or {})
             token = self._session["accessJwt"] if auth is True else auth
@@ -636,6 +645,8 @@ class Bluesky(Network):
                 r = requests.request(method, url, headers=headers, timeout=self.timeout, **kwargs)
             except requests.RequestException as e:
                 raise Unavailable(self.NAME, f"{nsid}: {type(e).__name__}") from None
+            if r.headers.get("RateLimit-Remaining") == "0" and _retry_after(r):
+                self._spent_until = datetime.now(UTC) + timedelta(seconds=_retry_after(r))
             if r.status_code == 200:
                 try:
                     return r.json()

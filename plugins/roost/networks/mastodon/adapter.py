@@ -26,7 +26,7 @@ import mimetypes
 import os
 import re
 import time
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
@@ -43,6 +43,7 @@ from ..base import (
     Mention,
     Network,
     NotConfigured,
+    RateLimited,
     Rejected,
     Unavailable,
     error_for,
@@ -84,6 +85,7 @@ class Mastodon(Network):
         self.max_images = 4
         self._http: requests.Session | None = None
         self.me: str | None = None  # the author's person id, once an answer has shown it
+        self._spent_until: datetime | None = None  # X-RateLimit-Remaining reached 0 until then
 
     # -- offline -----------------------------------------------------------------------------
 
@@ -462,10 +464,21 @@ class Mastodon(Network):
         Link header's next page)."""
         session = self.http if auth else requests
         url = path if path.startswith(("http://", "https://")) else self.base + path
+        if auth and self._spent_until is not None:
+            # The last answer said the budget is spent: ask again only after its reset, rather
+            # than spend a request on a sure 429 (servers may hold that against the token).
+            wait = (self._spent_until - datetime.now(UTC)).total_seconds()
+            if wait > 0:
+                raise RateLimited(self.NAME, f"the request budget is spent for {wait:.0f} s", wait)
+            self._spent_until = None
         try:
             r = session.request(method, url, timeout=self.timeout, **kwargs)
         except requests.RequestException as e:
             raise Unavailable(self.NAME, f"{method} {path}: {type(e).__name__}") from None
+        if auth and r.headers.get("X-RateLimit-Remaining") == "0":
+            left = _seconds_until_reset(r)
+            if left:
+                self._spent_until = datetime.now(UTC) + timedelta(seconds=left)
         if r.status_code in (200, 202, 206):
             try:
                 return r.json(), r
