@@ -366,3 +366,18 @@ def test_a_progress_bar_on_a_terminal_and_none_in_a_log(tmp_path, fake, serve):
     assert result.stdout.splitlines()[-1].split() == ["mastodon", "2", "2", "0", "0"]
     logged = site.run("backfeed")  # no terminal: no bar, no escape codes in the log
     assert "\x1b[" not in logged.stdout + logged.stderr
+
+
+def test_a_thread_the_server_is_still_fetching_is_read_again_next_run(fake, blog):
+    store, adapter, copies = blog
+    act(fake, "bob", "POST", "/api/v1/statuses", status="@camille one",
+        in_reply_to_id=copies["owls"])  # fmt: skip
+    fake.async_refresh = True  # Mastodon 4.5: more remote replies are on their way
+    assert backfeed(store, adapter).change.added == 1  # what it had is kept now
+    assert "owls" in store.read_cursors()["mastodon"]["pending"]
+    late = act(fake, "ines", "POST", "/api/v1/statuses", status="a remote reply, no mention",
+               in_reply_to_id=copies["owls"])  # fmt: skip
+    fake.async_refresh = False
+    report = backfeed(store, adapter)  # no notification: the pending post is read again
+    assert report.change.added == 1 and f"mastodon:{late['id']}" in archive(store, "owls")
+    assert "pending" not in store.read_cursors()["mastodon"]

@@ -32,6 +32,8 @@ class Harvest:
     interactions: list[Interaction] = field(default_factory=list)
     people: list[Person] = field(default_factory=list)
     gone: set[str] = field(default_factory=set)  # interaction ids the network says are gone
+    # The network said its answer is not complete yet (Mastodon-Async-Refresh): look again soon.
+    incomplete: bool = False
 
 
 @dataclass

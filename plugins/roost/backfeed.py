@@ -137,8 +137,10 @@ def backfeed(
             progress()
     done = set(harvests)
     # What the notifications named and this run did not finish waits in "pending", so the
-    # cursor can move on without losing it.
+    # cursor can move on without losing it; so does a post whose thread the server was still
+    # fetching (what it had is merged now, the rest next run).
     left = {k: h for k, h in activity.posts.items() if k not in done}
+    left |= {k: todo[k] for k, h in harvests.items() if h.incomplete}
     cursor["pending"] = _encode_pending(left) if left else None
     for key, harvest in _mentions(activity, posts_by_url or {}).items():
         if key in harvests:

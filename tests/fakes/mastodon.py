@@ -80,6 +80,7 @@ class FakeMastodon:
         self.favourites: dict[str, list[str]] = {}  # status id -> accounts, in order
         self.reblogs: dict[str, list[str]] = {}
         self.media: dict[str, dict] = {}
+        self.async_refresh = False  # context answers "still fetching remote replies" (4.5)
         self.expired: set[str] = {"expired-token"}  # 401 "The access token expired"
         self.unscoped: set[str] = {"read-only-token"}  # 403: a token without the scope needed
         self.faults: list[str] = []
@@ -495,7 +496,8 @@ class _Handler(BaseHTTPRequestHandler):
                 if s["in_reply_to_id"] == parent:
                     descendants.append(fake.status_entity(s))
                     frontier.append(s["id"])
-        self._send(200, {"ancestors": ancestors, "descendants": descendants})
+        extra = {"Mastodon-Async-Refresh": 'id="x", retry=5'} if fake.async_refresh else None
+        self._send(200, {"ancestors": ancestors, "descendants": descendants}, extra)
 
     def _who(self, table: dict, sid: str):
         fake = self.server_fake

@@ -86,6 +86,7 @@ class Mastodon(Network):
         self._http: requests.Session | None = None
         self.me: str | None = None  # the author's person id, once an answer has shown it
         self._spent_until: datetime | None = None  # X-RateLimit-Remaining reached 0 until then
+        self.still_fetching = False  # the last context answer said more replies are coming
 
     # -- offline -----------------------------------------------------------------------------
 
@@ -223,6 +224,7 @@ class Mastodon(Network):
         if root is None or replies is None:
             return harvest, counts  # our copy is gone: nothing to learn, nothing to remove
         self.me = self.person(root["account"]).id
+        harvest.incomplete = self.still_fetching  # the rest comes later: read it again next run
         statuses = {str(s["id"]): s for s in replies}
         known = {x.id: x for x in record.interactions}
         for status in replies:
@@ -331,9 +333,12 @@ class Mastodon(Network):
         return found, newest
 
     def thread(self, status_id: str) -> list[dict] | None:
-        """Every reply under a status (the whole subtree); None if the status is gone."""
+        """Every reply under a status (the whole subtree); None if the status is gone. Sets
+        ``still_fetching`` when the server says it is fetching more remote replies (4.5)."""
         try:
-            return self._call("GET", f"/api/v1/statuses/{status_id}/context")["descendants"]
+            data, r = self._request("GET", f"/api/v1/statuses/{status_id}/context")
+            self.still_fetching = bool(r.headers.get("Mastodon-Async-Refresh"))
+            return data["descendants"]
         except Rejected as e:
             if str(e).split(": ", 1)[-1].startswith("404"):
                 return None
