@@ -178,6 +178,12 @@ def test_push_build_deploy_syndicate_commit_back_and_two_runs_at_once(tmp_path, 
     records = remote.records()
     assert records["herons"] == [herons[0]["id"]]  # one copy, merged from both runs
     assert len(records) == 3
+    # The token was in every run's environment, and is nowhere in git or on the site.
+    check = remote.clone("secrets")
+    assert git(check, "log", "--all", "-p", "-S", "good-token", "--oneline") == ""
+    assert not any(
+        b"good-token" in p.read_bytes() for p in remote.deployed.rglob("*") if p.is_file()
+    )
 
 
 def test_records_changed_on_both_sides_are_merged_by_meaning(tmp_path):

@@ -102,3 +102,15 @@ def test_a_broken_record_file_is_named(tmp_path, fake):
     result = doctor(tmp_path, ROOST_MASTODON_TOKEN="good-token")
     assert result.returncode == 1
     assert "social/posts/swifts.json" in result.stdout and "restore it from git" in result.stdout
+
+
+def test_a_refused_bluesky_app_password(tmp_path, fake, devnet):
+    site(tmp_path, fake, bluesky={"handle": "camille.test", "service": devnet.pds,
+                                  "session_cache": str(tmp_path / "bsky.json")})  # fmt: skip
+    result = doctor(tmp_path, ROOST_MASTODON_TOKEN="good-token",
+                    ROOST_BLUESKY_APP_PASSWORD="wrong-password")  # fmt: skip
+    assert result.returncode == 1
+    line = next(ln for ln in result.stdout.splitlines() if "bluesky:" in ln)
+    assert "the secret in ROOST_BLUESKY_APP_PASSWORD was refused" in line
+    assert "App passwords" in line and "wrong-password" not in result.stdout + result.stderr
+    assert not (tmp_path / "bsky.json").exists()  # nothing cached from a failed sign-in
