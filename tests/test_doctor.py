@@ -62,6 +62,11 @@ def test_all_well_with_one_read_only_call_per_network(tmp_path, fake, devnet):
     assert result.stdout.splitlines()[-1] == "all well"
     made = fake.requests[len(before) :]
     assert made == [("GET", "/api/v1/accounts/verify_credentials")]  # read-only, and one
+    # Bluesky: signing in was the one call; with the session cached, one getSession instead.
+    again = doctor(tmp_path, ROOST_MASTODON_TOKEN="good-token",
+                   ROOST_BLUESKY_APP_PASSWORD=devnet.accounts["camille"]["password"],
+                   ROOST_WEBMENTION_IO_TOKEN="wm-token")  # fmt: skip
+    assert "bluesky: signed in as @camille.test" in again.stdout  # the cached session works
 
 
 @pytest.mark.parametrize(

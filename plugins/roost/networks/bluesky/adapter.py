@@ -121,6 +121,7 @@ class Bluesky(Network):
         self._dids: dict[str, str | None] = {}
         self.me: str | None = None  # the author's DID, once an answer has shown it
         self._spent_until: datetime | None = None  # RateLimit-Remaining reached 0 until then
+        self._sign_ins = 0  # sessions created with the app password by this adapter
         self.plc = str(config.get("plc", "https://plc.directory")).rstrip("/")
         self._homes: dict[str, str | None] = {}  # DID -> its PDS, for attached pictures
 
@@ -394,7 +395,12 @@ class Bluesky(Network):
         return harvest, new_counts
 
     def check(self) -> str:
+        """One call: signing in with the app password proves it; a cached session is asked
+        whether it still works (getSession, refreshed if it expired)."""
+        signed_in = self._sign_ins
         self._ensure_session()
+        if self._sign_ins > signed_in:
+            return "@" + str(self._session.get("handle", self.handle))
         data = self._xrpc("GET", "com.atproto.server.getSession")
         return "@" + str(data.get("handle", self.handle))
 
@@ -579,6 +585,7 @@ class Bluesky(Network):
             json={"identifier": self.handle, "password": password},
             auth=None,
         )
+        self._sign_ins += 1
         self._store_session(data)
 
     def _store_session(self, data: dict) -> None:
