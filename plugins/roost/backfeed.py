@@ -38,7 +38,7 @@ from .archive import Change, Harvest, merge
 from .compose import address
 from .mirror import mirror_attachments, mirror_avatars
 from .model import format_time, parse_time
-from .networks.base import Hints, NetworkError, RateLimited, Unavailable
+from .networks.base import Hints, NetworkError, with_retries
 from .store import Store
 
 #: (age below, look again every): a post is swept less often as it gets older.
@@ -185,18 +185,15 @@ MAX_RATE_WAIT = 60.0
 
 def _harvest(adapter, record, hints: Hints, counts: dict):
     """The adapter's harvest, tried again after a passing outage or a short rate limit."""
-    for delay in (*RETRY_DELAYS, None):
-        try:
-            return adapter.harvest(record, hints, counts)
-        except Unavailable:
-            if delay is None:
-                raise
-            time.sleep(delay)
-        except RateLimited as e:
-            if delay is None or e.retry_after is None or e.retry_after > MAX_RATE_WAIT:
-                raise
-            time.sleep(e.retry_after)
-    raise AssertionError("unreachable")
+    return with_retries(
+        adapter.harvest,
+        record,
+        hints,
+        counts,
+        delays=RETRY_DELAYS,
+        max_rate_wait=MAX_RATE_WAIT,
+        sleep=time.sleep,
+    )
 
 
 def _encode_pending(posts: dict[str, Hints]) -> str:

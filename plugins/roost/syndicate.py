@@ -41,7 +41,7 @@ from .networks.base import (
     NotConfigured,
     RateLimited,
     Unauthorized,
-    Unavailable,
+    with_retries,
 )
 from .store import Store, StoreLocked
 
@@ -203,22 +203,14 @@ class Syndicator:
             return Outcome(key, plan.network, "failed", str(e))
 
     def _with_retries(self, call, *args):
-        delay = BACKOFF
-        for attempt in range(1, ATTEMPTS + 1):
-            try:
-                return call(*args)
-            except Unavailable:
-                if attempt == ATTEMPTS:
-                    raise
-                self.sleep(delay)
-                delay *= 2
-            except RateLimited as e:
-                if e.retry_after is None or e.retry_after > MAX_RATE_LIMIT_WAIT:
-                    raise
-                if attempt == ATTEMPTS:
-                    raise
-                self.sleep(e.retry_after + 1)
-        raise AssertionError("unreachable")
+        return with_retries(
+            call,
+            *args,
+            delays=[BACKOFF * 2**i for i in range(ATTEMPTS - 1)],  # doubled after each failure
+            max_rate_wait=MAX_RATE_LIMIT_WAIT,
+            sleep=self.sleep,
+            rate_margin=1,
+        )
 
     def _record(self, key: str, copy: Syndication) -> None:
         with self.store.lock():
