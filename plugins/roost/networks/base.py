@@ -41,7 +41,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..model import Interaction, Person, Syndication
+from ..model import Interaction, Person, Syndication, format_time
 
 
 class NetworkError(Exception):
@@ -264,6 +264,35 @@ def with_retries(call, *args, delays, max_rate_wait: float, sleep, rate_margin: 
                 raise
             sleep(e.retry_after + rate_margin)
     raise AssertionError("unreachable")
+
+
+def add_reactions(harvest, known: dict, hints: Hints, prefix: str, found, parse) -> None:
+    """A complete list of one copy's likes (or reposts) into the harvest: ``found`` holds
+    (reaction, person) pairs, each reaction's ``published`` what the list says (or today). A
+    reaction already stored keeps its stored time, a new one takes its notification's if there
+    was one (``parse`` reads the network's times); every stored reaction under ``prefix`` that
+    the list no longer holds is gone."""
+    fresh = set()
+    for reaction, person in found:
+        if reaction.id in known:
+            reaction.published = known[reaction.id].published
+        elif reaction.id in hints.times:
+            reaction.published = format_time(parse(hints.times[reaction.id]))
+        fresh.add(reaction.id)
+        harvest.people.append(person)
+        harvest.interactions.append(reaction)
+    harvest.gone |= {i for i in known if i.startswith(prefix) and i not in fresh}
+
+
+def gone_on_evidence(harvest, known: dict, network: str, kind: str, listed: set, still_there):
+    """Stored interactions of this network and kind that a complete crawl no longer lists are
+    asked about one by one: ``still_there(id)`` is True, False (the network says not found: the
+    evidence) or None (not something that can be asked about). Missing from a list alone never
+    removes anything, and an orphan whose parent went stays."""
+    for x in known.values():
+        unlisted = x.network == network and x.kind == kind and x.id not in listed
+        if unlisted and still_there(x.id) is False:
+            harvest.gone.add(x.id)
 
 
 LISTS = ("like", "repost", "quote")

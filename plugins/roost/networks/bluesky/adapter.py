@@ -53,7 +53,9 @@ from ..base import (
     Rejected,
     Unauthorized,
     Unavailable,
+    add_reactions,
     error_for,
+    gone_on_evidence,
     lists_to_read,
 )
 from . import richtext
@@ -434,39 +436,29 @@ class Bluesky(Network):
                 return items
 
     def _reactions(self, harvest: Harvest, known: dict, hints: Hints, uri: str, wanted) -> None:
+        today = format_time(datetime.now(UTC)).split("T")[0] + "T00:00:00Z"
         for kind in ("like", "repost"):
             if kind not in wanted:
                 continue
-            if kind == "like":
+            if kind == "like":  # likes carry their time; reposts do not
                 likes = self._pages("app.bsky.feed.getLikes", "likes", uri)
                 entries = [(x.get("actor") or {}, x.get("createdAt")) for x in likes]
             else:
                 reposts = self._pages("app.bsky.feed.getRepostedBy", "repostedBy", uri)
                 entries = [(actor, None) for actor in reposts]
-            fresh = set()
+            found = []
             for actor, created in entries:
                 who = self.person(actor)
-                rid = f"bluesky:{kind}:{_rkey(uri)}:{actor.get('did', '')}"
-                when = (
-                    (known[rid].published if rid in known else None)
-                    or hints.times.get(rid)
-                    or created
-                    or format_time(datetime.now(UTC)).split("T")[0] + "T00:00:00Z"
+                reaction = Interaction(
+                    id=f"bluesky:{kind}:{_rkey(uri)}:{actor.get('did', '')}",
+                    network=self.NAME,
+                    kind=kind,
+                    author=who.id,
+                    published=format_time(_when(created or today)),
+                    url=who.url,
                 )
-                fresh.add(rid)
-                harvest.people.append(who)
-                harvest.interactions.append(
-                    Interaction(
-                        id=rid,
-                        network=self.NAME,
-                        kind=kind,
-                        author=who.id,
-                        published=format_time(_when(when)),
-                        url=who.url,
-                    )
-                )
-            prefix = f"bluesky:{kind}:{_rkey(uri)}:"
-            harvest.gone |= {i for i in known if i.startswith(prefix) and i not in fresh}
+                found.append((reaction, who))
+            add_reactions(harvest, known, hints, f"bluesky:{kind}:{_rkey(uri)}:", found, _when)
 
     def _quotes(self, harvest: Harvest, known: dict, uri: str) -> None:
         listed = set()
@@ -477,13 +469,13 @@ class Bluesky(Network):
         self._gone(harvest, known, "quote", listed)  # a quote of another part: still there
 
     def _gone(self, harvest: Harvest, known: dict, kind: str, listed: set[str]) -> None:
-        """Stored posts of this kind that a complete crawl no longer holds: gone only when the
-        network answers NotFound for them (an orphan whose parent went stays)."""
-        for x in known.values():
-            uri = x.id.removeprefix("bluesky:")
-            mine = x.network == self.NAME and x.kind == kind and uri.startswith("at://")
-            if mine and x.id not in listed and self._thread(uri) is None:
-                harvest.gone.add(x.id)
+        """Stored posts of this kind a complete crawl no longer holds: gone on NotFound."""
+
+        def still_there(iid: str) -> bool | None:
+            uri = iid.removeprefix("bluesky:")
+            return self._thread(uri) is not None if uri.startswith("at://") else None
+
+        gone_on_evidence(harvest, known, self.NAME, kind, listed, still_there)
 
     def person(self, actor: dict) -> Person:
         did, handle = str(actor.get("did", "")), str(actor.get("handle", ""))

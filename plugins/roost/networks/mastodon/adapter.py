@@ -46,7 +46,9 @@ from ..base import (
     RateLimited,
     Rejected,
     Unavailable,
+    add_reactions,
     error_for,
+    gone_on_evidence,
     lists_to_read,
 )
 from .counting import entities, gotosocial_length, status_length
@@ -263,20 +265,11 @@ class Mastodon(Network):
 
     def _reactions(self, harvest: Harvest, known: dict, hints: Hints, copy_id: str, wanted) -> None:
         for kind, endpoint in (("like", "favourited_by"), ("repost", "reblogged_by")):
-            if kind not in wanted:
-                continue
-            fresh = set()
-            for account in self.everyone(f"/api/v1/statuses/{copy_id}/{endpoint}"):
-                reaction = self.reaction(kind, copy_id, account)
-                fresh.add(reaction.id)
-                if reaction.id in known:  # the lists give no time: keep the one stored
-                    reaction.published = known[reaction.id].published
-                elif reaction.id in hints.times:
-                    reaction.published = format_time(_parse(hints.times[reaction.id]))
-                harvest.people.append(self.person(account))
-                harvest.interactions.append(reaction)
-            prefix = f"mastodon:{kind}:{copy_id}:"
-            harvest.gone |= {i for i in known if i.startswith(prefix) and i not in fresh}
+            if kind in wanted:  # the lists give no time: stored, notified, or today's
+                accounts = self.everyone(f"/api/v1/statuses/{copy_id}/{endpoint}")
+                found = [(self.reaction(kind, copy_id, a), self.person(a)) for a in accounts]
+                prefix = f"mastodon:{kind}:{copy_id}:"
+                add_reactions(harvest, known, hints, prefix, found, _parse)
 
     def _quotes(self, harvest: Harvest, known: dict, copy_id: str, ours: set[str]) -> None:
         listed = set()
@@ -290,13 +283,13 @@ class Mastodon(Network):
         self._gone(harvest, known, "quote", listed)
 
     def _gone(self, harvest: Harvest, known: dict, kind: str, listed: set[str]) -> None:
-        """Stored statuses of this kind that a complete list no longer holds: gone only if the
-        server says so (404); an orphan whose parent went stays."""
-        for x in known.values():
-            sid = x.id.split(":", 1)[1]
-            mine = x.network == self.NAME and x.kind == kind and ":" not in sid
-            if mine and x.id not in listed and self._status(sid) is None:
-                harvest.gone.add(x.id)
+        """Stored statuses of this kind a complete list no longer holds: gone on a 404."""
+
+        def still_there(iid: str) -> bool | None:
+            sid = iid.split(":", 1)[1]
+            return None if ":" in sid else self._status(sid) is not None
+
+        gone_on_evidence(harvest, known, self.NAME, kind, listed, still_there)
 
     def notifications(self, cursor: str | None, since=None) -> tuple[list[dict], str | None]:
         """Every notification after ``cursor``, following min_id forward page by page; and the
