@@ -381,3 +381,28 @@ def test_a_thread_the_server_is_still_fetching_is_read_again_next_run(fake, blog
     report = backfeed(store, adapter)  # no notification: the pending post is read again
     assert report.change.added == 1 and f"mastodon:{late['id']}" in archive(store, "owls")
     assert "pending" not in store.read_cursors()["mastodon"]
+
+
+def test_people_who_share_an_avatar_address_all_get_it(tmp_path, monkeypatch):
+    """One download for a shared address, and every one of them shows the picture."""
+    import roost.mirror
+    from roost.model import Person
+
+    from sites import PNG_1X1
+
+    fetched = []
+    monkeypatch.setattr(
+        roost.mirror, "fetch", lambda url: fetched.append(url) or (PNG_1X1, "image/png")
+    )
+    store = Store(tmp_path / "social")
+    shared = "https://cdn.example/default.png"
+    people = {
+        f"mastodon:{n}@a.example": Person(f"mastodon:{n}@a.example", "mastodon",
+                                          avatar_source=shared)
+        for n in ("ann", "bob")
+    }  # fmt: skip
+    with store.lock():
+        assert roost.mirror.mirror_avatars(store, people, {}) == 1
+    assert fetched == [shared]
+    assert people["mastodon:ann@a.example"].avatar == people["mastodon:bob@a.example"].avatar
+    assert people["mastodon:bob@a.example"].avatar

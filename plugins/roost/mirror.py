@@ -39,10 +39,23 @@ def fetch(url: str, timeout: float = 15) -> tuple[bytes, str] | None:
         return None
 
 
+def _bring_home(store: Store, url: str, what: str) -> tuple[str, str] | None:
+    """(records-relative path, type) of the picture at ``url`` once stored, or None when it
+    cannot be had or kept (the reason is logged; the run goes on)."""
+    got = fetch(url) if url.startswith(("https://", "http://")) else None
+    if not got:
+        return None
+    try:
+        return store.add_media(*got), got[1]
+    except ValueError as e:
+        log.info("roost: %s not kept: %s", what, e)
+        return None
+
+
 def mirror_avatars(store: Store, people: dict[str, Person], before: dict[str, Person]) -> int:
     """Mirror the avatar of everyone new or changed since ``before``; how many were stored.
     An address is fetched once, however many people share it. Call with the store locked."""
-    stored, tried = 0, set()
+    stored, tried = 0, {}
     for pid, person in people.items():
         old = before.get(pid)
         if not person.avatar_source:
@@ -50,17 +63,11 @@ def mirror_avatars(store: Store, people: dict[str, Person], before: dict[str, Pe
         if old and old.avatar_source == person.avatar_source and old.avatar:
             person.avatar = old.avatar  # already at home
             continue
-        person.avatar = None
-        if person.avatar_source in tried:
-            continue
-        tried.add(person.avatar_source)
-        got = fetch(person.avatar_source)
-        if got:
-            try:
-                person.avatar = store.add_media(*got)
-                stored += 1
-            except ValueError as e:
-                log.info("roost: avatar of %s not kept: %s", pid, e)
+        url = person.avatar_source
+        if url not in tried:
+            tried[url] = _bring_home(store, url, f"avatar of {pid}")
+            stored += tried[url] is not None
+        person.avatar = tried[url][0] if tried[url] else None
     return stored
 
 
@@ -68,22 +75,15 @@ def mirror_attachments(store: Store, fresh: list[Interaction], stored: list[Inte
     """Give every picture of the ``fresh`` interactions a local path: the stored one when the
     same address was mirrored before, else a new download (None when it cannot be kept). How
     many files were stored. Call with the store locked."""
-    known = {m.source: m.path for x in stored for m in x.media if m.source and m.path}
+    known = {m.source: (m.path, m.type) for x in stored for m in x.media if m.source and m.path}
     stored_count = 0
     for x in fresh:
         for m in x.media:
             if m.path or not m.source:
                 continue
-            if m.source in known:
-                m.path = known[m.source]
-                continue
-            got = fetch(m.source) if m.source.startswith(("https://", "http://")) else None
-            if got:
-                try:
-                    m.path = store.add_media(*got)
-                    m.type = got[1]
-                    known[m.source] = m.path
-                    stored_count += 1
-                except ValueError as e:
-                    log.info("roost: a picture of %s not kept: %s", x.id, e)
+            if m.source not in known:
+                known[m.source] = _bring_home(store, m.source, f"a picture of {x.id}")
+                stored_count += known[m.source] is not None
+            if known[m.source]:
+                m.path, m.type = known[m.source]
     return stored_count
