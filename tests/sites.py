@@ -85,6 +85,24 @@ def site_settings(root: Path, **overrides) -> dict:
     return base
 
 
+def write_settings(path: Path, extra: str = "", **values) -> Path:
+    """A settings file for a site that ``roost`` builds as a command: content/ beside it, this
+    repository's theme and plugin, the tests' URL scheme, then ``values`` (as Python literals)
+    and ``extra`` (text as is, so tests can also write broken settings)."""
+    base = {
+        "PATH": "content",
+        "THEME": str(REPO / "theme"),
+        "PLUGIN_PATHS": [str(REPO / "plugins")],
+        "PLUGINS": ["roost"],
+        "TIMEZONE": "UTC",
+        "ARTICLE_URL": "{slug}/",
+        "ARTICLE_SAVE_AS": "{slug}/index.html",
+    }
+    lines = [f"{key} = {value!r}\n" for key, value in {**base, **values}.items()]
+    path.write_text("".join(lines) + extra + "\n", encoding="utf-8")
+    return path
+
+
 def build(root: Path, **overrides) -> Built:
     """Build the site in ``root`` (content/ and social/ inside it) with Pelican, in-process."""
     from pelican import Pelican

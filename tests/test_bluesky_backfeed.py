@@ -131,15 +131,19 @@ def truth(devnet, copy: str) -> set[str]:
     return ids | {f"bluesky:{q['uri']}" for q in quotes}
 
 
-@pytest.fixture()
-def herons(devnet, tmp_path):
-    """One post syndicated by camille to the test network; its copy as a strong ref."""
-    store = Store(tmp_path / "social")
-    adapter = Bluesky(
+def camilles_adapter(devnet, tmp_path) -> Bluesky:
+    """The blog author's Bluesky adapter on the test network, with a session of its own."""
+    return Bluesky(
         {"handle": "camille.test", "service": devnet.pds, "plc": devnet.plc,
          "session_cache": str(tmp_path / "session.json")},
         env={"ROOST_BLUESKY_APP_PASSWORD": devnet.accounts["camille"]["password"]},
     )  # fmt: skip
+
+
+@pytest.fixture()
+def herons(devnet, tmp_path):
+    """One post syndicated by camille to the test network; its copy as a strong ref."""
+    store, adapter = Store(tmp_path / "social"), camilles_adapter(devnet, tmp_path)
     key = f"herons-{tmp_path.name[-12:].replace('_', '-')}"
     post = make_post(
         key=key, url=f"https://camille.blog/{key}/", title="Grey herons",
@@ -319,12 +323,7 @@ def test_after_backfeed_and_a_rebuild_the_conversation_is_on_the_page(
 
 def test_a_post_sent_as_a_thread_is_one_conversation(devnet, tmp_path):
     """Replies to any part land under the post; the later parts are the author's, not replies."""
-    store = Store(tmp_path / "social")
-    adapter = Bluesky(
-        {"handle": "camille.test", "service": devnet.pds, "plc": devnet.plc,
-         "session_cache": str(tmp_path / "session.json")},
-        env={"ROOST_BLUESKY_APP_PASSWORD": devnet.accounts["camille"]["password"]},
-    )  # fmt: skip
+    store, adapter = Store(tmp_path / "social"), camilles_adapter(devnet, tmp_path)
     text = " ".join(f"egret{i}" for i in range(80))
     post = make_post(key="egrets-thread", url="https://camille.blog/egrets/", thread=True,
                      date=datetime.now(UTC) - timedelta(minutes=3), texts={"*": text})  # fmt: skip

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML  # comes with check-jsonschema
 
-from sites import REPO
+from sites import REPO, write_settings
 
 BIN = Path(sys.executable).parent
 WORKFLOWS = sorted((REPO / ".github" / "workflows").glob("*.yml"))
@@ -81,13 +81,11 @@ class Remote:
         for day, slug in ((1, "swifts"), (2, "owls")):
             self.write_post(author, day, slug)
         shutil.copy(REPO / ".gitattributes", author / ".gitattributes")
-        (author / "publishconf.py").write_text(
-            f'PATH = "content"\nTHEME = {str(REPO / "theme")!r}\n'
-            f'PLUGIN_PATHS = [{str(REPO / "plugins")!r}]\nPLUGINS = ["roost"]\n'
-            f'SITEURL = {self.siteurl!r}\nTIMEZONE = "UTC"\n'
-            'ARTICLE_URL = "{slug}/"\nARTICLE_SAVE_AS = "{slug}/index.html"\n'
-            f'ROOST_NETWORKS = {{"mastodon": {{"instance": {fake.url!r}}}}}\n'
-            'ROOST_SYNDICATE_SINCE = "2026-01-01"\n'
+        write_settings(
+            author / "publishconf.py",
+            SITEURL=self.siteurl,
+            ROOST_NETWORKS={"mastodon": {"instance": fake.url}},
+            ROOST_SYNDICATE_SINCE="2026-01-01",
         )
         (author / ".gitignore").write_text("output/\n__pycache__/\n")
         git(author, "add", "-A")

@@ -9,6 +9,7 @@ import subprocess
 import pytest
 
 from conftest import ROOST
+from sites import write_settings
 
 
 def closed_port() -> int:
@@ -23,11 +24,9 @@ def site(tmp_path, fake, *, siteurl="https://camille.blog", mastodon=None, blues
     if bluesky:
         networks["bluesky"] = bluesky
     (tmp_path / "content").mkdir(exist_ok=True)
-    (tmp_path / "publishconf.py").write_text(
-        f'PATH = "content"\nSITEURL = {siteurl!r}\nPLUGINS = ["roost"]\n'
-        f"ROOST_NETWORKS = {networks!r}\nROOST_SYNDICATE_SINCE = '2026-01-01'\n"
-        + (f"ROOST_WEBMENTION_IO = {webmention!r}\n" if webmention else "")
-    )
+    values = {"ROOST_WEBMENTION_IO": webmention} if webmention else {}
+    write_settings(tmp_path / "publishconf.py", SITEURL=siteurl, ROOST_NETWORKS=networks,
+                   ROOST_SYNDICATE_SINCE="2026-01-01", **values)  # fmt: skip
 
 
 def doctor(tmp_path, **env):

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from conftest import run_roost
-from sites import REPO, article, person, record, reply, write_site
+from sites import article, person, record, reply, write_settings, write_site
 
 BOB = "mastodon:bob@b.example"
 
@@ -17,19 +17,7 @@ def site_with_config(root: Path, extra: str = "", **kw) -> Path:
         people={"mastodon": [person(BOB, "Bob")]},
         **kw,
     )
-    (root / "pelicanconf.py").write_text(
-        f"""
-PATH = "content"
-THEME = {str(REPO / "theme")!r}
-PLUGIN_PATHS = [{str(REPO / "plugins")!r}]
-PLUGINS = ["roost"]
-SITEURL = "http://localhost:8000"
-TIMEZONE = "UTC"
-ARTICLE_URL = "{{slug}}/"
-ARTICLE_SAVE_AS = "{{slug}}/index.html"
-{extra}
-"""
-    )
+    write_settings(root / "pelicanconf.py", extra, SITEURL="http://localhost:8000")
     return root
 
 

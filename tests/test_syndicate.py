@@ -15,7 +15,7 @@ import requests
 from fakes.mastodon import FakeMastodon
 
 from conftest import ROOST
-from sites import REPO
+from sites import write_settings
 
 TOKEN = {"ROOST_MASTODON_TOKEN": "good-token"}
 
@@ -56,20 +56,12 @@ class Site:
                 "session_cache": str(root / "bluesky-session.json"),
             }
             self.env["ROOST_BLUESKY_APP_PASSWORD"] = devnet.accounts["camille"]["password"]
-        (root / "publishconf.py").write_text(
-            f"""
-PATH = "content"
-THEME = {str(REPO / "theme")!r}
-PLUGIN_PATHS = [{str(REPO / "plugins")!r}]
-PLUGINS = ["roost"]
-SITEURL = {self.siteurl!r}
-TIMEZONE = "UTC"
-WITH_FUTURE_DATES = True
-ARTICLE_URL = "{{slug}}/"
-ARTICLE_SAVE_AS = "{{slug}}/index.html"
-ROOST_NETWORKS = {networks!r}
-ROOST_SYNDICATE_SINCE = "2026-01-01"
-"""
+        write_settings(
+            root / "publishconf.py",
+            SITEURL=self.siteurl,
+            WITH_FUTURE_DATES=True,
+            ROOST_NETWORKS=networks,
+            ROOST_SYNDICATE_SINCE="2026-01-01",
         )
         self.run("build", "-s", "publishconf.py", "-o", "output", check=True)
 

@@ -454,11 +454,7 @@ class _Handler(BaseHTTPRequestHandler):
             )
         else:
             body, mime = fake.avatar_png, "image/png"
-        self.send_response(200)
-        self.send_header("Content-Type", mime)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self._send_file(body, mime)
 
     def list_notifications(self, account):
         fake = self.server_fake
@@ -521,9 +517,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def media_file(self, name):
         """The bytes of an uploaded picture (what a server's media URL serves)."""
-        body = self.server_fake.avatar_png
+        self._send_file(self.server_fake.avatar_png, "image/png")
+
+    def _send_file(self, body: bytes, mime: str) -> None:
         self.send_response(200)
-        self.send_header("Content-Type", "image/png")
+        self.send_header("Content-Type", mime)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         self.wfile.write(body)
@@ -567,11 +565,19 @@ class _Handler(BaseHTTPRequestHandler):
             return self._send(404, {"error": "Record not found"})
         self._send(200, fake.status_entity(status))
 
+    def _own_status(self, account, sid) -> dict | None:
+        """The account's own status, or None after answering 404 (another's is not found)."""
+        status = self.server_fake.statuses.get(sid)
+        if status is None or status["account"]["username"] != account:
+            self._send(404, {"error": "Record not found"})
+            return None
+        return status
+
     def edit_status(self, account, sid):
         fake = self.server_fake
-        status = fake.statuses.get(sid)
-        if status is None or status["account"]["username"] != account:
-            return self._send(404, {"error": "Record not found"})
+        status = self._own_status(account, sid)
+        if status is None:
+            return
         text = str(self._body().get("status", ""))
         if status_length(text) > fake.max_characters:
             return self._send(422, {"error": "Validation failed: Text character limit exceeded"})
@@ -581,9 +587,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def delete_status(self, account, sid):
         fake = self.server_fake
-        status = fake.statuses.get(sid)
-        if status is None or status["account"]["username"] != account:
-            return self._send(404, {"error": "Record not found"})
+        status = self._own_status(account, sid)
+        if status is None:
+            return
         del fake.statuses[sid]
         self._send(200, {**fake.status_entity(status), "text": status["_text"]})
 
