@@ -62,20 +62,26 @@ class _Collect(logging.Handler):
         self.records.append(record)
 
 
+#: What every test site shares: this repository's theme and plugin, and one URL scheme.
+COMMON_SETTINGS = {
+    "THEME": str(REPO / "theme"),
+    "PLUGIN_PATHS": [str(REPO / "plugins")],
+    "PLUGINS": ["roost"],
+    "TIMEZONE": "UTC",
+    "ARTICLE_URL": "{slug}/",
+    "ARTICLE_SAVE_AS": "{slug}/index.html",
+}
+
+
 def site_settings(root: Path, **overrides) -> dict:
     base = {
+        **COMMON_SETTINGS,
         "PATH": str(root / "content"),
         "OUTPUT_PATH": str(root / "output"),
-        "THEME": str(REPO / "theme"),
-        "PLUGIN_PATHS": [str(REPO / "plugins")],
-        "PLUGINS": ["roost"],
         "SITENAME": "Fixture Site",
         "AUTHOR": "Fixture Author",
         "SITEURL": "http://localhost:8000",
         "RELATIVE_URLS": True,
-        "TIMEZONE": "UTC",
-        "ARTICLE_URL": "{slug}/",
-        "ARTICLE_SAVE_AS": "{slug}/index.html",
         "FEED_ALL_ATOM": "feeds/all.atom.xml",
         "CACHE_CONTENT": False,
         "LOAD_CONTENT_CACHE": False,
@@ -89,15 +95,7 @@ def write_settings(path: Path, extra: str = "", **values) -> Path:
     """A settings file for a site that ``roost`` builds as a command: content/ beside it, this
     repository's theme and plugin, the tests' URL scheme, then ``values`` (as Python literals)
     and ``extra`` (text as is, so tests can also write broken settings)."""
-    base = {
-        "PATH": "content",
-        "THEME": str(REPO / "theme"),
-        "PLUGIN_PATHS": [str(REPO / "plugins")],
-        "PLUGINS": ["roost"],
-        "TIMEZONE": "UTC",
-        "ARTICLE_URL": "{slug}/",
-        "ARTICLE_SAVE_AS": "{slug}/index.html",
-    }
+    base = {"PATH": "content", **COMMON_SETTINGS}
     lines = [f"{key} = {value!r}\n" for key, value in {**base, **values}.items()]
     path.write_text("".join(lines) + extra + "\n", encoding="utf-8")
     return path
