@@ -299,7 +299,7 @@ def test_a_mention_that_links_to_a_post_lands_under_it(fake, blog):
                   status="@camille wrote: https://camille.blog/owls/ (lovely)")  # fmt: skip
     act(fake, "ines", "POST", "/api/v1/statuses", status="@camille hello, no link")
     posts = {"https://camille.blog/owls/": "owls", "https://camille.blog/swifts/": "swifts"}
-    report = backfeed(store, adapter, posts_by_url=posts)
+    report = backfeed(store, adapter, posts_by_url=lambda: posts)
     assert report.change.added == 1
     got = store.read_post("owls").interactions
     assert [(x.id, x.kind) for x in got] == [(f"mastodon:{mention['id']}", "mention")]

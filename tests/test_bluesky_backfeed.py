@@ -285,7 +285,7 @@ def test_a_mention_that_links_to_a_post_lands_under_it(devnet, herons):
     mention = carol.post(f"@camille.test wrote about herons: {url}")
     carol.post("@camille.test hello, no link")
     settle(devnet, lambda: mention["uri"] in camille_notifications(devnet))
-    report = backfeed(store, adapter, posts_by_url={url: key})
+    report = backfeed(store, adapter, posts_by_url=lambda: {url: key})
     assert not report.failed, report.failed
     got = {x.id: x for x in store.read_post(key).interactions}
     assert got[f"bluesky:{mention['uri']}"].kind == "mention"

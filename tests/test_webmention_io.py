@@ -81,3 +81,29 @@ def test_a_bad_key_is_one_line_and_loses_nothing(tmp_path, wm):
         "set the environment variable ROOST_WEBMENTION_IO_TOKEN"
         in backfeed_webmentions(Store(tmp_path), missing, POSTS)[1]
     )
+
+
+def test_roost_backfeed_matches_webmentions_to_the_site_s_posts(tmp_path, fake, serve):
+    """The command end to end: the site's own post addresses, read from its content."""
+    from test_syndicate import Site
+
+    from sites import write_settings
+
+    wm = FakeWebmentionIO()
+    wm_url = wm.start()
+    try:
+        site = Site(tmp_path, fake, serve)
+        write_settings(site.root / "publishconf.py", SITEURL=site.siteurl,
+                       ROOST_WEBMENTION_IO={"domain": "127.0.0.1", "api": wm_url})  # fmt: skip
+        wm.add(f"{site.siteurl}/owls/", "in-reply-to", "tomas.example",
+               content={"html": "<p>Tawny, surely.</p>", "text": "Tawny, surely."})  # fmt: skip
+        result = site.run("backfeed", env={"ROOST_WEBMENTION_IO_TOKEN": "wm-token"}, check=True)
+    finally:
+        wm.stop()
+    assert result.stdout.splitlines()[-1].split() == ["webmention", "1", "0", "0"]
+    replies = store_of(site).read_post("owls").interactions
+    assert [x.content for x in replies] == ["<p>Tawny, surely.</p>"]
+
+
+def store_of(site) -> Store:
+    return Store(site.root / "social")

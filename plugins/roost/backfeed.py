@@ -31,6 +31,7 @@ from __future__ import annotations
 
 import json
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
@@ -88,11 +89,11 @@ def backfeed(
     sweep: int = 1,
     now: datetime | None = None,
     progress=None,
-    posts_by_url: dict[str, str] | None = None,
+    posts_by_url: Callable[[], dict[str, str]] | None = None,
 ) -> Report:
     """One backfeed run for one network. ``progress``, if given, is called once per harvested
-    post. ``posts_by_url`` (each post's address -> its key) lets a mention that links to a post
-    land in that post's record."""
+    post. ``posts_by_url`` gives each post's address -> its key, so that a mention that links to
+    a post lands in that post's record; it is called only when there are mentions."""
     name = adapter.NAME
     report = Report(name)
     now = now or datetime.now(UTC)
@@ -142,7 +143,8 @@ def backfeed(
     left = {k: h for k, h in activity.posts.items() if k not in done}
     left |= {k: todo[k] for k, h in harvests.items() if h.incomplete}
     cursor["pending"] = _encode_pending(left) if left else None
-    for key, harvest in _mentions(activity, posts_by_url or {}).items():
+    mentioned = _mentions(activity, posts_by_url()) if activity.mentions and posts_by_url else {}
+    for key, harvest in mentioned.items():
         if key in harvests:
             harvests[key].interactions += harvest.interactions
             harvests[key].people += harvest.people

@@ -20,6 +20,7 @@ Every problem is one line that names the file, key or network and what to do. Ex
 from __future__ import annotations
 
 import argparse
+import functools
 import logging
 import sys
 from pathlib import Path
@@ -265,22 +266,24 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
         adapters = build_adapters(values)
     except NetworkError as e:
         raise SystemExit(f"roost: {e}") from None
+
+    @functools.cache
+    def posts_by_url() -> dict[str, str]:
+        """Each post's address -> its key: Pelican reads every post for it, so once, and only
+        when something needs matching by address."""
+        from .compose import read_posts
+
+        return {p.url: p.key for p in read_posts(settings)}
+
     failed = False
     rows = []
     if values["ROOST_WEBMENTION_IO"] and (not args.network or "webmention" in args.network):
-        from .compose import read_posts
         from .webmention_io import WebmentionIO, backfeed_webmentions
 
-        posts = {p.url: p.key for p in read_posts(settings)}
         change, failure = backfeed_webmentions(
-            store, WebmentionIO(values["ROOST_WEBMENTION_IO"]), posts
+            store, WebmentionIO(values["ROOST_WEBMENTION_IO"]), posts_by_url()
         )
         rows.append(("webmention", "", change, failure))
-    posts_by_url = {}
-    if adapters:
-        from .compose import read_posts
-
-        posts_by_url = {p.url: p.key for p in read_posts(settings)}
     for name, adapter in adapters.items():
         report = _with_progress(
             None,
