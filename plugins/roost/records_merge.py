@@ -43,25 +43,20 @@ def _cursor_further(a: str, b: str) -> str:
     return max(a, b, key=lambda v: (len(v), v))
 
 
+def _merge_lists(key, base: list, ours: list, theirs: list) -> list:
+    """Three lists merged entry by entry, entries matched by ``key(entry)``."""
+    return list(
+        _three_way(*({key(x): x for x in items} for items in (base, ours, theirs))).values()
+    )
+
+
 def merge_posts(base: dict | None, ours: dict, theirs: dict) -> dict:
-    b, o, t = (PostRecord.from_dict(x) for x in (base or {**ours, "syndications": [],
-                                                          "interactions": [], "skipped": {}},
-                                                 ours, theirs))  # fmt: skip
-    copy = lambda s: (s.network, s.part, s.id)  # noqa: E731
-    o.syndications = list(
-        _three_way(
-            {copy(s): s for s in b.syndications},
-            {copy(s): s for s in o.syndications},
-            {copy(s): s for s in t.syndications},
-        ).values()
+    o, t = PostRecord.from_dict(ours), PostRecord.from_dict(theirs)
+    b = PostRecord.from_dict(base) if base else PostRecord(key=o.key)
+    o.syndications = _merge_lists(
+        lambda s: (s.network, s.part, s.id), b.syndications, o.syndications, t.syndications
     )
-    o.interactions = list(
-        _three_way(
-            {x.id: x for x in b.interactions},
-            {x.id: x for x in o.interactions},
-            {x.id: x for x in t.interactions},
-        ).values()
-    )
+    o.interactions = _merge_lists(lambda x: x.id, b.interactions, o.interactions, t.interactions)
     o.skipped = _three_way(b.skipped, o.skipped, t.skipped)
     return o.to_dict()
 
@@ -77,12 +72,8 @@ def merge_people(base: dict | None, ours: dict, theirs: dict) -> dict:
 def merge_moderation(base: dict | None, ours: dict, theirs: dict) -> dict:
     b, o, t = (Moderation.from_dict(x or {"format": 1}) for x in (base, ours, theirs))
     for name in ("blocked_accounts", "blocked_domains", "hidden", "forgotten"):
-        items = _three_way(
-            {i: i for i in getattr(b, name)},
-            {i: i for i in getattr(o, name)},
-            {i: i for i in getattr(t, name)},
-        )
-        setattr(o, name, sorted(items))
+        lists = (getattr(b, name), getattr(o, name), getattr(t, name))
+        setattr(o, name, sorted(_merge_lists(str, *lists)))
     return o.to_dict()
 
 
