@@ -25,8 +25,6 @@ import logging
 import sys
 from pathlib import Path
 
-from .model import RecordError
-
 
 class _Counter(logging.Handler):
     """Counts ERROR records so a build can finish and still fail."""
@@ -110,16 +108,7 @@ def _records(args: argparse.Namespace):
 
 def cmd_check(args: argparse.Namespace) -> int:
     problems, store = _store(args)
-    for reader in (store.read_people, store.read_moderation):
-        try:
-            reader()
-        except RecordError as e:
-            problems.append(str(e))
-    for key in store.post_keys():
-        try:
-            store.read_post(key)
-        except RecordError as e:
-            problems.append(str(e))
+    problems += store.problems()
     for p in problems:
         print(f"roost: {p}", file=sys.stderr)
     n = len(store.post_keys())

@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .model import RecordError
 from .networks.base import (
     NetworkError,
     NotConfigured,
@@ -98,17 +97,14 @@ def _site(settings: dict, values: dict) -> list[Finding]:
 
 def _records(store) -> list[Finding]:
     try:
-        keys = store.post_keys()
-        for key in keys:
-            store.read_post(key)
-        store.read_people()
-        store.read_moderation()
-        store.read_cursors()
-    except RecordError as e:
-        return [Finding(False, f"{e}: fix the file by hand, or restore it from git")]
+        problems = store.problems()
     except OSError as e:
         return [Finding(False, f"{store.root}: cannot be read ({e.strerror})")]
-    return [Finding(True, f"records: {len(keys)} post files read, all well-formed")]
+    if problems:
+        return [
+            Finding(False, f"{p}: fix the file by hand, or restore it from git") for p in problems
+        ]
+    return [Finding(True, f"records: {len(store.post_keys())} post files read, all well-formed")]
 
 
 def _secret(adapter) -> str:

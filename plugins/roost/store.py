@@ -258,6 +258,21 @@ class Store:
         }
         return self._write_bytes(self.cursors_path, dumps(data))
 
+    # ---------------------------------------------------------------- all of it
+
+    def problems(self) -> list[str]:
+        """Every file that cannot be read, one line each naming it (``roost check``, ``roost
+        doctor``); an empty list when the whole folder is well-formed."""
+        found = []
+        readers = [self.read_people, self.read_moderation, self.read_cursors]
+        readers += [lambda key=key: self.read_post(key) for key in self.post_keys()]
+        for read in readers:
+            try:
+                read()
+            except RecordError as e:
+                found.append(str(e))
+        return found
+
     # ---------------------------------------------------------------- media
 
     def media_file(self, rel: str) -> Path:
