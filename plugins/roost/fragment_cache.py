@@ -61,18 +61,21 @@ class FragmentCache:
         settings = sorted((k, v) for k, v in context.items() if _plain(v))
         h.update(repr(settings).encode())
         self.common = h.hexdigest()
-        self.kept = 0
+        self.used: set[str] = set()  # the file names this build asked for
 
-    def _path(self, key: str, raw: bytes) -> Path:
+    def path(self, key: str, raw: bytes) -> Path:
+        """Where the fragment for this record's bytes is kept (whether or not it is there)."""
         digest = hashlib.sha256(self.common.encode() + raw).hexdigest()[:32]
-        return self.folder / f"{key}@{digest}.json"  # "@" is never in a post key
+        name = f"{key}@{digest}.json"  # "@" is never in a post key
+        self.used.add(name)
+        return self.folder / name
 
-    def get(self, key: str, raw: bytes):
-        """The prepared responses for this record's bytes, or None."""
+    def get(self, path: Path):
+        """The prepared responses kept at ``path``, or None."""
         from .prepare import Prepared
 
         try:
-            data = json.loads(self._path(key, raw).read_text(encoding="utf-8"))
+            data = json.loads(path.read_text(encoding="utf-8"))
             return Prepared(
                 data["fragment"],
                 # Written by put() from a sanitised view; the cache is local, like the theme.
@@ -83,8 +86,7 @@ class FragmentCache:
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
-    def put(self, key: str, raw: bytes, prepared) -> None:
-        path = self._path(key, raw)
+    def put(self, path: Path, prepared) -> None:
         data = {
             "fragment": prepared.fragment,
             "summary": str(prepared.summary),
@@ -93,21 +95,19 @@ class FragmentCache:
         }
         try:
             self.folder.mkdir(parents=True, exist_ok=True)
-            for old in self.folder.glob(f"{key}@*.json"):  # this post's older versions
-                old.unlink(missing_ok=True)
             fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
             with os.fdopen(fd, "w", encoding="utf-8") as f:
                 json.dump(data, f, ensure_ascii=False)
             os.replace(tmp, path)
-            self.kept += 1
         except OSError:
             pass  # a cache that cannot be written only costs time
 
-    def prune(self, keys: set[str]) -> None:
-        """Forget the posts that have no record any more."""
+    def prune(self) -> None:
+        """Forget what this build did not ask for: older versions, posts with no record any
+        more. One listing of the folder, at the end."""
         try:
             for path in self.folder.glob("*@*.json"):
-                if path.name.split("@", 1)[0] not in keys:
+                if path.name not in self.used:
                     path.unlink(missing_ok=True)
         except OSError:
             pass

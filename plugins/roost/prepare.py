@@ -107,10 +107,10 @@ def prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
     if values["ROOST_CACHE"]:
         folder = Path(settings.get("CACHE_PATH") or "cache") / "roost"
         cache = FragmentCache(folder, store, folders, context)
-    keys = store.post_keys()
-    for key in keys:
+    for key in store.post_keys():
         raw = _read(store, key)
-        hit = cache.get(key, raw) if cache and raw is not None else None
+        kept = cache.path(key, raw) if cache and raw is not None else None
+        hit = cache.get(kept) if kept else None
         if hit is not None:
             out.posts[key] = hit
             continue
@@ -124,10 +124,10 @@ def prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
         view = views.build(record, post_url=POST_URL_MARK)
         fragment = template.render(context, roost=view, post_key=key)
         out.posts[key] = Prepared(fragment, view.summary, view.counts, view.media)
-        if cache and raw is not None:
-            cache.put(key, raw, out.posts[key])
+        if kept:
+            cache.put(kept, out.posts[key])
     if cache:
-        cache.prune(set(keys))
+        cache.prune()
     return out
 
 
