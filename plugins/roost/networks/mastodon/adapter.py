@@ -200,8 +200,7 @@ class Mastodon(Network):
                 hints = found.posts.setdefault(ours[sid], Hints())
                 hints.times[f"mastodon:{kind}:{sid}:{who}"] = n["created_at"]
                 hints.touched.add((kind, sid))
-            elif n["type"] == "quote" and _quoted_id(status) in ours:
-                quoted = _quoted_id(status)
+            elif n["type"] == "quote" and (quoted := _quoted_id(status)) in ours:
                 found.posts.setdefault(ours[quoted], Hints()).touched.add(("quote", quoted))
             elif sid in ours:
                 found.posts.setdefault(ours[sid], Hints())  # our own copy changed: look again
@@ -305,7 +304,7 @@ class Mastodon(Network):
             if not isinstance(page, list) or not page:
                 break
             found += page
-            current = max((n["id"] for n in page), key=lambda i: (len(i), i))
+            current = max((n["id"] for n in page), key=_id_order)
             if len(page) < 80:
                 break  # a short page is the last: no need to ask for an empty one
         return found, (current if found else cursor)
@@ -316,7 +315,7 @@ class Mastodon(Network):
             page = self._call("GET", url)
             if not isinstance(page, list) or not page:
                 break
-            ids = sorted((n["id"] for n in page), key=lambda i: (len(i), i))
+            ids = sorted((n["id"] for n in page), key=_id_order)
             newest = newest or ids[-1]
             recent = [n for n in page if _parse(n["created_at"]) >= since]
             found += recent
@@ -516,6 +515,11 @@ def _seconds_until_reset(r: requests.Response) -> float | None:
 
 def _parse(value: str) -> datetime:
     return datetime.fromisoformat(str(value).replace("Z", "+00:00"))
+
+
+def _id_order(status_id: str) -> tuple[int, str]:
+    """Mastodon ids compare by length, then as text; never as numbers (GoToSocial's are ULIDs)."""
+    return len(status_id), status_id
 
 
 def _quoted_id(status: dict) -> str:
