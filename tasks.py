@@ -106,6 +106,9 @@ def _need(name: str, example: str) -> str:
 def push_records(c, message="Records: syndication and backfeed [skip ci]", attempts=5, branch=""):
     """Commit social/ and push it; if someone pushed first, rebase (record files are merged by
     meaning, plugins/roost/records_merge.py) and push again. Two runs never lose a commit."""
+    if not Path("social").is_dir():
+        print("roost: no social/ folder yet; nothing to push")
+        return
     roost = BIN / "roost"
     c.run("git config merge.roost-records.name 'Roost records, merged by meaning'")
     c.run(f"git config merge.roost-records.driver '{roost} merge-records %O %A %B %P'")
