@@ -355,13 +355,12 @@ class Bluesky(Network):
         thread = self._thread(copies[0].id)
         if thread is None:
             return harvest, counts  # our copy is gone: nothing to learn, nothing to remove
-        self._ensure_session()
         self.me = str(thread["post"]["author"].get("did", ""))
         views: dict[str, dict] = {thread["post"]["uri"]: thread["post"]}
         listed: set[str] = set()
-        stack = [(thread, None)]
+        stack = [thread]
         while stack:
-            node, parent = stack.pop()
+            node = stack.pop()
             for child in node.get("replies") or []:
                 kind = child.get("$type", "")
                 uri = str((child.get("post") or child).get("uri", ""))
@@ -371,7 +370,7 @@ class Bluesky(Network):
                     continue
                 post = child["post"]
                 views[uri] = post
-                stack.append((child, uri))
+                stack.append(child)
                 if uri in ours:
                     continue  # a later part of our own thread
                 listed.add(f"bluesky:{uri}")
