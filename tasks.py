@@ -146,7 +146,7 @@ def syndicate(c, dry_run=False):
 
 @task
 def backfeed(c):
-    """Bring home replies, likes and reposts of the syndicated copies into social/."""
+    """Bring home replies, quotes, likes, reposts and pictures of the copies into social/."""
     _roost(c, "backfeed -s publishconf.py")
 
 
