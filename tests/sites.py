@@ -13,7 +13,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
-SHARED = REPO.parent / "shared" / "testdata"
+#: Outside conformance data, kept in the repository with its licences (conformance/README.md).
+CONFORMANCE = REPO / "tests" / "conformance"
 
 # One tiny valid PNG (1x1), used as a mirrored avatar in fixture records.
 PNG_1X1 = bytes.fromhex(
@@ -23,13 +24,11 @@ PNG_1X1 = bytes.fromhex(
 )
 
 
-def shared(*parts: str) -> Path:
-    path = SHARED.joinpath(*parts)
+def conformance(*parts: str) -> Path:
+    """A file of the outside conformance data in tests/conformance/."""
+    path = CONFORMANCE.joinpath(*parts)
     if not path.exists():
-        raise FileNotFoundError(
-            f"{path} is missing: the shared test data must sit beside the repository "
-            "(../shared/testdata)"
-        )
+        raise FileNotFoundError(f"{path} is missing: see tests/conformance/README.md")
     return path
 
 

@@ -13,13 +13,13 @@ from roost.compose import Post
 from roost.networks.base import NotConfigured, Rejected, Unauthorized
 from roost.networks.bluesky.adapter import Bluesky, shorten_links, tid
 
-from sites import REPO, make_post, shared
+from sites import REPO, make_post, conformance
 
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
 
 def syntax_cases(name: str) -> list[str]:
-    lines = shared("atproto-interop-tests", "syntax", name).read_text().splitlines()
+    lines = conformance("atproto-interop-tests", "syntax", name).read_text().splitlines()
     return [ln for ln in lines if ln and not ln.startswith("#")]
 
 

@@ -8,9 +8,9 @@ import pytest
 
 from roost.networks.bluesky.richtext import Facet, detect, fits, graphemes
 
-from sites import shared
+from sites import conformance
 
-DATA = json.loads(shared("bluesky-richtext", "detection_cases.json").read_text())
+DATA = json.loads(conformance("bluesky-richtext", "detection_cases.json").read_text())
 
 
 def segments(text: str, facets: list[Facet]) -> list[list[str]]:

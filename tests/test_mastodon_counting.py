@@ -1,4 +1,4 @@
-"""Mastodon's length rules, against the shared cases restated from Mastodon's own spec."""
+"""Mastodon's length rules, against the cases restated from Mastodon's own spec."""
 
 from __future__ import annotations
 
@@ -8,9 +8,9 @@ import pytest
 
 from roost.networks.mastodon.counting import gotosocial_length, status_length
 
-from sites import shared
+from sites import conformance
 
-CASES = json.loads(shared("mastodon-length", "status_length_cases.json").read_text())["cases"]
+CASES = json.loads(conformance("mastodon-length", "status_length_cases.json").read_text())["cases"]
 
 
 @pytest.mark.parametrize("case", CASES, ids=[c["desc"] for c in CASES])

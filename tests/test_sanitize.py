@@ -1,4 +1,4 @@
-"""The one sanitiser, against every payload in the shared XSS corpus, parsed as a browser would."""
+"""The one sanitiser, against every payload in the outside XSS corpus (tests/conformance/xss), parsed as a browser would."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from markupsafe import escape
 
 from roost.sanitize import TAGS, clean_html, clean_text, safe_url
 
-from sites import shared
+from sites import conformance
 from xss_payloads import PAYLOADS
 
 ALLOWED_ATTRS = {"href", "title", "class", "rel", "start"}
@@ -65,7 +65,7 @@ def test_payload_as_a_name_is_only_text(name, payload):
 
 
 def test_real_mastodon_content_keeps_its_links_and_mentions():
-    status = json.loads(shared("mastodon-api-samples", "test_status_reply.json").read_text())
+    status = json.loads(conformance("mastodon-api-samples", "test_status_reply.json").read_text())
     html = json.dumps(status)
     contents = re.findall(r'"content": "((?:[^"\\]|\\.)*)"', html)
     assert contents

@@ -1,14 +1,14 @@
-"""Every hostile payload in ../shared/testdata/xss/, as (name, html) pairs."""
+"""Every hostile payload in tests/conformance/xss/, as (name, html) pairs."""
 
 from __future__ import annotations
 
 import json
 
-from sites import shared
+from sites import conformance
 
 
 def load() -> list[tuple[str, str]]:
-    folder = shared("xss")
+    folder = conformance("xss")
     out: list[tuple[str, str]] = []
     for i, case in enumerate(
         json.loads((folder / "owasp_xss_filter_evasion.json").read_text())["cases"]

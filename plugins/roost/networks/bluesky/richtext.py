@@ -4,7 +4,7 @@ detected in what Roost sends, and turned into HTML in what comes back (``to_html
 Follows the lexicons ``app.bsky.feed.post`` (text: at most 300 graphemes and 3,000 UTF-8
 bytes) and ``app.bsky.richtext.facet`` (byte ranges into the UTF-8 text, not overlapping), and
 agrees with ``RichText.detectFacets`` of ``@atproto/api``, the reference client, on every case in
-shared/testdata/bluesky-richtext. The server links nothing by itself: text without a facet is
+tests/conformance/bluesky-richtext. The server links nothing by itself: text without a facet is
 plain text, so what is not detected here is not a link on Bluesky.
 
 Positions are computed on Python strings (code points) and turned into UTF-8 byte offsets at
