@@ -383,17 +383,23 @@ def test_a_thread_the_server_is_still_fetching_is_read_again_next_run(fake, blog
     assert "pending" not in store.read_cursors()["mastodon"]
 
 
-def test_people_who_share_an_avatar_address_all_get_it(tmp_path, monkeypatch):
+def test_people_who_share_an_avatar_address_all_get_it(tmp_path):
     """One download for a shared address, and every one of them shows the picture."""
-    import roost.mirror
+    from roost.mirror import Pictures, mirror_avatars
     from roost.model import Person
+    from roost.networks.guarded_fetch import Fetched
 
     from sites import PNG_1X1
 
     fetched = []
-    monkeypatch.setattr(
-        roost.mirror, "fetch", lambda url: fetched.append(url) or (PNG_1X1, "image/png")
-    )
+
+    class Fetcher:
+        spent = False
+
+        def get(self, url, **kw):
+            fetched.append(url)
+            return Fetched(url, 200, "image/png", PNG_1X1)
+
     store = Store(tmp_path / "social")
     shared = "https://cdn.example/default.png"
     people = {
@@ -401,8 +407,10 @@ def test_people_who_share_an_avatar_address_all_get_it(tmp_path, monkeypatch):
                                           avatar_source=shared)
         for n in ("ann", "bob")
     }  # fmt: skip
-    with store.lock():
-        assert roost.mirror.mirror_avatars(store, people, {}) == 1
+    with Pictures(Fetcher()) as pictures:
+        pictures.want_avatars(list(people.values()), {})
+        with store.lock():
+            assert mirror_avatars(store, people, {}, pictures) == 1
     assert fetched == [shared]
     assert people["mastodon:ann@a.example"].avatar == people["mastodon:bob@a.example"].avatar
     assert people["mastodon:bob@a.example"].avatar

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import requests
@@ -13,7 +13,7 @@ from roost.compose import Post
 from roost.networks.base import NotConfigured, Rejected, Unauthorized
 from roost.networks.bluesky.adapter import Bluesky, shorten_links, tid
 
-from sites import REPO, make_post, conformance
+from sites import REPO, conformance, make_post
 
 TID_RE = re.compile(r"^[234567abcdefghij][234567abcdefghijklmnopqrstuvwxyz]{12}$")
 
@@ -80,10 +80,14 @@ def test_a_post_with_facets_and_a_link_card(devnet, tmp_path):
     b = bluesky(devnet, tmp_path)
     p = post(texts={"bluesky": "Swifts! Thanks @alice.test #birds"})
     draft = b.draft(p)
+    sent = datetime.now(UTC)
     copy = b.publish_part(draft, 0, None)
     assert copy.url == f"https://bsky.app/profile/camille.test/post/{copy.extra['rkey']}"
     record = get_record(devnet, copy.id).json()["value"]
-    assert record["createdAt"] == "2026-05-01T10:00:00.000Z"
+    # Dated when it was sent, not when the article was written (2026-05-01): the AppView sorts
+    # feeds by createdAt, and a backdated copy would be buried below everything since.
+    created = datetime.fromisoformat(record["createdAt"].replace("Z", "+00:00"))
+    assert abs((created - sent).total_seconds()) < 60
     assert record["langs"] == ["en"]
     features = {f["features"][0]["$type"].split("#")[1]: f for f in record["facets"]}
     assert features["mention"]["features"][0]["did"] == devnet.accounts["alice"]["did"]
@@ -98,25 +102,33 @@ def test_a_post_with_facets_and_a_link_card(devnet, tmp_path):
 
 
 def test_a_retry_makes_no_second_post(devnet, tmp_path):
+    """Every attempt of a part sends the bytes its intent fixed (the time of the first attempt,
+    the record key made from it): a retry is the same record, and a later run finds it."""
     b = bluesky(devnet, tmp_path)
     draft = b.draft(post(key="retry", url="https://camille.blog/retry/"))
-    first = b.publish_part(draft, 0, None)
-    again = b.publish_part(draft, 0, None)  # the same bytes: 200, the same record
+    intent = b.intent(draft, 0, datetime.now(UTC) - timedelta(hours=3))
+    first = b.publish_part(draft, 0, None, intent)
+    again = b.publish_part(draft, 0, None, intent)  # the same bytes: 200, the same record
     assert (again.id, again.extra["cid"]) == (first.id, first.extra["cid"])
     edited = b.draft(post(key="retry", url="https://camille.blog/retry/", summary="Edited."))
-    after_edit = b.publish_part(edited, 0, None)  # InvalidSwap: read back, it is ours
+    after_edit = b.publish_part(edited, 0, None, intent)  # InvalidSwap: read back, it is ours
     assert after_edit.id == first.id
+    found = bluesky(devnet, tmp_path).find_sent(draft, 0, None, intent)
+    assert found is not None and found.id == first.id
+    unsent = b.intent(draft, 0, datetime.now(UTC))
+    assert b.find_sent(draft, 0, None, unsent) is None
 
 
-def test_a_key_held_by_another_post_is_not_taken_for_ours(devnet, tmp_path, monkeypatch):
+def test_a_key_held_by_another_post_is_not_taken_for_ours(devnet, tmp_path):
     b = bluesky(devnet, tmp_path)
     one = b.draft(post(key="one", url="https://camille.blog/one/", texts={"*": "One"}))
     two = b.draft(post(key="two", url="https://camille.blog/two/", texts={"*": "Two"}))
-    b.publish_part(one, 0, None)
-    monkeypatch.setattr(Bluesky, "rkey", lambda self, draft, part: tid(draft.published, 1))
-    b.publish_part(one, 0, None)
+    taken = b.intent(one, 0, datetime.now(UTC))
+    b.publish_part(one, 0, None, taken)
+    clash = b.intent(two, 0, datetime.now(UTC))
+    clash.extra["rkey"] = taken.extra["rkey"]  # two posts, one key (a 1-in-1024 chance)
     with pytest.raises(Rejected, match="already holds another post"):
-        b.publish_part(two, 0, None)
+        b.publish_part(two, 0, None, clash)
 
 
 def test_a_thread_replies_to_itself_in_order(devnet, tmp_path):
@@ -172,7 +184,7 @@ def test_delete(devnet, tmp_path):
 def test_preview_needs_no_network(tmp_path):
     b = Bluesky({"handle": "camille.test", "service": "http://127.0.0.1:9"}, env={})
     body = b.request(b.draft(post()), 0, None)["json"]
-    assert body["swapRecord"] is None and body["rkey"] == b.rkey(b.draft(post()), 0)
+    assert body["swapRecord"] is None and len(body["rkey"]) == 13  # a TID
     assert body["record"]["embed"]["external"]["thumb"] == "<blob of swifts-at-dusk.jpg>"
 
 

@@ -36,7 +36,7 @@ def doctor(tmp_path, **env):
                           capture_output=True, text=True, timeout=120)  # fmt: skip
 
 
-def test_all_well_with_one_read_only_call_per_network(tmp_path, fake, devnet):
+def test_all_well_with_read_only_calls(tmp_path, fake, devnet):
     from fakes.webmention_io import FakeWebmentionIO
 
     wm = FakeWebmentionIO()
@@ -60,7 +60,9 @@ def test_all_well_with_one_read_only_call_per_network(tmp_path, fake, devnet):
     assert "webmention: signed in as the key for camille.blog" in result.stdout
     assert result.stdout.splitlines()[-1] == "all well"
     made = fake.requests[len(before) :]
-    assert made == [("GET", "/api/v1/accounts/verify_credentials")]  # read-only, and one
+    # Read-only: the account, then the token's scopes.
+    assert made == [("GET", "/api/v1/accounts/verify_credentials"),
+                    ("GET", "/api/v1/apps/verify_credentials")]  # fmt: skip
     # Bluesky: signing in was the one call; with the session cached, one getSession instead.
     again = doctor(tmp_path, ROOST_MASTODON_TOKEN="good-token",
                    ROOST_BLUESKY_APP_PASSWORD=devnet.accounts["camille"]["password"],

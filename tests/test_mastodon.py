@@ -187,9 +187,14 @@ def test_the_preview_request_is_what_is_sent(fake):
     assert isinstance(Path(REPO), Path)
 
 
-def test_on_a_server_that_ignores_the_key_roost_looks_before_posting():
-    """GoToSocial ignores Idempotency-Key: a retry after a lost answer would post twice,
-    unless the adapter first looks at the account's latest statuses."""
+def test_on_a_server_that_ignores_the_key_roost_looks_before_sending_again(tmp_path):
+    """GoToSocial ignores Idempotency-Key: a retry after a lost answer would post twice, unless
+    the orchestrator looks at the account's statuses before sending a part again."""
+    from datetime import date
+
+    from roost.store import Store
+    from roost.syndicate import Syndicator
+
     fake = FakeMastodon(idempotency=False)
     fake.start()
     try:
@@ -202,23 +207,32 @@ def test_on_a_server_that_ignores_the_key_roost_looks_before_posting():
         assert len(fake.live_statuses()) == 2  # the danger, shown
 
         fake.statuses.clear()
-        careful = adapter(fake, look_before_posting=True)
-        text = " ".join(f"word{i}" for i in range(150))
-        thread = careful.draft(
-            post(key="t", url="https://camille.blog/t/", texts={"*": text}, thread=True)
-        )
-        fake.faults = ["drop"]  # verify_credentials is lost: nothing was posted yet
-        with pytest.raises(Unavailable):
-            careful.publish_part(thread, 0, None)
-        first = careful.publish_part(thread, 0, None)
-        fake.faults = ["none", "drop"]  # the look succeeds; the post is made, its answer lost
-        with pytest.raises(Unavailable):
-            careful.publish_part(thread, 1, first)
-        second = careful.publish_part(thread, 1, first)
-        again = careful.publish_part(thread, 0, None)
-        assert again.id == first.id
-        assert len(fake.live_statuses()) == 2
-        assert fake.statuses[second.id]["in_reply_to_id"] == first.id
+        text = " ".join(f"word{i} @bob@other.example" for i in range(60))  # mentions: /source
+        thread = post(key="t", url="https://camille.blog/t/", texts={"*": text}, thread=True)
+        syndicator = Syndicator(Store(tmp_path), {"mastodon": adapter(fake)},
+                                since=date(2026, 1, 1), check_deployed=False,
+                                sleep=lambda s: None)  # fmt: skip
+        # The first part is made and its answer lost; the second part's request is lost
+        # before the server sees it. Each is looked for before it is sent again.
+        fake.faults = ["drop"]
+        posts = []
+
+        def lose_the_second(method, path):
+            if (method, path) != ("POST", "/api/v1/statuses"):
+                return False
+            posts.append(path)
+            return len(posts) == 2
+
+        fake.on_request = lose_the_second
+        outcomes = syndicator.run([thread])
+        assert [o.action for o in outcomes] == ["posted"], outcomes
+        parts = len(careless.draft(thread).parts)
+        assert len(fake.live_statuses()) == parts >= 2
+        first = fake.live_statuses()[0]["id"]  # its HTML shows @bob, its text @bob@other.example
+        assert ("GET", f"/api/v1/statuses/{first}/source") in fake.requests
+        ledger = Store(tmp_path).read_post("t").copies("mastodon")
+        assert [c.part for c in ledger] == list(range(parts))
+        assert fake.statuses[ledger[1].id]["in_reply_to_id"] == ledger[0].id
     finally:
         fake.stop()
 

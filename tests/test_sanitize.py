@@ -1,4 +1,5 @@
-"""The one sanitiser, against every payload in the outside XSS corpus (tests/conformance/xss), parsed as a browser would."""
+"""The one sanitiser, against every payload of the outside XSS corpus (tests/conformance/xss),
+parsed as a browser would."""
 
 from __future__ import annotations
 

@@ -37,9 +37,11 @@ from datetime import UTC, datetime, timedelta
 
 from .archive import Change, Harvest, merge
 from .compose import address
-from .mirror import mirror_attachments, mirror_avatars
-from .model import format_time, parse_time
+from .mirror import Pictures, mirror_attachments, mirror_avatars
+from .model import RecordError, format_time, parse_time
+from .moderation import apply as moderation_apply
 from .networks.base import Hints, NetworkError, with_retries
+from .networks.guarded_fetch import GuardedFetcher
 from .store import Store
 
 #: (age below, look again every): a post is swept less often as it gets older.
@@ -59,6 +61,7 @@ class Report:
     posts: int = 0  # posts harvested, active and swept
     swept: int = 0  # of which from the sweep
     failed: str = ""
+    problems: list[str] = field(default_factory=list)  # record files left alone, one line each
 
 
 def sweep_interval(age: timedelta) -> timedelta:
@@ -90,17 +93,29 @@ def backfeed(
     now: datetime | None = None,
     progress=None,
     posts_by_url: Callable[[], dict[str, str]] | None = None,
+    fetcher: GuardedFetcher | None = None,
 ) -> Report:
     """One backfeed run for one network. ``progress``, if given, is called once per harvested
     post. ``posts_by_url`` gives each post's address -> its key, so that a mention that links to
-    a post lands in that post's record; it is called only when there are mentions."""
+    a post lands in that post's record; it is called only when there are mentions. ``fetcher``
+    is the run's guarded fetch, for the pictures people attached (one is made if not given).
+    A record file that cannot be read is named in ``problems`` and left alone; the rest goes
+    on."""
     name = adapter.NAME
     report = Report(name)
     now = now or datetime.now(UTC)
+    fetcher = fetcher or GuardedFetcher(adapter.trusted_origins())
+    adapter.fetcher = fetcher
     ours: dict[str, str] = {}  # every copy id on this network -> post key
     published: dict[str, datetime] = {}
+    records = {}
     for key in store.post_keys():
-        copies = store.read_post(key).copies(name)
+        try:
+            records[key] = store.read_post(key)
+        except RecordError as e:
+            report.problems.append(f"{e}; this post is not backfed until the file is mended")
+            continue
+        copies = records[key].copies(name)
         for copy in copies:
             ours[copy.id] = key
         if copies:
@@ -128,7 +143,7 @@ def backfeed(
     for key in sorted(todo):
         before = _counts(state.get(f"counts:{key}"))
         try:
-            harvests[key], counts = _harvest(adapter, store.read_post(key), todo[key], before)
+            harvests[key], counts = _harvest(adapter, records[key], todo[key], before)
         except NetworkError as e:
             report.failed = str(e)  # this post stays as it was; the ones done are kept
             break
@@ -152,7 +167,7 @@ def backfeed(
             harvests[key] = harvest
     if activity.cursor:
         cursor["notifications"] = activity.cursor
-    report.change = merge_into(store, harvests, name, cursor)
+    report.change = merge_into(store, harvests, name, cursor, fetcher)
     report.posts, report.swept = len(done), len([k for k in swept if k in done])
     return report
 
@@ -218,33 +233,54 @@ def _decode_pending(text: str | None) -> dict[str, Hints]:
 
 
 def merge_into(
-    store: Store, harvests: dict[str, Harvest], network: str, cursor: dict[str, str | None]
+    store: Store,
+    harvests: dict[str, Harvest],
+    network: str,
+    cursor: dict[str, str | None],
+    fetcher: GuardedFetcher | None = None,
 ) -> Change:
-    """Merge every post's harvest, mirror new pictures, then move the network's cursor, under one
-    lock and reading people and moderation once: records first, the cursor last, so a crash in
-    between makes the next run do the same work again rather than skip any."""
+    """Fetch the pictures the harvests need, then, under one lock, merge every post's harvest,
+    store those pictures, and move the network's cursor: records first, the cursor last, so a
+    crash in between makes the next run do the same work again rather than skip any. Nothing is
+    fetched while the lock is held. People found to have opted out since they were archived are
+    removed from every record."""
     total = Change()
-    with store.lock():
-        moderation = store.read_moderation()
-        people = store.read_people()
-        before = dict(people)
-        for key, harvest in sorted(harvests.items()):
-            record = store.read_post(key)
-            mirror_attachments(store, harvest.interactions, record.interactions)
-            change = merge(record, harvest, moderation, people)
-            if change:
-                store.write_post(record)
-                total += change
-        if harvests:
-            mirror_avatars(store, people, before)  # new or changed avatars only
-            store.write_people(network, people)
-        if cursor:
-            cursors = store.read_cursors()
-            mine = cursors.setdefault(network, {})
-            for key, value in cursor.items():
-                if value is None:
-                    mine.pop(key, None)  # done with: no longer kept
-                else:
-                    mine[key] = value
-            store.write_cursors(cursors)
+    with Pictures(fetcher or GuardedFetcher()) as pictures:
+        known_people = store.read_people()
+        for key, harvest in harvests.items():
+            try:
+                pictures.want_attachments(harvest.interactions, store.read_post(key).interactions)
+            except RecordError:
+                continue  # not merged below either: the file is left for its author to mend
+            pictures.want_avatars(harvest.people, known_people)
+        with store.lock():
+            moderation = store.read_moderation()
+            people = store.read_people()
+            before = dict(people)
+            for key, harvest in sorted(harvests.items()):
+                try:
+                    record = store.read_post(key)
+                except RecordError:
+                    continue
+                mirror_attachments(store, harvest.interactions, record.interactions, pictures)
+                change = merge(record, harvest, moderation, people)
+                if change:
+                    store.write_post(record)
+                    total += change
+            if harvests:
+                mirror_avatars(store, people, before, pictures)  # new or changed avatars only
+                store.write_people(network, people)
+            # Someone archived before who has since asked not to be (#nobot, noindex...).
+            opted_out = {p.id for h in harvests.values() for p in h.people if p.opted_out}
+            if opted_out & set(before):
+                total.removed += moderation_apply(store, opted_out).interactions
+            if cursor:
+                cursors = store.read_cursors()
+                mine = cursors.setdefault(network, {})
+                for key, value in cursor.items():
+                    if value is None:
+                        mine.pop(key, None)  # done with: no longer kept
+                    else:
+                        mine[key] = value
+                store.write_cursors(cursors)
     return total

@@ -11,7 +11,8 @@
     roost status [--json]             per post: its copies, what came back, when last backfed
     roost hide ID                     never show this interaction (it stays in the records)
     roost forget PERSON               remove everything of a person, media included
-    roost block ACCOUNT-OR-DOMAIN     never store or show anything from them
+    roost block ACCOUNT-OR-DOMAIN     never store or show anything from them (what is stored goes)
+    roost moderate                    apply moderation.json to every record (after a merge)
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -22,8 +23,21 @@ from __future__ import annotations
 import argparse
 import functools
 import logging
+import shlex
 import sys
+import traceback
 from pathlib import Path
+
+
+class Stop(Exception):
+    """The command cannot start (exit 2); the message says what to do."""
+
+
+def _say(line: str, file=None) -> None:
+    """Print one line of Roost's, scrubbed of every secret and query string (redaction.py)."""
+    from .redaction import scrub
+
+    print(scrub(line), file=file or sys.stdout)
 
 
 class _Counter(logging.Handler):
@@ -53,8 +67,25 @@ def _read_settings(path: str, overrides: dict | None = None) -> dict:
     from pelican.settings import read_settings
 
     if not Path(path).is_file():
-        raise SystemExit(f"roost: {path}: no such settings file; run from the blog's folder")
-    return read_settings(path, override=overrides)
+        raise Stop(f"{path}: no such settings file; run from the blog's folder")
+    try:
+        return read_settings(path, override=overrides)
+    except Exception as e:  # the settings file is Python: anything can go wrong in it
+        raise Stop(_settings_error(path, e)) from None
+
+
+def _settings_error(path: str, e: BaseException) -> str:
+    """One line for a settings file that fails to run: the file, the line, the error."""
+    line, message = None, str(e)
+    if isinstance(e, SyntaxError):
+        line, message = e.lineno, e.msg
+    else:
+        target = Path(path).resolve()
+        for frame, lineno in traceback.walk_tb(e.__traceback__):
+            if Path(frame.f_code.co_filename).resolve() == target:
+                line = lineno
+    where = f"{path}, line {line}" if line else path
+    return f"{where}: {type(e).__name__}: {message} (fix the settings file and run again)"
 
 
 def cmd_build(args: argparse.Namespace) -> int:
@@ -69,10 +100,8 @@ def cmd_build(args: argparse.Namespace) -> int:
     reasons = _WithReason()
     for name in ("pelican.generators", "pelican.readers"):
         logging.getLogger(name).addFilter(reasons)
+    settings = _read_settings(args.settings, {"OUTPUT_PATH": args.output} if args.output else None)
     try:
-        settings = _read_settings(
-            args.settings, {"OUTPUT_PATH": args.output} if args.output else None
-        )
         Pelican(settings).run()
     except Exception as e:  # Pelican raises anything; the author needs one line, not a trace.
         print(f"roost: build failed: {type(e).__name__}: {e}", file=sys.stderr)
@@ -107,71 +136,95 @@ def _records(args: argparse.Namespace):
 
 
 def cmd_check(args: argparse.Namespace) -> int:
-    problems, store = _store(args)
+    from .moderation import problems as moderation_problems
+    from .syndicate import build_adapters
+
+    settings, values, problems, store = _records(args)
+    problems += build_adapters(values, env={})[1]
+    problems += _webmention_io(values, env={})[1]
     problems += store.problems()
+    problems += moderation_problems(store)
     for p in problems:
-        print(f"roost: {p}", file=sys.stderr)
+        _say(f"roost: {p}", sys.stderr)
     n = len(store.post_keys())
     print(f"roost: {n} post records checked, {len(problems)} problem(s)")
     return 1 if problems else 0
 
 
+def _webmention_io(values: dict, env: dict | None = None):
+    """(the webmention.io source or None, problems)."""
+    if not values["ROOST_WEBMENTION_IO"]:
+        return None, []
+    from .networks.base import NetworkError
+    from .webmention_io import WebmentionIO
+
+    try:
+        return WebmentionIO(values["ROOST_WEBMENTION_IO"], env=env), []
+    except NetworkError as e:
+        return None, [f"{e.message}; webmention.io is left out"]
+
+
 def _syndicator(args: argparse.Namespace, *, offline: bool = False):
-    """Settings, records and adapters for the syndication commands; one line and exit 2 if the
-    configuration is wrong."""
+    """Settings, records and adapters for the syndication commands, and the problems found
+    (printed by the caller, who exits non-zero at the end): a network whose settings are not
+    understood is left out, the others go on."""
     from datetime import date
 
     from .build import records_path
-    from .networks.base import NetworkError
     from .settings import validate
     from .store import Store
     from .syndicate import Syndicator, build_adapters
 
     settings = _read_settings(args.settings)
     values, problems = validate(settings)
-    if problems:
-        raise SystemExit("\n".join(f"roost: {p}" for p in problems))
-    if not values["ROOST_NETWORKS"]:
+    if not values["ROOST_NETWORKS"] and not problems:
         # Not a failure: a blog without networks yet (a fresh fork publishing from CI) is fine.
         print("roost: no networks configured (ROOST_NETWORKS in the settings): nothing to do")
         raise SystemExit(0)
     if values["ROOST_SYNDICATE_SINCE"] is None:
-        raise SystemExit(
-            "roost: set ROOST_SYNDICATE_SINCE = 'YYYY-MM-DD' (posts before it are never sent)"
-        )
+        raise Stop("set ROOST_SYNDICATE_SINCE = 'YYYY-MM-DD' (posts before it are never sent)")
     wanted = getattr(args, "network", None)
     if wanted:
+        for name in sorted(set(wanted) - set(values["ROOST_NETWORKS"])):
+            known = ", ".join(sorted(values["ROOST_NETWORKS"])) or "none"
+            raise Stop(f"--network {name}: not configured (configured: {known})")
         values["ROOST_NETWORKS"] = {
             k: v for k, v in values["ROOST_NETWORKS"].items() if k in wanted
         }
-    try:
-        adapters = build_adapters(values, env={} if offline else None)
-    except NetworkError as e:
-        raise SystemExit(f"roost: {e}") from None
+    adapters, wrong = build_adapters(values, env={} if offline else None)
     store = Store(records_path(settings, values["ROOST_RECORDS_PATH"]))
     since = date.fromisoformat(str(values["ROOST_SYNDICATE_SINCE"]))
-    return settings, Syndicator(
+    syndicator = Syndicator(
         store, adapters, since=since, check_deployed=values["ROOST_CHECK_DEPLOYED"]
     )
+    return settings, syndicator, problems + wrong
+
+
+def _problems(lines: list[str]) -> None:
+    for line in lines:
+        _say(f"roost: {line}", sys.stderr)
 
 
 def cmd_syndicate(args: argparse.Namespace) -> int:
     from .compose import read_posts
     from .syndicate import summary
 
-    settings, syndicator = _syndicator(args)
-    posts = read_posts(settings)
+    settings, syndicator, problems = _syndicator(args)
+    posts = read_posts(settings, problems=problems)
+    _problems(problems)
     if not args.dry_run:
         syndicator.connect()  # each server's own limits before composing
+        syndicator.remember_limits()
     outcomes = _with_progress(
         len(posts), lambda tick: syndicator.run(posts, dry_run=args.dry_run, progress=tick)
     )
     for o in outcomes:
         if not o.quiet or args.verbose:
             detail = f": {o.detail}" if o.detail else ""
-            print(f"{o.network:>10} {o.action:<12} {o.post}{detail}")
+            _say(f"{o.network:>10} {o.action:<12} {o.post}{detail}")
     print(summary(outcomes))
-    return 1 if any(o.action == "failed" for o in outcomes) else 0
+    failed = any(o.action == "failed" for o in outcomes)
+    return 1 if failed or problems else 0
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -181,10 +234,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
     from .model import Syndication
     from .networks.base import NetworkError
 
-    settings, syndicator = _syndicator(args, offline=True)
-    post = next((p for p in read_posts(settings) if p.key == args.post), None)
+    settings, syndicator, problems = _syndicator(args, offline=True)
+    syndicator.use_remembered_limits()  # what each server said on the last online run
+    post = next((p for p in read_posts(settings, problems=problems) if p.key == args.post), None)
+    _problems(problems)
     if post is None:
-        print(f"roost: no published post with the slug {args.post!r}", file=sys.stderr)
+        _say(f"roost: no published post with the slug {args.post!r}", sys.stderr)
         return 2
     out: dict = {}
     for name, adapter in syndicator.adapters.items():
@@ -201,26 +256,27 @@ def cmd_preview(args: argparse.Namespace) -> int:
         out[name] = {"parts": draft.parts, "requests": requests_}
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
-        return 0
+        return 1 if problems else 0
     for name, data in out.items():
         print(f"== {name}")
         if "error" in data:
-            print(f"   cannot post: {data['error']}")
+            _say(f"   cannot post: {data['error']}")
             continue
         for i, part in enumerate(data["parts"], 1):
             if len(data["parts"]) > 1:
                 print(f"-- part {i} of {len(data['parts'])}")
             print(part)
         print()
-    return 0
+    return 1 if problems else 0
 
 
 def cmd_unsyndicate(args: argparse.Namespace) -> int:
-    _, syndicator = _syndicator(args)
+    _, syndicator, problems = _syndicator(args)
+    _problems(problems)
     outcomes = syndicator.unsyndicate(args.post, list(syndicator.adapters))
     for o in outcomes:
-        print(f"{o.network:>10} {o.action:<12} {o.post}{': ' + o.detail if o.detail else ''}")
-    return 1 if any(o.action == "failed" for o in outcomes) else 0
+        _say(f"{o.network:>10} {o.action:<12} {o.post}{': ' + o.detail if o.detail else ''}")
+    return 1 if problems or any(o.action == "failed" for o in outcomes) else 0
 
 
 def cmd_mark_handled(args: argparse.Namespace) -> int:
@@ -228,33 +284,38 @@ def cmd_mark_handled(args: argparse.Namespace) -> int:
 
     from .compose import read_posts
 
-    settings, syndicator = _syndicator(args, offline=True)
+    settings, syndicator, problems = _syndicator(args, offline=True)
     reason = f"handled before Roost ({datetime.now(UTC):%Y-%m-%d})"
-    n = syndicator.mark_handled(read_posts(settings), reason)
+    posts = read_posts(settings, problems=problems)
+    _problems(problems)
+    n = syndicator.mark_handled(posts, reason)
     print(f"roost: {n} post(s) marked as handled; they will not be sent")
-    return 0
+    return 1 if problems else 0
 
 
 def cmd_backfeed(args: argparse.Namespace) -> int:
     from .backfeed import backfeed
-    from .networks.base import NetworkError
+    from .networks.guarded_fetch import GuardedFetcher
     from .syndicate import build_adapters
 
     settings, values, problems, store = _records(args)
-    if problems:
-        raise SystemExit("\n".join(f"roost: {p}" for p in problems))
     if args.network:
         known = {*values["ROOST_NETWORKS"], "webmention"}
-        for name in set(args.network) - known:
-            raise SystemExit(f"roost: --network {name}: not configured (configured: "
-                             f"{', '.join(sorted(known))})")  # fmt: skip
+        for name in sorted(set(args.network) - known):
+            raise Stop(f"--network {name}: not configured (configured: {', '.join(sorted(known))})")
         values["ROOST_NETWORKS"] = {
             k: v for k, v in values["ROOST_NETWORKS"].items() if k in args.network
         }
-    try:
-        adapters = build_adapters(values)
-    except NetworkError as e:
-        raise SystemExit(f"roost: {e}") from None
+    adapters, wrong = build_adapters(values)
+    problems += wrong
+    webmention, wrong = _webmention_io(values)
+    problems += wrong
+    if args.network and "webmention" not in args.network:
+        webmention = None
+    # One guarded fetch for the whole run: one deadline for every picture of every network;
+    # the servers the author configured are trusted as configured.
+    fetcher = GuardedFetcher(set().union(*(a.trusted_origins() for a in adapters.values())))
+    posts_problems: list[str] = []
 
     @functools.cache
     def posts_by_url() -> dict[str, str]:
@@ -262,33 +323,42 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
         when something needs matching by address."""
         from .compose import read_posts
 
-        return {p.url: p.key for p in read_posts(settings)}
+        return {p.url: p.key for p in read_posts(settings, problems=posts_problems)}
 
-    failed = False
     rows = []
-    if values["ROOST_WEBMENTION_IO"] and (not args.network or "webmention" in args.network):
-        from .webmention_io import WebmentionIO, backfeed_webmentions
+    if webmention is not None:
+        from .webmention_io import backfeed_webmentions
 
-        change, failure = backfeed_webmentions(
-            store, WebmentionIO(values["ROOST_WEBMENTION_IO"]), posts_by_url()
-        )
+        fetcher.trust(*webmention.trusted_origins())
+        change, failure = backfeed_webmentions(store, webmention, posts_by_url(), fetcher)
         rows.append(("webmention", "", change, failure))
     for name, adapter in adapters.items():
         report = _with_progress(
             None,
             lambda tick, adapter=adapter: backfeed(
-                store, adapter, sweep=args.sweep, progress=tick, posts_by_url=posts_by_url
+                store,
+                adapter,
+                sweep=args.sweep,
+                progress=tick,
+                posts_by_url=posts_by_url,
+                fetcher=fetcher,
             ),
             f"backfeed from {name}",
         )
+        problems += report.problems
         rows.append((name, str(report.posts), report.change, report.failed))
+    problems += posts_problems
+    _problems(sorted(set(problems), key=problems.index))
     print(f"{'network':<11}{'posts':>6}{'new':>8}{'updated':>9}{'removed':>9}")
     for name, posts, c, _ in rows:
         print(f"{name:<11}{posts:>6}{c.added:>8}{c.updated:>9}{c.removed:>9}")
+    failed = bool(problems)
     for *_, failure in rows:
         if failure:
-            print(f"roost: {failure}; nothing was lost, the next run tries again")
+            _say(f"roost: {failure}; nothing was lost, the next run tries again")
             failed = True
+    if fetcher.spent:
+        print("roost: this run's time for fetching pictures ran out; the next run fetches the rest")
     return 1 if failed else 0
 
 
@@ -357,72 +427,70 @@ def cmd_status(args: argparse.Namespace) -> int:
 
 
 def cmd_hide(args: argparse.Namespace) -> int:
+    from .model import RecordError
+    from .moderation import hide
+
     _, store = _store(args)
-    if not any(x.id == args.id for k in store.post_keys() for x in store.read_post(k).interactions):
-        print(f"roost: no interaction {args.id!r} in {store.display(store.root)}", file=sys.stderr)
+    found = False
+    for key in store.post_keys():
+        try:
+            found = found or any(x.id == args.id for x in store.read_post(key).interactions)
+        except RecordError:
+            continue
+    if not found:
+        _say(f"roost: no interaction {args.id!r} in {store.display(store.root)}", sys.stderr)
         return 2
-    with store.lock():
-        moderation = store.read_moderation()
-        moderation.hidden.append(args.id)
-        store.write_moderation(moderation)
-    print(f"roost: {args.id} is hidden; it will not be shown, nor stored again")
+    hide(store, args.id)
+    _say(f"roost: {args.id} is hidden; it will not be shown, nor stored again")
     return 0
 
 
 def cmd_block(args: argparse.Namespace) -> int:
+    from .moderation import block
+
     _, store = _store(args)
-    with store.lock():
-        moderation = store.read_moderation()
-        if ":" in args.target:
-            moderation.blocked_accounts.append(args.target)
-        else:
-            moderation.blocked_domains.append(args.target.lower().lstrip("."))
-        store.write_moderation(moderation)
-    print(f"roost: {args.target} is blocked; `roost forget` removes what is already archived")
+    done = block(store, args.target)
+    _say(
+        f"roost: {args.target} is blocked: {done.interactions} stored interaction(s), "
+        f"{done.people} person(s) and {len(done.files)} file(s) removed; nothing of theirs is "
+        "stored or shown again"
+    )
     return 0
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
-    from .archive import forget
-    from .model import person_fingerprint
+    from .moderation import forget
 
     _, store = _store(args)
     pid = args.person
-    removed_files: list[str] = []
-    with store.lock():
-        people = store.read_people()
-        person = people.pop(pid, None)
-        removed, still_used = 0, set()  # media that other people's words still show
-        for key in store.post_keys():
-            record = store.read_post(key)
-            n = forget(record, pid)
-            if n:
-                removed += n
-                store.write_post(record)
-            still_used |= {m.path for x in record.interactions for m in x.media}
-        if person is None and not removed:
-            print(f"roost: nobody called {pid!r} in {store.display(store.root)}", file=sys.stderr)
-            return 2
-        if person is not None:
-            store.write_people(person.network, people)
-        # Their avatar, unless someone else uses the same file.
-        still_used |= {p.avatar for p in people.values() if p.avatar}
-        theirs = {person.avatar} if person and person.avatar else set()
-        for rel in sorted(theirs - still_used):
-            path = store.media_file(rel)
-            if path.exists():
-                path.unlink()
-                removed_files.append(store.display(path))
-        moderation = store.read_moderation()
-        moderation.forgotten.append(person_fingerprint(pid))
-        store.write_moderation(moderation)
-    print(f"roost: {pid} is forgotten: {removed} interaction(s) and {len(removed_files)} file(s)")
+    done = forget(store, pid)
+    if done is None:
+        _say(f"roost: nobody called {pid!r} in {store.display(store.root)}", sys.stderr)
+        return 2
+    _say(f"roost: {pid} is forgotten: {done.interactions} interaction(s) and "
+         f"{len(done.files)} file(s)")  # fmt: skip
+    # Every part that came from a stranger is quoted for the shell: an id can hold anything.
     print("roost: their words are still in your git history; to purge them, after committing:")
     print("  pip install git-filter-repo")
-    for path in removed_files:
-        print(f"  git filter-repo --invert-paths --path {path}")
-    print(f"  git filter-repo --replace-text <(echo '{pid}==>forgotten')")
+    for path in done.files:
+        print(f"  git filter-repo --invert-paths --path {shlex.quote(path)}")
+    replacement = shlex.quote(f"literal:{pid}==>forgotten")
+    print(f"  printf '%s\\n' {replacement} > roost-forget.txt")
+    print("  git filter-repo --replace-text roost-forget.txt")
     print("  and rewrite the records' past versions the same way, then force-push")
+    return 0
+
+
+def cmd_moderate(args: argparse.Namespace) -> int:
+    from .moderation import apply
+
+    _, store = _store(args)
+    with store.lock():
+        done = apply(store)
+    print(
+        f"roost: moderation applied: {done.interactions} interaction(s), {done.people} "
+        f"person(s) and {len(done.files)} file(s) removed"
+    )
     return 0
 
 
@@ -525,17 +593,28 @@ def main(argv: list[str] | None = None) -> int:
     p = command("block", cmd_block, "never store or show anything from an account or domain")
     p.add_argument("target", help="a person id (mastodon:bob@birds.example) or a domain")
 
+    command(
+        "moderate",
+        cmd_moderate,
+        "apply moderation.json to every record: what it refuses is removed (after a merge)",
+    )
+
     args = parser.parse_args(argv)
+    from .model import RecordError
+    from .store import StoreLocked
+
     try:
         return args.func(args)
-    except Exception as e:  # one line for the author; the trace is for --verbose builds
-        from .model import RecordError
-        from .store import StoreLocked
-
-        if isinstance(e, RecordError | StoreLocked):
-            print(f"roost: {e}", file=sys.stderr)
-            return 1
-        raise
+    except Stop as e:
+        _say(f"roost: {e}", sys.stderr)
+        return 2
+    except (RecordError, StoreLocked) as e:  # one line for the author
+        _say(f"roost: {e}", sys.stderr)
+        return 1
+    except OSError as e:  # a folder that cannot be read or written: which, and why
+        where = f"{e.filename}: " if e.filename else ""
+        _say(f"roost: {where}{e.strerror or e}", sys.stderr)
+        return 1
 
 
 if __name__ == "__main__":

@@ -46,6 +46,7 @@ class Post:
     networks: frozenset[str] | None = None  # None: every configured network
     texts: dict[str, str] = field(default_factory=dict)  # network (or "*") -> custom text
     thread: bool = False
+    source: str | None = None  # the Markdown file, relative to the content folder
 
     def text_for(self, network: str) -> str | None:
         return self.texts.get(network) or self.texts.get("*")
@@ -98,12 +99,15 @@ def compose(post: Post, network: str, fits: Callable[[str], bool]) -> str:
     return assemble("", "", "")  # the link alone
 
 
-def read_posts(settings: dict, now: datetime | None = None) -> list[Post]:
-    """Every published post of the site, oldest first."""
+def read_posts(settings: dict, now: datetime | None = None, problems: list | None = None):
+    """Every published post of the site, oldest first. A file Pelican cannot read, or whose
+    slug cannot name a record, is left out with one line in ``problems`` (logged when no list
+    is given); the others are read."""
     from pelican.generators import ArticlesGenerator
 
-    from .model import post_key
+    from .model import RecordError, post_key
 
+    found = [] if problems is None else problems
     context = settings.copy()
     context.update(generated_content={}, static_links=set(), static_content={})
     context["localsiteurl"] = settings.get("SITEURL", "")
@@ -114,7 +118,8 @@ def read_posts(settings: dict, now: datetime | None = None) -> list[Post]:
         theme=settings["THEME"],
         output_path=settings.get("OUTPUT_PATH", "output"),
     )
-    generator.generate_context()
+    with _PelicanErrors(found):
+        generator.generate_context()
     now = now or datetime.now(UTC)
     siteurl = settings.get("SITEURL", "").rstrip("/")
     posts = []
@@ -122,6 +127,11 @@ def read_posts(settings: dict, now: datetime | None = None) -> list[Post]:
         date = article.date if article.date.tzinfo else article.date.replace(tzinfo=UTC)
         if date > now or getattr(article, "status", "published") != "published":
             continue  # a future post in a site built WITH_FUTURE_DATES: not yet
+        try:
+            key = post_key(article.slug)
+        except RecordError as e:
+            found.append(f"{article.relative_source_path}: {e}")
+            continue
         meta = article.metadata
         networks = None
         choice = str(meta.get("syndicate", "")).strip().lower()
@@ -130,15 +140,15 @@ def read_posts(settings: dict, now: datetime | None = None) -> list[Post]:
         elif choice and choice not in ("yes", "true", "on", "all"):
             networks = frozenset(n.strip() for n in choice.split(",") if n.strip())
         texts = {"*": meta["syndicate_text"]} if meta.get("syndicate_text") else {}
-        for key, value in meta.items():
-            if key.endswith("_text") and key != "syndicate_text":
-                texts[key.removesuffix("_text")] = str(value)
+        for name, value in meta.items():
+            if name.endswith("_text") and name != "syndicate_text":
+                texts[name.removesuffix("_text")] = str(value)
         image = None
         if meta.get("image"):
             image = Path(settings["PATH"]) / str(meta["image"])
         posts.append(
             Post(
-                key=post_key(article.slug),
+                key=key,
                 title=plain_text(article.title),
                 summary=plain_text(article.summary),
                 url=f"{siteurl}/{article.url}",
@@ -150,10 +160,42 @@ def read_posts(settings: dict, now: datetime | None = None) -> list[Post]:
                 networks=networks,
                 texts=texts,
                 thread=str(meta.get("thread", "")).lower() in ("yes", "true", "on"),
+                source=str(article.relative_source_path).replace("\\", "/"),
             )
         )
+    if problems is None:
+        for line in found:
+            log.error("roost: %s", line)
     posts.sort(key=lambda p: (p.date, p.key))
     return posts
+
+
+class _PelicanErrors(logging.Handler):
+    """Pelican logs a file it cannot read ("Could not process ...") and goes on: keep those
+    lines, with the reason, as problems of the command that read the posts."""
+
+    def __init__(self, found: list):
+        super().__init__(level=logging.ERROR)
+        self.found = found
+
+    def emit(self, record: logging.LogRecord) -> None:
+        import sys
+
+        message = " ".join(record.getMessage().split())
+        exc = record.exc_info[1] if record.exc_info else sys.exc_info()[1]
+        if exc is not None and str(exc) not in message:
+            message += f": {type(exc).__name__}: {exc}"
+        self.found.append(message)
+
+    def __enter__(self):
+        self.logger = logging.getLogger("pelican")
+        self.logger.addHandler(self)
+        self.propagate, self.logger.propagate = self.logger.propagate, False
+        return self
+
+    def __exit__(self, *exc):
+        self.logger.removeHandler(self)
+        self.logger.propagate = self.propagate
 
 
 def address(url: str) -> str:

@@ -18,6 +18,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from .networks.base import (
+    MissingScopes,
     NetworkError,
     NotConfigured,
     RateLimited,
@@ -54,12 +55,9 @@ def diagnose(settings: dict, values: dict, problems: list[str], store, env=None)
         findings.append(
             Finding(True, "no networks configured: nothing will be posted (ROOST_NETWORKS)")
         )
-    for name, config in values["ROOST_NETWORKS"].items():
-        try:
-            adapter = build_adapters({"ROOST_NETWORKS": {name: config}}, env=env)[name]
-        except NetworkError as e:
-            findings.append(Finding(False, f"{name}: {e.message}"))
-            continue
+    adapters, wrong = build_adapters(values, env=env)
+    findings += [Finding(False, line) for line in wrong]
+    for name, adapter in adapters.items():
         findings.append(_try(name, adapter.check, _secret(adapter)))
     if values.get("ROOST_WEBMENTION_IO"):
         from .webmention_io import WebmentionIO
@@ -117,6 +115,12 @@ def _try(name: str, call, secret: str) -> Finding:
         who = call()
     except NotConfigured as e:
         return Finding(False, f"{name}: {e.message}; {HOW_TO_GET.get(name, '')}".rstrip("; "))
+    except MissingScopes as e:
+        return Finding(
+            False,
+            f"{name}: the token in {secret} works but lacks {e.message}: "
+            f"{HOW_TO_GET.get(name, 'make a new one')}, then set it again",
+        )
     except Unauthorized as e:
         expired = "expired" in e.message.lower()
         why = "has expired" if expired else "was refused"

@@ -1,61 +1,112 @@
 """Copy avatars and the pictures attached to replies into the records, so pages never load them
 from a network, and a network that disappears takes none of its pictures with it.
 
+Two steps, because nothing may be fetched while the records lock is held (another command,
+such as a ``roost syndicate`` that has just posted, would wait on a slow server to record it):
+
+1. before the lock, :class:`Pictures` fetches what a harvest needs, through the guarded fetch
+   (``networks/guarded_fetch.py``: public addresses only, deadlines, a byte cap), into a
+   temporary folder;
+2. under the lock, :func:`mirror_avatars` and :func:`mirror_attachments` store those files
+   (``Store.add_media``: only whole PNG, JPEG, GIF or WebP pictures) and point the records at
+   them.
+
 An avatar is fetched only when a person is new or their avatar's address changed; an attached
-picture only when the interaction is new or its pictures changed. A file is refused
-when it is larger than the store's limit (read no further than that), when it is not a PNG,
-JPEG, GIF or WebP (so never SVG), or when its bytes do not match its type; the person then keeps
-no avatar and the theme shows its own placeholder (a picture keeps its alt text and no path, and
-the page shows the alt text in its place). A failed fetch is not an error of the run: the next
-backfeed tries again.
+picture only when the interaction is new or its pictures changed; an address once per run. A
+picture that cannot be had or kept is not an error of the run: the person keeps no avatar (the
+theme shows its placeholder), a picture keeps its alt text and no path (the page shows the alt
+text in its place), and the next backfeed tries again.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
-
-import requests
+import tempfile
+from pathlib import Path
 
 from .model import Interaction, Person
+from .networks.guarded_fetch import FetchError, GuardedFetcher, shown
 from .store import MEDIA_MAX_BYTES, Store
 
 log = logging.getLogger(__name__)
 
 
-def fetch(url: str, timeout: float = 15) -> tuple[bytes, str] | None:
-    """(bytes, type) of an image at ``url``, or None if it cannot or should not be kept."""
-    try:
-        with requests.get(url, stream=True, timeout=timeout) as r:
-            if r.status_code != 200:
-                return None
-            mime = r.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            data = b""
-            for chunk in r.iter_content(64 * 1024):
-                data += chunk
-                if len(data) > MEDIA_MAX_BYTES:
-                    return None
-            return data, mime
-    except requests.RequestException:
-        return None
+class Pictures:
+    """Pictures fetched before the lock, kept in a temporary folder until stored under it. Use
+    as a context manager: the folder goes when the block ends."""
+
+    def __init__(self, fetcher: GuardedFetcher):
+        self.fetcher = fetcher
+        self._folder = tempfile.TemporaryDirectory(prefix="roost-pictures-")
+        self.fetched: dict[str, tuple[Path, str] | None] = {}  # address -> (file, type) or None
+        self.failures: list[str] = []
+
+    def __enter__(self) -> Pictures:
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._folder.cleanup()
+
+    def want_avatars(self, harvested: list[Person], stored: dict[str, Person]) -> None:
+        """Fetch the avatars of the people who are new or whose avatar's address changed."""
+        for person in harvested:
+            old = stored.get(person.id)
+            if person.avatar_source and not (
+                old and old.avatar and old.avatar_source == person.avatar_source
+            ):
+                self.fetch(person.avatar_source, f"avatar of {person.id}")
+
+    def want_attachments(self, fresh: list[Interaction], stored: list[Interaction]) -> None:
+        """Fetch the pictures of ``fresh`` interactions that no stored interaction has yet."""
+        known = {m.source for x in stored for m in x.media if m.source and m.path}
+        for x in fresh:
+            for m in x.media:
+                if m.source and not m.path and m.source not in known:
+                    self.fetch(m.source, f"a picture of {x.id}")
+
+    def fetch(self, url: str, what: str) -> None:
+        if url in self.fetched:
+            return
+        self.fetched[url] = None
+        if self.fetcher.spent:
+            return  # the run's time for fetching is spent: the next run tries again
+        try:
+            got = self.fetcher.get(url, max_bytes=MEDIA_MAX_BYTES, accept="image/*")
+        except FetchError as e:
+            log.info("roost: %s not brought home: %s", what, e)
+            self.failures.append(f"{what}: {e}")
+            return
+        name = hashlib.sha256(url.encode()).hexdigest()
+        path = Path(self._folder.name) / name
+        path.write_bytes(got.body)
+        self.fetched[url] = (path, got.content_type)
+
+    def store(self, store: Store, url: str, what: str) -> tuple[str, str] | None:
+        """(records-relative path, type) once stored, or None when it could not be had or kept.
+        Call with the store locked."""
+        got = self.fetched.get(url)
+        if got is None:
+            return None
+        path, mime = got
+        try:
+            rel = store.add_media(path.read_bytes(), mime)
+        except ValueError as e:
+            log.info("roost: %s from %s not kept: %s", what, shown(url), e)
+            self.failures.append(f"{what}: {e}")
+            self.fetched[url] = None
+            return None
+        kept = store.media_type(rel)
+        self.fetched[url] = (path, kept)
+        return rel, kept
 
 
-def _bring_home(store: Store, url: str, what: str) -> tuple[str, str] | None:
-    """(records-relative path, type) of the picture at ``url`` once stored, or None when it
-    cannot be had or kept (the reason is logged; the run goes on)."""
-    got = fetch(url) if url.startswith(("https://", "http://")) else None
-    if not got:
-        return None
-    try:
-        return store.add_media(*got), got[1]
-    except ValueError as e:
-        log.info("roost: %s not kept: %s", what, e)
-        return None
-
-
-def mirror_avatars(store: Store, people: dict[str, Person], before: dict[str, Person]) -> int:
-    """Mirror the avatar of everyone new or changed since ``before``; how many were stored.
-    An address is fetched once, however many people share it. Call with the store locked."""
-    stored, tried = 0, {}
+def mirror_avatars(
+    store: Store, people: dict[str, Person], before: dict[str, Person], pictures: Pictures
+) -> int:
+    """Point everyone new or changed since ``before`` at their stored avatar; how many files were
+    stored. Call with the store locked."""
+    stored, done = 0, {}
     for pid, person in people.items():
         old = before.get(pid)
         if not person.avatar_source:
@@ -64,26 +115,28 @@ def mirror_avatars(store: Store, people: dict[str, Person], before: dict[str, Pe
             person.avatar = old.avatar  # already at home
             continue
         url = person.avatar_source
-        if url not in tried:
-            tried[url] = _bring_home(store, url, f"avatar of {pid}")
-            stored += tried[url] is not None
-        person.avatar = tried[url][0] if tried[url] else None
+        if url not in done:
+            done[url] = pictures.store(store, url, f"avatar of {pid}")
+            stored += done[url] is not None
+        person.avatar = done[url][0] if done[url] else None
     return stored
 
 
-def mirror_attachments(store: Store, fresh: list[Interaction], stored: list[Interaction]) -> int:
+def mirror_attachments(
+    store: Store, fresh: list[Interaction], stored: list[Interaction], pictures: Pictures
+) -> int:
     """Give every picture of the ``fresh`` interactions a local path: the stored one when the
-    same address was mirrored before, else a new download (None when it cannot be kept). How
+    same address was mirrored before, else the fetched one (None when it cannot be kept). How
     many files were stored. Call with the store locked."""
     known = {m.source: (m.path, m.type) for x in stored for m in x.media if m.source and m.path}
-    stored_count = 0
+    count = 0
     for x in fresh:
         for m in x.media:
             if m.path or not m.source:
                 continue
             if m.source not in known:
-                known[m.source] = _bring_home(store, m.source, f"a picture of {x.id}")
-                stored_count += known[m.source] is not None
+                known[m.source] = pictures.store(store, m.source, f"a picture of {x.id}")
+                count += known[m.source] is not None
             if known[m.source]:
                 m.path, m.type = known[m.source]
-    return stored_count
+    return count

@@ -220,6 +220,47 @@ class Syndication:
 
 
 @dataclass
+class Intent:
+    """A part Roost is about to send, written before the request and removed once its copy is
+    recorded. One left behind means a run stopped between the two: the part may or may not be on
+    the network, and the next run looks there before sending anything again."""
+
+    network: str
+    part: int
+    started: str  # when the first attempt began; Bluesky's copy is dated with it
+    sent_hash: str  # what was about to be sent (Draft.content_hash)
+    extra: dict = field(default_factory=dict)  # adapter-owned (Bluesky's record key)
+
+    @classmethod
+    def from_dict(cls, d: Any, where: str) -> Intent:
+        d = _dict(d, where)
+        part = d.get("part", 0)
+        if not isinstance(part, int) or isinstance(part, bool) or part < 0:
+            raise RecordError(f"{where}part must be a whole number >= 0")
+        extra = d.get("extra", {})
+        if not isinstance(extra, dict):
+            raise RecordError(f"{where}extra must be an object")
+        return cls(
+            network=_network(d, where),
+            part=part,
+            started=_time(d, "started", where),
+            sent_hash=_str(d, "sent_hash", where),
+            extra=extra,
+        )
+
+    def to_dict(self) -> dict:
+        d = {
+            "network": self.network,
+            "part": self.part,
+            "started": self.started,
+            "sent_hash": self.sent_hash,
+        }
+        if self.extra:
+            d["extra"] = _sorted_dict(self.extra)
+        return d
+
+
+@dataclass
 class Interaction:
     """Something someone did with a post or one of its copies.
 
@@ -291,6 +332,12 @@ class PostRecord:
     interactions: list[Interaction] = field(default_factory=list)
     # network -> why the post is not (or no longer) sent there, e.g. "handled before Roost"
     skipped: dict[str, str] = field(default_factory=dict)
+    intents: list[Intent] = field(default_factory=list)
+    # Who the post is, whatever its slug: so a new slug carries its copies over instead of
+    # sending the post again. ``source`` is the Markdown file, relative to the content folder.
+    source: str | None = None
+    title: str = ""
+    date: str | None = None
 
     @classmethod
     def from_dict(cls, d: Any) -> PostRecord:
@@ -315,18 +362,32 @@ class PostRecord:
             if x.id in seen:
                 raise RecordError(f"interactions[{i}].id {x.id!r} appears twice")
             seen.add(x.id)
-        return cls(key=key, syndications=syns, interactions=inters, skipped=dict(skipped))
+        intents = [
+            Intent.from_dict(x, f"intents[{i}].") for i, x in enumerate(_list(d, "intents", ""))
+        ]
+        return cls(
+            key=key,
+            syndications=syns,
+            interactions=inters,
+            skipped=dict(skipped),
+            intents=intents,
+            source=_str(d, "source", "", required=False),
+            title=_str(d, "title", "", required=False, default=""),
+            date=_time(d, "date", "", required=False),
+        )
 
     def to_dict(self) -> dict:
         # Stable order so that a rewrite with the same content is byte-identical.
         syns = sorted(self.syndications, key=lambda s: (s.network, s.part, s.id))
         inters = sorted(self.interactions, key=lambda x: (x.published, x.id))
-        out = {
-            "format": FORMAT,
-            "post": self.key,
-            "syndications": [s.to_dict() for s in syns],
-            "interactions": [x.to_dict() for x in inters],
-        }
+        out: dict[str, Any] = {"format": FORMAT, "post": self.key}
+        if self.source:
+            out.update(source=self.source, title=self.title, date=self.date)
+        out["syndications"] = [s.to_dict() for s in syns]
+        if self.intents:
+            intents = sorted(self.intents, key=lambda x: (x.network, x.part))
+            out["intents"] = [x.to_dict() for x in intents]
+        out["interactions"] = [x.to_dict() for x in inters]
         if self.skipped:
             out["skipped"] = dict(sorted(self.skipped.items()))
         return out
@@ -336,11 +397,22 @@ class PostRecord:
         return sorted((s for s in self.syndications if s.network == network), key=lambda s: s.part)
 
     def record_copy(self, copy: Syndication) -> None:
-        """Add a copy, or replace the one of the same network and part (after an edit)."""
+        """Add a copy, or replace the one of the same network and part (after an edit); the
+        part's intent, if any, is done with."""
         self.syndications = [
             s for s in self.syndications if (s.network, s.part) != (copy.network, copy.part)
         ]
         self.syndications.append(copy)
+        self.intents = [i for i in self.intents if (i.network, i.part) != (copy.network, copy.part)]
+
+    def intent(self, network: str, part: int) -> Intent | None:
+        return next((i for i in self.intents if (i.network, i.part) == (network, part)), None)
+
+    def set_intent(self, intent: Intent) -> None:
+        self.intents = [
+            i for i in self.intents if (i.network, i.part) != (intent.network, intent.part)
+        ]
+        self.intents.append(intent)
 
 
 @dataclass
@@ -401,19 +473,22 @@ class Person:
 
     @property
     def domain(self) -> str:
-        """The person's home domain, for domain blocks: from their handle, else their URL, else
-        their id."""
-        handle = self.handle.lstrip("@")
-        if "@" in handle:
-            return handle.rsplit("@", 1)[1].lower()
-        if self.url:
-            from urllib.parse import urlsplit
+        """The person's home domain, for domain blocks: the server of a ``user@server`` handle,
+        a Bluesky handle (a domain name itself), else the host of their address, else what
+        their id names."""
+        from urllib.parse import urlsplit
 
+        handle = self.handle.lstrip("@")
+        if handle.count("@") == 1 and "/" not in handle:
+            return handle.rsplit("@", 1)[1].lower()
+        if self.network == "bluesky" and handle and "/" not in handle:
+            return handle.lower()
+        if self.url:
             return (urlsplit(self.url).hostname or "").lower()
         rest = self.id.split(":", 1)[-1]  # "mastodon:user@domain", "webmention:blog.example"
-        if "@" in rest:
+        if "@" in rest and "/" not in rest:
             return rest.rsplit("@", 1)[1].lower()
-        return rest.lower() if self.network == "webmention" else ""
+        return rest.split("/")[0].lower() if self.network == "webmention" else ""
 
 
 @dataclass

@@ -6,8 +6,9 @@ this driver for every record file both sides changed (``.gitattributes``:
 ``social/**/*.json merge=roost-records``). Textual merging of JSON would conflict on every
 neighbouring line; this merges by meaning, three ways (the common ancestor, ours, theirs):
 
-* a post's copies (by network, part and id), its interactions (by id) and its skipped networks
-  (by network), the people (by id), each list of the moderation file, each cursor: an entry
+* a post's copies (by network, part and id), its interactions (by id), its skipped networks
+  (by network) and its intents (by network and part; none is kept for a part either side
+  recorded a copy of), the people (by id), each list of the moderation file, each cursor: an entry
   only one side changed takes that side's version; an entry one side removed (present in the
   ancestor, unchanged by the other side) is removed; an entry both sides changed takes ours;
 * a cursor both sides moved takes the further one, so no notification is read twice or skipped.
@@ -58,6 +59,12 @@ def merge_posts(base: dict | None, ours: dict, theirs: dict) -> dict:
     )
     o.interactions = _merge_lists(lambda x: x.id, b.interactions, o.interactions, t.interactions)
     o.skipped = _three_way(b.skipped, o.skipped, t.skipped)
+    intents = _merge_lists(lambda i: (i.network, i.part), b.intents, o.intents, t.intents)
+    sent = {(s.network, s.part) for s in o.syndications}  # a part recorded on either side
+    o.intents = [i for i in intents if (i.network, i.part) not in sent]
+    o.source, o.title, o.date = (
+        (o.source, o.title, o.date) if o.source else (t.source, t.title, t.date)
+    )
     return o.to_dict()
 
 
@@ -84,7 +91,8 @@ def merge_cursors(base: dict | None, ours: dict, theirs: dict) -> dict:
         bn, on, tn = b.get(net, {}), o.get(net, {}), t.get(net, {})
         merged = _three_way(bn, on, tn)
         for key in on.keys() & tn.keys():
-            if on[key] != bn.get(key) and tn[key] != bn.get(key) and not key.startswith("counts:"):
+            moved = on[key] != bn.get(key) and tn[key] != bn.get(key)
+            if moved and not key.startswith("counts:") and key != "limits":
                 merged[key] = _cursor_further(on[key], tn[key])  # both moved: the further
         networks[net] = dict(sorted(merged.items()))
     return {"format": 1, "networks": dict(sorted(networks.items()))}

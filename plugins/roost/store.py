@@ -32,20 +32,13 @@ from pathlib import Path
 
 import filelock
 
+from . import pictures
 from .model import FORMAT, Moderation, Person, PostRecord, RecordError, check_format, check_key
 from .sanitize import clean_html, clean_text
 
-#: Mirrored media: the only types stored, and the largest file kept. SVG is refused because it
-#: can carry script; anything else is not an image a browser shows in <img>.
+#: Mirrored media: the only types stored (pictures.py says what passes), and the largest file.
 MEDIA_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 MEDIA_MAX_BYTES = 5 * 1024 * 1024
-
-_MAGIC = {
-    "image/png": (b"\x89PNG\r\n\x1a\n",),
-    "image/jpeg": (b"\xff\xd8\xff",),
-    "image/gif": (b"GIF87a", b"GIF89a"),
-    "image/webp": (b"RIFF",),
-}
 
 
 class StoreLocked(RuntimeError):
@@ -159,12 +152,43 @@ class Store:
             )
         return rec
 
+    def rename_post(self, old: str, new: str) -> None:
+        """Give a post's record a new key (its slug changed): the file, the key inside it, and
+        the backfeed's state for it in ``cursors.json``. Call with the store locked."""
+        record = self.read_post(old)
+        if self.post_path(new).exists():
+            raise RecordError(
+                f"cannot rename {old} to {new}: {new}.json exists",
+                self.display(self.post_path(new)),
+            )
+        record.key = new
+        self.write_post(record)
+        cursors = self.read_cursors()
+        before = json.dumps(cursors, sort_keys=True)
+        for state in cursors.values():
+            for name in [n for n in state if n.split(":", 1)[-1] == old and ":" in n]:
+                state[name.split(":", 1)[0] + ":" + new] = state.pop(name)
+            if state.get("pending"):
+                try:
+                    pending = json.loads(state["pending"])
+                    if old in pending:
+                        pending[new] = pending.pop(old)
+                        state["pending"] = json.dumps(
+                            pending, sort_keys=True, separators=(",", ":")
+                        )
+                except (ValueError, TypeError, AttributeError):
+                    pass  # unreadable pending is dropped by the backfeed anyway
+        if json.dumps(cursors, sort_keys=True) != before:
+            self.write_cursors(cursors)
+        self.post_path(old).unlink()
+        _fsync_dir(self.post_path(old).parent)
+
     def write_post(self, rec: PostRecord) -> bool:
         """Store the record; its HTML passes the sanitiser here, whoever produced it."""
         path = self.post_path(rec.key)
         # Refuse to replace a file we cannot read: its content would be lost.
         self._read_json(path)
-        if not rec.syndications and not rec.interactions and not rec.skipped:
+        if not (rec.syndications or rec.interactions or rec.skipped or rec.intents):
             self._require_lock()
             if path.exists():
                 path.unlink()
@@ -278,19 +302,21 @@ class Store:
     def media_file(self, rel: str) -> Path:
         return self.root / rel
 
+    @staticmethod
+    def media_type(rel: str) -> str:
+        """The type of a stored file, from the extension ``add_media`` gave it."""
+        ext = rel.rsplit(".", 1)[-1]
+        return next(mime for mime, e in MEDIA_TYPES.items() if e == ext)
+
     def add_media(self, data: bytes, mime: str) -> str:
         """Store bytes under their content hash; returns the records-relative path.
 
-        Refuses types outside MEDIA_TYPES (so no SVG), oversize files, and bytes that do not
-        start like the type they claim.
+        Refuses oversize files and anything that is not a whole picture of the type it claims
+        (``pictures.check``: so no SVG, no HTML behind a PNG signature).
         """
-        mime = mime.split(";")[0].strip().lower()
-        if mime not in MEDIA_TYPES:
-            raise ValueError(f"media type {mime!r} is not stored (only PNG, JPEG, GIF, WebP)")
         if len(data) > MEDIA_MAX_BYTES:
             raise ValueError(f"media is {len(data)} bytes, over the {MEDIA_MAX_BYTES} limit")
-        if not data.startswith(_MAGIC[mime]):
-            raise ValueError(f"media bytes are not {mime}")
+        mime = pictures.check(data, mime)
         digest = hashlib.sha256(data).hexdigest()
         rel = f"media/{digest[:2]}/{digest}.{MEDIA_TYPES[mime]}"
         path = self.root / rel

@@ -19,6 +19,8 @@ it and then finds everything already recorded.
 
 from __future__ import annotations
 
+import contextlib
+import json
 import logging
 import threading
 import time
@@ -32,7 +34,7 @@ import filelock
 import requests
 
 from .compose import Post
-from .model import PostRecord, Syndication, format_time
+from .model import PostRecord, RecordError, Syndication, format_time
 from .networks import ADAPTERS
 from .networks.base import (
     Draft,
@@ -50,6 +52,9 @@ log = logging.getLogger(__name__)
 ATTEMPTS = 4  # for a request that may pass next time
 BACKOFF = 1.0  # seconds, doubled after each failure
 MAX_RATE_LIMIT_WAIT = 60.0  # seconds; past this a rate-limited network stops for this run
+# After a part went out, how long to wait for the records lock to write it down. The part is
+# safe either way (its intent makes the next run look for it), but recording it now is better.
+RECORD_WAIT = 600.0
 
 
 @dataclass
@@ -90,6 +95,7 @@ class Syndicator:
         self.sleep = sleep
         self.concurrent = concurrent  # False: one network after the other (the bench baseline)
         self.stopped: dict[str, str] = {}  # network -> why it stopped for this run
+        self.blocked: set[str] = set()  # posts whose ledger is ambiguous: nothing is sent
         self._stop_lock = threading.Lock()
 
     # -- planning (pure apart from reading the ledger) ------------------------------------
@@ -99,7 +105,8 @@ class Syndicator:
         plans, outcomes = [], []
         for name, adapter in self.adapters.items():
             copies = record.copies(name)
-            if not copies:
+            pending = [i for i in record.intents if i.network == name]
+            if not copies and not pending:
                 reason = self._skip_reason(post, record, name)
                 if reason:
                     outcomes.append(Outcome(post.key, name, "skipped", reason, quiet=True))
@@ -109,11 +116,10 @@ class Syndicator:
             except NetworkError as e:
                 outcomes.append(Outcome(post.key, name, "failed", str(e)))
                 continue
-            if len(copies) < len(draft.parts) and all(
-                c.sent_hash == draft.content_hash for c in copies
-            ):
+            stale = [c for c in copies if c.sent_hash != draft.content_hash]
+            if len(copies) < len(draft.parts) and not stale:
                 plans.append(Plan(post, name, "post", draft, copies))
-            elif copies and copies[0].sent_hash != draft.content_hash:
+            elif stale:
                 if not (adapter.CAN_EDIT and getattr(adapter, "edit", True)):
                     outcomes.append(Outcome(post.key, name, "unchanged", "edits are not sent"))
                 elif len(copies) != len(draft.parts):
@@ -122,8 +128,8 @@ class Syndicator:
                             post.key, name, "unchanged", "the thread changed length; left as is"
                         )
                     )
-                else:
-                    plans.append(Plan(post, name, "update", draft, copies))
+                else:  # every stale part, so an edit cut short completes now
+                    plans.append(Plan(post, name, "update", draft, stale))
             else:
                 outcomes.append(Outcome(post.key, name, "unchanged", quiet=True))
         return plans, outcomes
@@ -150,6 +156,26 @@ class Syndicator:
             except NetworkError as e:
                 self.stopped[name] = f"stopped: {e}"
 
+    def remember_limits(self) -> None:
+        """Keep what each server announced (its length limit, pictures per post) in the records,
+        so an offline ``roost preview`` composes for the real limits."""
+        limits = {n: a.limits() for n, a in self.adapters.items() if n not in self.stopped}
+        limits = {n: json.dumps(v, sort_keys=True) for n, v in limits.items() if v}
+        if not limits:
+            return
+        with self.store.lock():
+            cursors = self.store.read_cursors()
+            for name, value in limits.items():
+                cursors.setdefault(name, {})["limits"] = value
+            self.store.write_cursors(cursors)
+
+    def use_remembered_limits(self) -> None:
+        cursors = self.store.read_cursors()
+        for name, adapter in self.adapters.items():
+            # Damaged by hand: the defaults (or the setting) stand.
+            with contextlib.suppress(ValueError, TypeError, AttributeError):
+                adapter.apply_limits(json.loads(cursors.get(name, {}).get("limits") or "{}"))
+
     def run(self, posts: Iterable[Post], *, dry_run: bool = False, progress=None) -> list[Outcome]:
         posts = list(posts)
         if dry_run:
@@ -161,11 +187,18 @@ class Syndicator:
             raise StoreLocked("another `roost syndicate` is still running") from None
 
     def _run(self, posts: list[Post], progress) -> list[Outcome]:
-        outcomes: list[Outcome] = []
+        outcomes: list[Outcome] = self.reconcile(posts)
         workers = max(1, len(self.adapters)) if self.concurrent else 1
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for post in posts:
-                plans, decided = self.plan(post)
+                try:
+                    plans, decided = self.plan(post)
+                except RecordError as e:  # this post only; the others go on
+                    outcomes += [
+                        Outcome(post.key, name, "failed", f"{e}; fix the file, nothing was sent")
+                        for name in self.adapters
+                    ]
+                    continue
                 outcomes += decided
                 if plans and self.check_deployed and not _is_live(post.url):
                     outcomes += [
@@ -179,21 +212,90 @@ class Syndicator:
                     progress()
         return outcomes
 
+    def reconcile(self, posts: list[Post]) -> list[Outcome]:
+        """Carry each post's ledger over to its new key when its slug changed, so it is not sent
+        again: a record that belongs to no post and names the same source file (or, failing
+        that, has the same date and title) is this post's. Its identity is written down for
+        next time, and every record of a post that has copies learns its identity too."""
+        outcomes: list[Outcome] = []
+        keys = {p.key for p in posts}
+        orphans: dict[str, PostRecord] = {}
+        for key in self.store.post_keys():
+            if key in keys:
+                continue
+            try:
+                record = self.store.read_post(key)
+            except RecordError:
+                continue  # named when its own post is planned, or by roost check
+            if record.syndications or record.intents:
+                orphans[key] = record
+        for post in posts:
+            try:
+                record = self.store.read_post(post.key)
+            except RecordError:
+                continue
+            if not (record.syndications or record.intents or record.skipped):
+                mine = [k for k, r in orphans.items() if r.source and r.source == post.source]
+                if not mine:
+                    date = format_time(post.date)
+                    mine = [
+                        k
+                        for k, r in orphans.items()
+                        if not r.source and r.date == date and r.title == post.title
+                    ]
+                if len(mine) > 1:
+                    outcomes += [
+                        Outcome(
+                            post.key,
+                            name,
+                            "failed",
+                            f"its ledger could be any of "
+                            f"{', '.join(sorted(mine))}; rename the right file to "
+                            f"{post.key}.json; nothing was sent",
+                        )  # fmt: skip
+                        for name in self.adapters
+                    ]
+                    self.blocked.add(post.key)
+                    continue
+                if mine:
+                    old = mine[0]
+                    with self.store.lock():
+                        self.store.rename_post(old, post.key)
+                        record = self.store.read_post(post.key)
+                    orphans.pop(old)
+                    outcomes.append(
+                        Outcome(
+                            post.key,
+                            "*",
+                            "renamed",
+                            f"the ledger of {old} carried over "
+                            "(the post's slug changed); nothing is sent twice",
+                        )  # fmt: skip
+                    )
+            if (record.syndications or record.intents) and _identity(record) != _identity(post):
+                with self.store.lock():
+                    record = self.store.read_post(post.key)
+                    record.source, record.title = post.source, post.title
+                    record.date = format_time(post.date)
+                    self.store.write_post(record)
+        return outcomes
+
     def _carry_out(self, plan: Plan) -> Outcome:
         adapter = self.adapters[plan.network]
         key = plan.post.key
         if plan.network in self.stopped:
             return Outcome(key, plan.network, "failed", self.stopped[plan.network])
+        if key in self.blocked:
+            return Outcome(key, plan.network, "failed", "its ledger is ambiguous")
         try:
             if plan.action == "update":
-                for part, copy in enumerate(plan.done):
-                    updated = self._with_retries(adapter.update_part, plan.draft, part, copy)
+                for copy in plan.done:
+                    updated = self._with_retries(adapter.update_part, plan.draft, copy.part, copy)
                     self._record(key, updated)
                 return Outcome(key, plan.network, "updated")
             previous = plan.done[-1] if plan.done else None
             for part in range(len(plan.done), len(plan.draft.parts)):
-                previous = self._with_retries(adapter.publish_part, plan.draft, part, previous)
-                self._record(key, previous)  # before the next request: write as you go
+                previous = self._send(adapter, plan, part, previous)
             return Outcome(key, plan.network, "posted", previous.url if previous else "")
         except (Unauthorized, NotConfigured, RateLimited) as e:
             with self._stop_lock:
@@ -201,6 +303,43 @@ class Syndicator:
             return Outcome(key, plan.network, "failed", str(e))
         except NetworkError as e:  # Rejected, or Unavailable after every retry
             return Outcome(key, plan.network, "failed", str(e))
+        except StoreLocked as e:
+            return Outcome(key, plan.network, "failed", f"{e}; nothing more was sent")
+
+    def _send(self, adapter: Network, plan: Plan, part: int, previous: Syndication | None):
+        """One part, exactly once: its intent is written before the first request (no intent,
+        no request); a part that already has one, from a run that stopped or a request whose
+        answer never came, is looked for on the network before it is sent again; the copy is
+        written to the ledger before the next request."""
+        key = plan.post.key
+        intent = self.store.read_post(key).intent(plan.network, part)
+        if intent is not None:  # an earlier run stopped between the intent and the copy
+            found = self._with_retries(adapter.find_sent, plan.draft, part, previous, intent)
+            if found is not None:
+                self._record(key, found, timeout=RECORD_WAIT)
+                return found
+        # Not there (or never tried): a fresh intent, dated now, written before any request.
+        intent = adapter.intent(plan.draft, part, datetime.now(UTC))
+        with self.store.lock():
+            record = self.store.read_post(key)
+            record.set_intent(intent)
+            self.store.write_post(record)
+        sent = {"maybe": False}
+
+        def attempt():
+            # After a failure the request may still have gone through (no answer is not a no):
+            # look before sending again. Mastodon's Idempotency-Key would cover an hour; this
+            # covers every network.
+            if sent["maybe"]:
+                found = adapter.find_sent(plan.draft, part, previous, intent)
+                if found is not None:
+                    return found
+            sent["maybe"] = True
+            return adapter.publish_part(plan.draft, part, previous, intent)
+
+        copy = self._with_retries(attempt)
+        self._record(key, copy, timeout=RECORD_WAIT)
+        return copy
 
     def _with_retries(self, call, *args):
         return with_retries(
@@ -212,8 +351,8 @@ class Syndicator:
             rate_margin=1,
         )
 
-    def _record(self, key: str, copy: Syndication) -> None:
-        with self.store.lock():
+    def _record(self, key: str, copy: Syndication, timeout: float = 60) -> None:
+        with self.store.lock(timeout=timeout):
             record = self.store.read_post(key)
             record.record_copy(copy)
             self.store.write_post(record)
@@ -270,12 +409,22 @@ class Syndicator:
         return outcomes
 
 
-def build_adapters(values: dict, env: dict | None = None) -> dict[str, Network]:
-    adapters = {}
+def build_adapters(values: dict, env: dict | None = None) -> tuple[dict[str, Network], list[str]]:
+    """The adapters of ROOST_NETWORKS whose settings are understood, and one line per problem
+    of the others: nothing is sent under a setting Roost did not understand, and one network's
+    mistake does not stop the others."""
+    adapters, problems = {}, []
     for name, config in values["ROOST_NETWORKS"].items():
         cls = ADAPTERS[name]()
-        adapters[name] = cls(config, env=env)
-    return adapters
+        _, wrong = cls.SETTINGS.parse(config, name)
+        if wrong:
+            problems += [f"{line}; {name} is left out" for line in wrong]
+            continue
+        try:
+            adapters[name] = cls(config, env=env)
+        except NetworkError as e:
+            problems.append(f"{e}; {name} is left out")
+    return adapters, problems
 
 
 def summary(outcomes: list[Outcome]) -> str:
@@ -291,6 +440,11 @@ def summary(outcomes: list[Outcome]) -> str:
     for name in sorted(counts):
         lines.append(name.ljust(width) + "".join(f"{counts[name][c]:>12}" for c in columns))
     return "\n".join(lines)
+
+
+def _identity(thing) -> tuple:
+    date = thing.date if isinstance(thing.date, str | None) else format_time(thing.date)
+    return thing.source, thing.title, date
 
 
 def _is_live(url: str) -> bool:

@@ -11,6 +11,15 @@ through Bridgy, or from other people's blogs, land beside the rest.
 webmention.io lists only verified, undeleted mentions and says nothing about deletions, so
 nothing is ever removed from this source without the author's moderation.
 
+**Who said it** comes from what was verified, never from what a page says about itself:
+webmention.io checked that ``wm-source`` links to the post, so the person is that source's
+site (``webmention:friend.example``), and its name and photo are taken from the entry's author
+only when the author's own address is on that site. A page on evil.example that claims to be
+``https://friend.example/`` is evil.example, answers to blocks of evil.example, and changes
+nothing of friend.example. Bridgy (``brid.gy``) sends Webmentions for replies and likes made on
+the networks: there the source is Bridgy's copy and the person is the network account it names
+(``webmention:mastodon.social/@bob``), one per account, with that account's own name and photo.
+
 Settings: ``ROOST_WEBMENTION_IO = {"domain": "camille.blog"}``, plus optionally ``token_env``
 (default ``ROOST_WEBMENTION_IO_TOKEN``) and ``api`` (default ``https://webmention.io``).
 """
@@ -18,14 +27,19 @@ Settings: ``ROOST_WEBMENTION_IO = {"domain": "camille.blog"}``, plus optionally 
 from __future__ import annotations
 
 import os
+import re
+from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 import requests
 
+from . import redaction
 from .archive import Change, Harvest
 from .backfeed import merge_into
 from .compose import address
 from .model import Interaction, Person, format_time, parse_time
 from .networks.base import NetworkError, NotConfigured, Unavailable, error_for
+from .networks.settings import NetworkSettings, setting
 from .store import Store
 
 KINDS = {
@@ -36,6 +50,9 @@ KINDS = {
     "mention-of": "mention",
 }
 PER_PAGE = 100
+#: Bridgy's hosts: its sources are copies of what someone did on a network.
+BRIDGY = ("brid.gy", "brid-gy.appspot.com")
+_HOST = re.compile(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+")
 
 
 def _http(value) -> str | None:
@@ -43,16 +60,48 @@ def _http(value) -> str | None:
     return value if value.startswith(("https://", "http://")) else None
 
 
+def _host(url: str | None) -> str | None:
+    """The host of an http(s) address when it is a plain domain name, else None (so a person id
+    never holds anything but letters, digits, dots and hyphens)."""
+    try:
+        host = (urlsplit(url or "").hostname or "").encode("idna").decode("ascii")
+    except (UnicodeError, ValueError):
+        return None
+    return host if _HOST.fullmatch(host) else None
+
+
+@dataclass(frozen=True)
+class WebmentionIOSettings(NetworkSettings):
+    NETWORK = "webmention"
+    WHERE = "ROOST_WEBMENTION_IO"
+
+    domain: str = setting(help="your site's domain as webmention.io knows it, e.g. camille.blog")
+    token_env: str = setting(
+        "ROOST_WEBMENTION_IO_TOKEN",
+        help="the environment variable holding the API key",
+        holds="the API key on https://webmention.io/settings",
+    )
+    api: str = setting("https://webmention.io", help="the webmention.io server")
+
+
 class WebmentionIO:
     NAME = "webmention"
+    SETTINGS = WebmentionIOSettings
 
     def __init__(self, config: dict, env: dict | None = None):
-        self.domain = str(config.get("domain", ""))
-        if not self.domain:
-            raise NotConfigured(self.NAME, 'set ROOST_WEBMENTION_IO["domain"] to your domain')
-        self.api = str(config.get("api", "https://webmention.io")).rstrip("/")
-        self.token_env = str(config.get("token_env", "ROOST_WEBMENTION_IO_TOKEN"))
+        settings, problems = WebmentionIOSettings.parse(config, self.NAME)
+        if problems:
+            raise NotConfigured(
+                self.NAME,
+                "; ".join(p.replace("ROOST_NETWORKS", "ROOST_WEBMENTION_IO", 1) for p in problems),
+            )
+        self.domain = settings.domain
+        self.api = settings.api.rstrip("/")
+        self.token_env = settings.token_env
         self.env = os.environ if env is None else env
+
+    def trusted_origins(self) -> set[str]:
+        return {self.api}
 
     def check(self) -> str:
         """One read-only call (the newest entry of the feed), for ``roost doctor``."""
@@ -73,7 +122,7 @@ class WebmentionIO:
 
     def _get(self, params: dict) -> list[dict]:
         """One page of the jf2 feed: its entries; errors translated."""
-        token = self.env.get(self.token_env, "")
+        token = redaction.read(self.env, self.token_env)
         if not token:
             raise NotConfigured(
                 self.NAME, f"set the environment variable {self.token_env} to your API key"
@@ -97,8 +146,41 @@ class WebmentionIO:
             raise Unavailable(self.NAME, "the answer is not a jf2 feed") from None
 
 
-def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, str]):
-    """``posts`` maps each post's canonical URL to its key. Returns (Change, failure or "")."""
+def _person(entry: dict) -> Person | None:
+    """Who made this Webmention, from what was verified (see the module's docstring)."""
+    source = _http(entry.get("wm-source"))
+    site = _host(source)
+    if not site:
+        return None
+    author = entry.get("author") if isinstance(entry.get("author"), dict) else {}
+    claimed = _http(author.get("url"))
+    if any(site == b or site.endswith("." + b) for b in BRIDGY):
+        home = _host(claimed)
+        if not home:
+            return None  # Bridgy always names the account; a copy that does not is not one
+        where = address(claimed)
+        return Person(
+            id=f"webmention:{where}",
+            network="webmention",
+            name=str(author.get("name") or where),
+            handle=where,
+            url=claimed,
+            avatar_source=_http(author.get("photo")),
+        )
+    own = bool(claimed) and _host(claimed) == site
+    return Person(
+        id=f"webmention:{site}",
+        network="webmention",
+        name=str(author.get("name") or site) if own else site,
+        handle=site,
+        url=claimed if own else f"{urlsplit(source).scheme}://{site}/",
+        avatar_source=_http(author.get("photo")) if own else None,
+    )
+
+
+def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, str], fetcher=None):
+    """``posts`` maps each post's canonical URL to its key. Returns (Change, failure or "").
+    ``fetcher``: the run's guarded fetch, for authors' photos."""
     by_address = {address(url): key for url, key in posts.items()}
     cursors = store.read_cursors()
     since = cursors.get("webmention", {}).get("since_id")
@@ -116,16 +198,9 @@ def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, st
         key = by_address.get(address(str(entry.get("wm-target", ""))))
         if not kind or not key or entry.get("wm-private") or not wm_id.isdigit():
             continue
-        author = entry.get("author") or {}
-        home = str(author.get("url") or entry.get("wm-source") or "")
-        person = Person(
-            id=f"webmention:{address(home).split('/')[0] or 'unknown'}",
-            network="webmention",
-            name=str(author.get("name") or ""),
-            handle=address(home).split("/")[0],
-            url=_http(home),
-            avatar_source=_http(author.get("photo")),
-        )
+        person = _person(entry)
+        if person is None:
+            continue  # no verified source to name anyone by
         when = entry.get("published") or entry.get("wm-received")
         try:
             published = format_time(parse_time(str(when)))
@@ -148,5 +223,5 @@ def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, st
             )
         )
     cursor = {"since_id": highest} if highest and highest != since else {}
-    total = merge_into(store, harvests, "webmention", cursor)
+    total = merge_into(store, harvests, "webmention", cursor, fetcher)
     return total, ""

@@ -1022,12 +1022,20 @@ def _truthy(value) -> bool:
 
 
 def _linkify(text: str) -> str:
-    """Text as Mastodon renders it: escaped, with its addresses made links."""
+    """Text as Mastodon renders it: escaped, its addresses made links, and each mention shown
+    as Mastodon shows it, ``@user`` alone (the domain is in the link, not in the text)."""
     out, at = [], 0
-    for m in re.finditer(r"https?://\S+", text):
+    for m in re.finditer(r"https?://\S+|(?<![\w@])@(\w+)@([\w.-]+\w)", text):
         out.append(html.escape(text[at : m.start()]))
-        url = html.escape(m.group())
-        out.append(f'<a href="{url}" rel="nofollow noopener" target="_blank">{url}</a>')
+        if m.group(1):
+            user, domain = html.escape(m.group(1)), html.escape(m.group(2))
+            out.append(
+                f'<span class="h-card" translate="no"><a href="https://{domain}/@{user}" '
+                f'class="u-url mention">@<span>{user}</span></a></span>'
+            )
+        else:
+            url = html.escape(m.group())
+            out.append(f'<a href="{url}" rel="nofollow noopener" target="_blank">{url}</a>')
         at = m.end()
     return "".join(out) + html.escape(text[at:])
 

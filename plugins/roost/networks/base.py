@@ -12,6 +12,7 @@ Errors, translated at the adapter's edge so no foreign exception escapes::
     ├── NotConfigured             a setting or the environment variable holding a secret is
     │                             missing; says which one to set (no request was made)
     ├── Unauthorized              the network refused the credentials (401/403)
+    │   └── MissingScopes         they work, but lack a scope some calls need
     ├── Rejected                  the network refused this content (422, 400): its own message
     ├── RateLimited               429 or a spent budget; ``retry_after`` seconds, if known
     └── Unavailable               5xx, timeouts, connection errors, unreadable answers: the
@@ -41,16 +42,25 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..model import Interaction, Person, Syndication, format_time
+from ..model import Intent, Interaction, Person, Syndication, format_time
+from ..redaction import scrub
 
 
 class NetworkError(Exception):
+    """``status`` is the HTTP status (None when there was no answer), ``code`` the network's own
+    error name (Bluesky's ``InvalidSwap``, Mastodon has none). The message is scrubbed of every
+    secret and query string when the error is made (redaction.py)."""
+
     network: str = ""
 
-    def __init__(self, network: str, message: str):
+    def __init__(
+        self, network: str, message: str, *, status: int | None = None, code: str | None = None
+    ):
         self.network = network
-        self.message = message  # without the network's name, for lines that already say it
-        super().__init__(f"{network}: {message}")
+        self.message = scrub(message)  # without the network's name, for lines that say it
+        self.status = status
+        self.code = code
+        super().__init__(f"{network}: {self.message}")
 
 
 class NotConfigured(NetworkError):
@@ -58,7 +68,11 @@ class NotConfigured(NetworkError):
 
 
 class Unauthorized(NetworkError):
-    status: int = 401  # or 403: a valid token without the scope the call needs
+    pass  # status 401, or 403: a valid token without the scope the call needs
+
+
+class MissingScopes(Unauthorized):
+    """The credentials work, but lack what some of Roost's calls need (``roost doctor``)."""
 
 
 class Rejected(NetworkError):
@@ -66,8 +80,8 @@ class Rejected(NetworkError):
 
 
 class RateLimited(NetworkError):
-    def __init__(self, network: str, message: str, retry_after: float | None = None):
-        super().__init__(network, message)
+    def __init__(self, network: str, message: str, retry_after: float | None = None, **kw):
+        super().__init__(network, message, **kw)
         self.retry_after = retry_after
 
 
@@ -76,19 +90,24 @@ class Unavailable(NetworkError):
 
 
 def error_for(
-    network: str, status: int, message: str, *, credentials: str, retry_after: float | None = None
+    network: str,
+    status: int,
+    message: str,
+    *,
+    credentials: str,
+    retry_after: float | None = None,
+    code: str | None = None,
 ) -> NetworkError:
     """The error for a refused request, by HTTP status, which means the same on every network:
     ``credentials`` says what to check when the network refuses them."""
+    kw = {"status": status, "code": code}
     if status in (401, 403):
-        refused = Unauthorized(network, f"{message} (check {credentials})")
-        refused.status = status
-        return refused
+        return Unauthorized(network, f"{message} (check {credentials})", **kw)
     if status == 429:
-        return RateLimited(network, message, retry_after=retry_after)
+        return RateLimited(network, message, retry_after=retry_after, **kw)
     if status >= 500:
-        return Unavailable(network, f"{status} {message}")
-    return Rejected(network, f"{status} {message}")
+        return Unavailable(network, f"{status} {message}", **kw)
+    return Rejected(network, f"{status} {message}", **kw)
 
 
 @dataclass(frozen=True)
@@ -161,9 +180,33 @@ class Network:
     CAN_EDIT: ClassVar[bool] = False
     #: Pictures a post may carry.
     max_images: int = 4
+    #: The dataclass of this network's settings (networks/settings.py).
+    SETTINGS: ClassVar[type | None] = None
 
     def __init__(self, config: dict[str, Any]):
         self.config = config
+        # The run's guarded fetch (guarded_fetch.py), for every address a stranger names; the
+        # orchestrator sets it, so one run shares one deadline.
+        self.fetcher = None
+
+    def parse_settings(self, config: dict[str, Any]):
+        """This network's settings, checked; NotConfigured naming every problem."""
+        settings, problems = self.SETTINGS.parse(config, self.NAME)
+        if problems:
+            raise NotConfigured(self.NAME, "; ".join(problems))
+        return settings
+
+    def limits(self) -> dict:
+        """What the server announced that composing depends on (kept for offline previews)."""
+        return {}
+
+    def apply_limits(self, limits: dict) -> None:
+        """Use limits a server announced on an earlier online run."""
+
+    def trusted_origins(self) -> set[str]:
+        """The servers the author configured for this network (their instance, their PDS):
+        fetched as configured, without the public-address check strangers' addresses get."""
+        return set()
 
     # -- offline ---------------------------------------------------------------------------
     def fits(self, text: str) -> bool:
@@ -219,8 +262,38 @@ class Network:
         raise NotImplementedError
 
     # -- network ---------------------------------------------------------------------------
-    def publish_part(self, draft: Draft, part: int, reply_to: Syndication | None) -> Syndication:
+    def intent(self, draft: Draft, part: int, started: datetime) -> Intent:
+        """What the ledger holds while a part is being sent: written before the first attempt,
+        so every attempt, in this run or a later one, sends the same thing and can be found."""
+        return Intent(
+            self.NAME,
+            part,
+            format_time(started),
+            draft.content_hash,
+            self.intent_extra(draft, part, started),
+        )
+
+    def intent_extra(self, draft: Draft, part: int, started: datetime) -> dict:
+        """What this network needs to find the part again (a record key, the text)."""
+        return {}
+
+    def publish_part(
+        self, draft: Draft, part: int, reply_to: Syndication | None, intent: Intent | None = None
+    ) -> Syndication:
+        """Send one part (``intent``: the ledger's, so a retry sends the same thing; a fresh
+        one when not given)."""
         raise NotImplementedError
+
+    def find_sent(
+        self, draft: Draft, part: int, reply_to: Syndication | None, intent: Intent
+    ) -> Syndication | None:
+        """The copy an earlier attempt of this part made, if it is on the network: asked before
+        a part with an intent and no copy is sent again. None when it is not there."""
+        raise Rejected(
+            self.NAME,
+            f"{draft.post_key}: part {part + 1} may have been sent and this network cannot be "
+            "asked; check the account, then delete the entry from the record's intents",
+        )
 
     def update_part(self, draft: Draft, part: int, copy: Syndication) -> Syndication:
         raise Rejected(self.NAME, "this network cannot edit a post")

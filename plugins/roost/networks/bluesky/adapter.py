@@ -5,12 +5,14 @@ Follows the lexicons (com.atproto.server.createSession/refreshSession, com.atpro
 app.bsky.embed.external/images) as summarised in shared/docs/social-apis.md section 2, and was
 checked against the reference PDS (@atproto/dev-env) in the tests:
 
-* **exactly once**: each part of a post gets a record key (a TID) derived from the post's date,
-  the post and the part, and is written with ``putRecord`` and ``"swapRecord": null`` ("create
-  only if absent"). The body is the same bytes on every attempt (``createdAt`` is the post's
-  date, the thumbnail the same resized bytes, so the same blob), so a retry answers 200 with the
-  same record, and a record already there answers ``InvalidSwap``: then it is read back with
-  ``getRecord`` and counted as posted;
+* **exactly once**: before a part is first sent, the ledger records an intent with the time of
+  sending and a record key (a TID) made from that time, the post and the part; the part is
+  written with ``putRecord`` and ``"swapRecord": null`` ("create only if absent"). Every attempt
+  sends the same bytes (``createdAt`` is the intent's time, so the copy is dated when it went
+  out, not when the article was written; the thumbnail the same resized bytes, so the same
+  blob): a retry answers 200 with the same record, a record already there ``InvalidSwap``, which
+  is read back with ``getRecord`` and counted as posted. A later run that finds the intent with
+  no copy asks ``getRecord`` for that key before anything else (``find_sent``);
 * **text**: 300 graphemes and 3,000 bytes; links longer than 30 characters are shown shortened,
   their facet keeping the whole address; facets for links, mentions (handles resolved to DIDs;
   a handle that does not resolve stays plain text) and tags, with UTF-8 byte offsets;
@@ -20,12 +22,7 @@ checked against the reference PDS (@atproto/dev-env) in the tests:
   the repository), refreshed when the access token expires (a 400 ``ExpiredToken``), created
   anew only when the refresh token is refused.
 
-Settings (``ROOST_NETWORKS["bluesky"]``): ``handle`` (required), ``service`` (default
-``https://bsky.social``), ``password_env`` (default ``ROOST_BLUESKY_APP_PASSWORD``),
-``app_url`` (where copies are linked, default ``https://bsky.app``), ``language``, ``embed``
-(``card`` or ``images``), ``session_cache`` (a file; default in ``~/.cache/roost``), ``plc``
-(the DID directory, default ``https://plc.directory``, used to find where the pictures attached
-to replies live).
+Settings (``ROOST_NETWORKS["bluesky"]``): :class:`BlueskySettings`.
 """
 
 from __future__ import annotations
@@ -34,14 +31,16 @@ import io
 import json
 import os
 import zlib
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import requests
 
+from ... import redaction
 from ...archive import Harvest
-from ...model import Interaction, Media, Person, Syndication, format_time
+from ...model import Intent, Interaction, Media, Person, Syndication, format_time, parse_time
 from ..base import (
     Activity,
     Draft,
@@ -58,12 +57,15 @@ from ..base import (
     gone_on_evidence,
     lists_to_read,
 )
+from ..guarded_fetch import FetchError, GuardedFetcher
+from ..settings import NetworkSettings, setting
 from . import richtext
 
 COLLECTION = "app.bsky.feed.post"
 TID_ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 SHOWN_URL = 30  # longer links are shown shortened
 THUMB_BYTES = 1_000_000
+DID_DOCUMENT_BYTES = 64 * 1024  # real ones are under 2 KB
 
 
 def tid(when: datetime, clock_id: int) -> str:
@@ -96,27 +98,56 @@ def fits(text: str) -> bool:
     return richtext.fits(shorten_links(text)[0])
 
 
+@dataclass(frozen=True)
+class BlueskySettings(NetworkSettings):
+    NETWORK = "bluesky"
+
+    handle: str = setting(help="your handle, e.g. camille.bsky.social")
+    service: str = setting("https://bsky.social", help="your PDS (where your account lives)")
+    password_env: str = setting(
+        "ROOST_BLUESKY_APP_PASSWORD",
+        help="the environment variable holding an app password",
+        holds="an app password: Settings, Privacy and security, App passwords, Add (never "
+        "your account password)",
+    )
+    app_url: str = setting("https://bsky.app", help="where the copies are linked")
+    language: str | None = setting(None, help="a language code; default: the post's language")
+    embed: Literal["card", "images"] = setting(
+        "card", help="a link card with the post's picture, or the picture itself"
+    )
+    session_cache: str | None = setting(
+        None, help="where the session is kept (default ~/.cache/roost/bluesky-<handle>.json)"
+    )
+    timeout: float = setting(30.0, help="seconds to wait for each answer")
+    plc: str = setting(
+        "https://plc.directory", help="the DID directory, to find where repliers' pictures live"
+    )
+
+    def check(self) -> list[str]:
+        return [
+            f'["{name}"] must be an https:// address'
+            for name in ("service", "app_url", "plc")
+            if not getattr(self, name).startswith(("https://", "http://"))
+        ]
+
+
 class Bluesky(Network):
     NAME = "bluesky"
     CAN_EDIT = False  # no official edit: likes and replies point at the old record's CID
+    SETTINGS = BlueskySettings
 
     def __init__(self, config: dict[str, Any], env: dict[str, str] | None = None):
         super().__init__(config)
-        self.handle = str(config.get("handle", "")).lstrip("@")
-        if not self.handle:
-            raise NotConfigured(self.NAME, 'set ROOST_NETWORKS["bluesky"]["handle"] to your handle')
-        self.service = str(config.get("service", "https://bsky.social")).rstrip("/")
-        self.password_env = str(config.get("password_env", "ROOST_BLUESKY_APP_PASSWORD"))
+        settings = self.settings = self.parse_settings(config)
+        self.handle = settings.handle.lstrip("@")
+        self.service = settings.service.rstrip("/")
+        self.password_env = settings.password_env
         self.SECRETS = (self.password_env,)
-        self.app_url = str(config.get("app_url", "https://bsky.app")).rstrip("/")
-        self.embed = str(config.get("embed", "card"))
-        if self.embed not in ("card", "images"):
-            raise NotConfigured(self.NAME, 'embed must be "card" or "images"')
+        self.app_url = settings.app_url.rstrip("/")
+        self.embed = settings.embed
         cache = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "roost"
-        self.session_cache = Path(
-            config.get("session_cache") or cache / f"bluesky-{self.handle}.json"
-        )
-        self.timeout = float(config.get("timeout", 30))
+        self.session_cache = Path(settings.session_cache or cache / f"bluesky-{self.handle}.json")
+        self.timeout = settings.timeout
         self.env = os.environ if env is None else env
         self._session: dict | None = None
         self._blobs: dict[Path, dict] = {}
@@ -124,8 +155,11 @@ class Bluesky(Network):
         self.me: str | None = None  # the author's DID, once an answer has shown it
         self._spent_until: datetime | None = None  # RateLimit-Remaining reached 0 until then
         self._sign_ins = 0  # sessions created with the app password by this adapter
-        self.plc = str(config.get("plc", "https://plc.directory")).rstrip("/")
+        self.plc = settings.plc.rstrip("/")
         self._homes: dict[str, str | None] = {}  # DID -> its PDS, for attached pictures
+
+    def trusted_origins(self) -> set[str]:
+        return {self.service, self.plc}
 
     # -- offline -----------------------------------------------------------------------------
 
@@ -142,21 +176,26 @@ class Bluesky(Network):
             "over 300 and 3,000"
         )
 
-    def rkey(self, draft: Draft, part: int) -> str:
-        """The part's record key: the post's date, and a clock id from the post and the part."""
+    def intent_extra(self, draft: Draft, part: int, started: datetime) -> dict:
+        # The record key is chosen once, from the moment of the first attempt: every attempt, in
+        # any run, writes the same record to the same key, and a later run can look it up.
         clock = zlib.crc32(f"{draft.post_key}|{self.NAME}|{part}".encode()) & 0x3FF
-        return tid(self._when(draft, part), clock)
+        return {"rkey": tid(started.astimezone(UTC) + timedelta(milliseconds=part), clock)}
 
-    def _when(self, draft: Draft, part: int) -> datetime:
-        # The post's own date, never the clock: every attempt, in any run, must send the same
-        # record to the same key. The parts of a thread follow a millisecond apart.
-        published = draft.published or datetime(1970, 1, 1, tzinfo=UTC)
-        return published.astimezone(UTC) + timedelta(milliseconds=part)
+    def _intent(self, draft: Draft, part: int, intent: Intent | None) -> Intent:
+        return intent or self.intent(draft, part, datetime.now(UTC))
 
     def request(self, draft: Draft, part: int, reply_to: Syndication | None) -> dict:
-        return self._put_body(draft, part, reply_to, resolve=False)
+        return self._put_body(draft, part, reply_to, self._intent(draft, part, None), False)
 
-    def _put_body(self, draft: Draft, part: int, reply_to: Syndication | None, resolve: bool):
+    def _put_body(
+        self,
+        draft: Draft,
+        part: int,
+        reply_to: Syndication | None,
+        intent: Intent,
+        resolve: bool,
+    ) -> dict:
         shown, spans = shorten_links(draft.parts[part])
         facets = []
         for start, end, kind, value in spans:
@@ -172,7 +211,9 @@ class Bluesky(Network):
         record: dict[str, Any] = {
             "$type": COLLECTION,
             "text": shown,
-            "createdAt": self._when(draft, part).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
+            # Dated when it is sent, not when the article was written: the AppView orders feeds
+            # by createdAt, so a backdated copy would be buried below everything since.
+            "createdAt": _created_at(intent),
         }
         if facets:
             record["facets"] = facets
@@ -193,7 +234,7 @@ class Bluesky(Network):
             "json": {
                 "repo": self._session["did"] if resolve else self.handle,
                 "collection": COLLECTION,
-                "rkey": self.rkey(draft, part),
+                "rkey": intent.extra["rkey"],
                 "validate": True,
                 "record": record,
                 "swapRecord": None,  # create only if absent: the exactly-once primitive
@@ -222,27 +263,52 @@ class Bluesky(Network):
     def connect(self) -> None:
         self._ensure_session()
 
-    def publish_part(self, draft: Draft, part: int, reply_to: Syndication | None) -> Syndication:
+    def publish_part(
+        self, draft: Draft, part: int, reply_to: Syndication | None, intent: Intent | None = None
+    ) -> Syndication:
         self._ensure_session()
-        body = self._put_body(draft, part, reply_to, resolve=True)["json"]
+        intent = self._intent(draft, part, intent)
+        body = self._put_body(draft, part, reply_to, intent, resolve=True)["json"]
         try:
             result = self._xrpc("POST", "com.atproto.repo.putRecord", json=body)
         except Rejected as e:
-            if "InvalidSwap" not in str(e):
+            if e.code != "InvalidSwap":
                 raise
             # Already there: an earlier attempt got through. Read it back, and make sure it is
             # this post's (same text, or same link or thread for a post edited meanwhile).
-            result = self._xrpc(
-                "GET",
-                "com.atproto.repo.getRecord",
-                params={"repo": body["repo"], "collection": COLLECTION, "rkey": body["rkey"]},
-            )
-            if not _same_post(result.get("value", {}), body["record"]):
+            result = self._get_record(body["repo"], body["rkey"])
+            if result is None or not _same_post(result.get("value", {}), body["record"]):
                 raise Rejected(
                     self.NAME,
                     f"record key {body['rkey']} already holds another post; "
                     f"{draft.post_key} was not sent",
                 ) from None
+        return self._copy(result, draft, part, reply_to, body["rkey"], intent.sent_hash)
+
+    def find_sent(
+        self, draft: Draft, part: int, reply_to: Syndication | None, intent: Intent
+    ) -> Syndication | None:
+        """The record at the intent's own key, if an earlier attempt wrote it: one request."""
+        self._ensure_session()
+        rkey = str(intent.extra.get("rkey", ""))
+        found = self._get_record(self._session["did"], rkey) if rkey else None
+        if found is None:
+            return None
+        return self._copy(found, draft, part, reply_to, rkey, intent.sent_hash)
+
+    def _get_record(self, repo: str, rkey: str) -> dict | None:
+        try:
+            return self._xrpc(
+                "GET",
+                "com.atproto.repo.getRecord",
+                params={"repo": repo, "collection": COLLECTION, "rkey": rkey},
+            )
+        except Rejected as e:
+            if e.code == "RecordNotFound" or e.status == 404:
+                return None
+            raise
+
+    def _copy(self, result: dict, draft, part, reply_to, rkey: str, sent_hash: str) -> Syndication:
         uri, cid = result.get("uri"), result.get("cid")
         if not uri or not cid:
             raise Unavailable(self.NAME, "the answer has no record uri")
@@ -251,11 +317,11 @@ class Bluesky(Network):
         return Syndication(
             network=self.NAME,
             id=uri,
-            url=f"{self.app_url}/profile/{self._session['handle']}/post/{body['rkey']}",
+            url=f"{self.app_url}/profile/{self._session['handle']}/post/{rkey}",
             published=format_time(datetime.now(UTC)),
-            sent_hash=draft.content_hash,
+            sent_hash=sent_hash,
             part=part,
-            extra={"cid": cid, "rkey": body["rkey"], "root_uri": root_uri, "root_cid": root_cid},
+            extra={"cid": cid, "rkey": rkey, "root_uri": root_uri, "root_cid": root_cid},
         )
 
     def delete(self, copy: Syndication) -> None:
@@ -415,7 +481,7 @@ class Bluesky(Network):
                 params={"uri": uri, "depth": 1000, "parentHeight": 0},
             )
         except Rejected as e:
-            if "NotFound" in str(e):
+            if e.code == "NotFound" or e.status == 404:
                 return None
             raise
         thread = data.get("thread") or {}
@@ -530,7 +596,9 @@ class Bluesky(Network):
         return found
 
     def _pds_of(self, did: str) -> str | None:
-        """Where a DID's data lives (its DID document's #atproto_pds), or None if unknown."""
+        """Where a DID's data lives (its DID document's #atproto_pds), or None if unknown. The
+        document comes from the PLC directory or, for did:web, from the DID's own domain: both
+        through the guarded fetch, with a byte cap (a DID document is a few hundred bytes)."""
         if did not in self._homes:
             self._homes[did] = None
             if did.startswith("did:plc:"):
@@ -540,13 +608,15 @@ class Bluesky(Network):
             else:
                 return None
             try:
-                doc = requests.get(url, timeout=self.timeout).json()
+                fetcher = self.fetcher or GuardedFetcher(self.trusted_origins())
+                got = fetcher.get(url, max_bytes=DID_DOCUMENT_BYTES, accept="application/json")
+                doc = json.loads(got.body)
                 for service in doc.get("service") or []:
                     if str(service.get("id", "")).endswith("#atproto_pds"):
                         endpoint = str(service.get("serviceEndpoint", "")).rstrip("/")
                         if endpoint.startswith(("https://", "http://")):
                             self._homes[did] = endpoint
-            except (requests.RequestException, ValueError, AttributeError):
+            except (FetchError, ValueError, AttributeError, TypeError, RecursionError):
                 pass  # no picture then, a placeholder; the next harvest tries again
         return self._homes[did]
 
@@ -558,6 +628,8 @@ class Bluesky(Network):
         try:
             cached = json.loads(self.session_cache.read_text())
             if cached.get("service") == self.service and cached.get("handle") == self.handle:
+                redaction.remember(cached.get("accessJwt"))
+                redaction.remember(cached.get("refreshJwt"))
                 self._session = cached
                 return
         except (OSError, ValueError):
@@ -565,7 +637,7 @@ class Bluesky(Network):
         self._create_session()
 
     def _create_session(self) -> None:
-        password = self.env.get(self.password_env, "")
+        password = redaction.read(self.env, self.password_env)
         if not password:
             raise NotConfigured(
                 self.NAME, f"set the environment variable {self.password_env} to an app password"
@@ -584,8 +656,8 @@ class Bluesky(Network):
             "service": self.service,
             "handle": self.handle,
             "did": data["did"],
-            "accessJwt": data["accessJwt"],
-            "refreshJwt": data["refreshJwt"],
+            "accessJwt": redaction.remember(data["accessJwt"]),
+            "refreshJwt": redaction.remember(data["refreshJwt"]),
         }
         # The tokens are secrets: the user's cache folder, readable by the user alone.
         self.session_cache.parent.mkdir(parents=True, exist_ok=True)
@@ -665,6 +737,7 @@ class Bluesky(Network):
                 f"{nsid}: {error}: {message}" if status >= 500 else f"{error}: {message}",
                 credentials=f"the app password in {self.password_env}",
                 retry_after=_retry_after(r),
+                code=error or None,
             )
         raise AssertionError("unreachable")
 
@@ -699,6 +772,11 @@ def _thumbnail(path: Path) -> tuple[bytes, str]:
             if buf.tell() <= THUMB_BYTES:
                 return buf.getvalue(), "image/jpeg"
     raise Rejected("bluesky", f"{path.name} cannot be made smaller than {THUMB_BYTES} bytes")
+
+
+def _created_at(intent: Intent) -> str:
+    when = parse_time(intent.started) + timedelta(milliseconds=intent.part)
+    return when.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z"
 
 
 def _same_post(found: dict, ours: dict) -> bool:

@@ -10,78 +10,106 @@ in shared/docs/social-apis.md section 1:
 * images go to ``POST /api/v2/media`` with their alt text; a 202 is polled until processed;
 * a rate-limited answer (429) becomes RateLimited with the seconds until ``X-RateLimit-Reset``.
 
-Settings (``ROOST_NETWORKS["mastodon"]``): ``instance`` (required), ``token_env`` (default
-``ROOST_MASTODON_TOKEN``), ``visibility`` (public, unlisted or private; default public),
-``language`` (default: the post's), ``edit`` (default True), ``timeout`` (seconds, default 30),
-``counting`` (``mastodon``, or ``gotosocial`` for servers that count code points with no
-discount for links), ``look_before_posting`` (default False; set it True for servers that ignore
-``Idempotency-Key``, such as GoToSocial: before sending, the account's latest statuses are read,
-and a part already there is taken instead of posted again).
+Exactly once beyond the key's hour: before a part with an intent and no recorded copy is sent
+again, the account's own statuses since the intent are read (``find_sent``: same parent, same
+text). So servers that ignore ``Idempotency-Key`` (GoToSocial) are covered too.
+
+Settings (``ROOST_NETWORKS["mastodon"]``): :class:`MastodonSettings`.
 """
 
 from __future__ import annotations
 
+import hashlib
 import html
 import mimetypes
 import os
 import re
 import time
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Any
+from typing import Any, Literal
 from urllib.parse import urlsplit
 
 import requests
 
+from ... import redaction
 from ...archive import Harvest
 from ...compose import plain_text
-from ...model import Interaction, Media, Person, Syndication, format_time
+from ...model import Intent, Interaction, Media, Person, Syndication, format_time
 from ..base import (
     Activity,
     Draft,
     Hints,
     Image,
     Mention,
+    MissingScopes,
     Network,
     NotConfigured,
     RateLimited,
     Rejected,
+    Unauthorized,
     Unavailable,
     add_reactions,
     error_for,
     gone_on_evidence,
     lists_to_read,
 )
+from ..settings import NetworkSettings, setting
 from .counting import entities, gotosocial_length, status_length
 
 DEFAULT_LIMIT = 500
-VISIBILITIES = ("public", "unlisted", "private")
+#: What the token needs: posting (write:statuses, write:media) and the backfeed (the rest).
+SCOPES = ("read:accounts", "read:notifications", "read:statuses", "write:statuses", "write:media")
+
+
+@dataclass(frozen=True)
+class MastodonSettings(NetworkSettings):
+    NETWORK = "mastodon"
+    RETIRED = {"look_before_posting": "Roost now always looks before sending a part again"}
+
+    instance: str = setting(help="your server's address, e.g. https://mastodon.social")
+    token_env: str = setting(
+        "ROOST_MASTODON_TOKEN",
+        help="the environment variable holding the access token",
+        holds="an access token: Preferences, Development, New application, with the scopes "
+        f"{' '.join(SCOPES)}",
+    )
+    visibility: Literal["public", "unlisted", "private"] = setting(
+        "public", help="who sees the copies"
+    )
+    language: str | None = setting(None, help="ISO 639-1 code; default: the post's language")
+    edit: bool = setting(True, help="edit a copy in place when its post changes")
+    timeout: float = setting(30.0, help="seconds to wait for each answer")
+    max_characters: int | None = setting(
+        None, help="the server's limit, until it is asked (default: what it said last, or 500)"
+    )
+    counting: Literal["mastodon", "gotosocial"] = setting(
+        "mastodon", help="how the server counts: gotosocial counts code points, links in full"
+    )
+
+    def check(self) -> list[str]:
+        if not self.instance.startswith(("https://", "http://")):
+            return ['["instance"] must be an https:// address, e.g. https://mastodon.social']
+        return []
 
 
 class Mastodon(Network):
     NAME = "mastodon"
     CAN_EDIT = True
+    SETTINGS = MastodonSettings
 
     def __init__(self, config: dict[str, Any], env: dict[str, str] | None = None):
         super().__init__(config)
-        instance = str(config.get("instance", "")).rstrip("/")
-        if not instance.startswith(("https://", "http://")):
-            raise NotConfigured(
-                self.NAME, 'set ROOST_NETWORKS["mastodon"]["instance"] to your server\'s address'
-            )
-        self.base = instance
-        self.token_env = str(config.get("token_env", "ROOST_MASTODON_TOKEN"))
+        settings = self.settings = self.parse_settings(config)
+        self.base = settings.instance.rstrip("/")
+        self.token_env = settings.token_env
         self.SECRETS = (self.token_env,)
-        self.visibility = str(config.get("visibility", "public"))
-        if self.visibility not in VISIBILITIES:
-            raise NotConfigured(self.NAME, f"visibility must be one of {', '.join(VISIBILITIES)}")
-        self.edit = bool(config.get("edit", True))
-        self.timeout = float(config.get("timeout", 30))
+        self.visibility = settings.visibility
+        self.edit = settings.edit
+        self.timeout = settings.timeout
         self.env = os.environ if env is None else env
-        self.max_characters = int(config.get("max_characters", DEFAULT_LIMIT))
-        self.counting = str(config.get("counting", "mastodon"))
-        if self.counting not in ("mastodon", "gotosocial"):
-            raise NotConfigured(self.NAME, 'counting must be "mastodon" or "gotosocial"')
-        self.look_first = bool(config.get("look_before_posting", False))
+        self.max_characters = settings.max_characters or DEFAULT_LIMIT
+        self.counting = settings.counting
         self._account_id: str | None = None
         self.url_weight = 23
         self.max_images = 4
@@ -89,6 +117,9 @@ class Mastodon(Network):
         self.me: str | None = None  # the author's person id, once an answer has shown it
         self._spent_until: datetime | None = None  # X-RateLimit-Remaining reached 0 until then
         self.still_fetching = False  # the last context answer said more replies are coming
+
+    def trusted_origins(self) -> set[str]:
+        return {self.base}
 
     # -- offline -----------------------------------------------------------------------------
 
@@ -131,7 +162,7 @@ class Mastodon(Network):
     @property
     def http(self) -> requests.Session:
         if self._http is None:
-            token = self.env.get(self.token_env, "")
+            token = redaction.read(self.env, self.token_env)
             if not token:
                 raise NotConfigured(
                     self.NAME, f"set the environment variable {self.token_env} to an access token"
@@ -145,38 +176,113 @@ class Mastodon(Network):
     def connect(self) -> None:
         """Read the server's limits (``/api/v2/instance``) before composing for real."""
         data = self._call("GET", "/api/v2/instance", auth=False)
-        conf = data.get("configuration", {})
-        statuses = conf.get("statuses", {})
-        self.max_characters = int(statuses.get("max_characters", self.max_characters))
-        self.url_weight = int(statuses.get("characters_reserved_per_url", self.url_weight))
-        self.max_images = int(statuses.get("max_media_attachments", self.max_images))
+        conf = data.get("configuration", {}) if isinstance(data, dict) else {}
+        statuses = conf.get("statuses", {}) if isinstance(conf, dict) else {}
+        self.apply_limits(
+            {
+                "max_characters": statuses.get("max_characters"),
+                "characters_reserved_per_url": statuses.get("characters_reserved_per_url"),
+                "max_media_attachments": statuses.get("max_media_attachments"),
+            }
+        )
 
-    def publish_part(self, draft: Draft, part: int, reply_to: Syndication | None) -> Syndication:
-        if self.look_first:
-            existing = self._already_posted(draft, part, reply_to)
-            if existing is not None:
-                return self._syndication(existing, draft, part)
+    def limits(self) -> dict:
+        return {
+            "max_characters": self.max_characters,
+            "characters_reserved_per_url": self.url_weight,
+            "max_media_attachments": self.max_images,
+        }
+
+    def apply_limits(self, limits: dict) -> None:
+        def number(key: str, current: int) -> int:
+            value = limits.get(key)
+            ok = isinstance(value, int) and not isinstance(value, bool) and 0 < value < 10**7
+            return value if ok else current
+
+        self.max_characters = number("max_characters", self.max_characters)
+        self.url_weight = number("characters_reserved_per_url", self.url_weight)
+        self.max_images = number("max_media_attachments", self.max_images)
+
+    def intent_extra(self, draft: Draft, part: int, started: datetime) -> dict:
+        # The text to look for, should this part have to be looked up after a crash: the post
+        # may be edited before the next run, and what counts is what this attempt sends.
+        return {"text": draft.parts[part]}
+
+    def publish_part(
+        self, draft: Draft, part: int, reply_to: Syndication | None, intent: Intent | None = None
+    ) -> Syndication:
         req = self.request(draft, part, reply_to)
         body = req["json"]
+        media = []
         if "media_ids" in body:
-            body["media_ids"] = [self._upload(image) for image in draft.images]
+            media = [(self._upload(image), image) for image in draft.images]
+            body["media_ids"] = [media_id for media_id, _ in media]
         status = self._call("POST", "/api/v1/statuses", json=body, headers=req["headers"])
-        return self._syndication(status, draft, part)
+        copy = self._syndication(status, draft.content_hash, part)
+        _remember_media(copy, media)
+        return copy
+
+    def find_sent(
+        self, draft: Draft, part: int, reply_to: Syndication | None, intent: Intent
+    ) -> Syndication | None:
+        """The account's own status that an earlier attempt made, if there is one: posted since
+        the attempt began (a few minutes' grace for clocks), in the same place (the same parent),
+        with the same text. Mastodon forgets an Idempotency-Key after an hour; this does not."""
+        text = str(intent.extra.get("text") or draft.parts[part])
+        parent = reply_to.id if reply_to is not None else None
+        since = _parse(intent.started) - timedelta(minutes=10)
+        for status in self._own_statuses_since(since):
+            if str(status.get("in_reply_to_id") or "") != str(parent or ""):
+                continue
+            if _squash(plain_text(str(status.get("content", "")))) == _squash(text) or (
+                self._source_text(str(status["id"])) == text
+            ):
+                copy = self._syndication(status, intent.sent_hash, part)
+                ids = [str(m.get("id")) for m in status.get("media_attachments") or []]
+                _remember_media(copy, list(zip(ids, draft.images, strict=False)))
+                return copy
+        return None
 
     def update_part(self, draft: Draft, part: int, copy: Syndication) -> Syndication:
-        body = {"status": draft.parts[part]}
+        """Edit a copy in place, keeping what it carries: Mastodon removes every attachment an
+        edit does not list again (``media_ids``), so the current ones are listed, a changed alt
+        text goes in ``media_attributes``, and a new picture is uploaded."""
+        body: dict[str, Any] = {"status": draft.parts[part]}
         if draft.language:
             body["language"] = draft.language
+        media: list[tuple[str, Image]] = []
+        if part == 0 and draft.images:
+            current = self._call("GET", f"/api/v1/statuses/{copy.id}")
+            attached = [
+                (str(m.get("id")), str(m.get("description") or ""))
+                for m in current.get("media_attachments") or []
+            ]
+            kept = copy.extra.get("media") or []
+            attributes = []
+            for i, image in enumerate(draft.images):
+                same_file = i < len(kept) and kept[i].get("sha256") == _file_hash(image.path)
+                unknown = i >= len(kept)  # a copy recorded before Roost kept its media
+                if i < len(attached) and (same_file or unknown):
+                    media_id, alt = attached[i]
+                    if alt != image.alt:
+                        attributes.append({"id": media_id, "description": image.alt})
+                else:
+                    media_id = self._upload(image)
+                media.append((media_id, image))
+            body["media_ids"] = [media_id for media_id, _ in media]
+            if attributes:
+                body["media_attributes"] = attributes
         status = self._call("PUT", f"/api/v1/statuses/{copy.id}", json=body)
-        updated = self._syndication(status, draft, part)
+        updated = self._syndication(status, draft.content_hash, part)
         updated.published = copy.published  # when it was first posted
+        _remember_media(updated, media)
         return updated
 
     def delete(self, copy: Syndication) -> None:
         try:
             self._call("DELETE", f"/api/v1/statuses/{copy.id}")
         except Rejected as e:
-            if "404" not in str(e):
+            if e.status != 404:
                 raise  # 404: already gone, which is what was asked
 
     # -- backfeed (docs: methods/notifications, statuses context, favourited_by, quotes) ------
@@ -250,7 +356,20 @@ class Mastodon(Network):
         return harvest, new_counts
 
     def check(self) -> str:
-        return "@" + str(self._call("GET", "/api/v1/accounts/verify_credentials")["acct"])
+        """The account, once the token is shown to work and to hold every scope Roost needs
+        (``/api/v1/apps/verify_credentials`` lists them since Mastodon 4.3)."""
+        who = "@" + str(self._call("GET", "/api/v1/accounts/verify_credentials")["acct"])
+        try:
+            app = self._call("GET", "/api/v1/apps/verify_credentials")
+        except (Unauthorized, Rejected):  # before 4.3: asks for all of "read", or is absent
+            app = {}
+        granted = app.get("scopes") if isinstance(app, dict) else None
+        if not isinstance(granted, list):
+            return f"{who} (this server does not list the token's scopes)"
+        missing = missing_scopes(SCOPES, {str(g) for g in granted})
+        if missing:
+            raise MissingScopes(self.NAME, f"the scopes {' '.join(missing)}", status=403)
+        return who
 
     def _mention(self, status: dict, ours: set) -> Mention:
         """A status that names the author outside our threads, and the addresses it links to."""
@@ -332,7 +451,7 @@ class Mastodon(Network):
             self.still_fetching = bool(r.headers.get("Mastodon-Async-Refresh"))
             return data["descendants"]
         except Rejected as e:
-            if str(e).split(": ", 1)[-1].startswith("404"):
+            if e.status == 404:
                 return None
             raise
 
@@ -354,7 +473,7 @@ class Mastodon(Network):
         try:
             return self._call("GET", f"/api/v1/statuses/{status_id}")
         except Rejected as e:
-            if str(e).split(": ", 1)[-1].startswith("404"):
+            if e.status == 404:
                 return None
             raise
 
@@ -407,29 +526,42 @@ class Mastodon(Network):
 
     # -- helpers -----------------------------------------------------------------------------
 
-    def _already_posted(self, draft: Draft, part: int, reply_to: Syndication | None):
-        """This part among the account's latest statuses, if an earlier attempt got through:
-        the same text (Mastodon's HTML keeps every character of it, links included), and for a
-        later part of a thread, an answer to the part before it."""
+    def _own_statuses_since(self, since: datetime):
+        """The account's statuses, newest first, back to ``since`` (Link paging by max_id)."""
         if self._account_id is None:
             self._account_id = str(self._call("GET", "/api/v1/accounts/verify_credentials")["id"])
-        latest = self._call("GET", f"/api/v1/accounts/{self._account_id}/statuses?limit=40")
-        wanted = _squash(draft.parts[part])
-        parent = reply_to.id if reply_to is not None else None
-        for status in latest if isinstance(latest, list) else []:
-            same_place = status.get("in_reply_to_id") == parent
-            if same_place and _squash(plain_text(str(status.get("content", "")))) == wanted:
-                return status
-        return None
+        url: str | None = f"/api/v1/accounts/{self._account_id}/statuses?limit=40"
+        for _page in range(50):  # 2,000 statuses: more than anyone posts between two runs
+            page, r = self._request("GET", url)
+            if not isinstance(page, list) or not page:
+                return
+            for status in page:
+                if _parse(status["created_at"]) < since:
+                    return
+                yield status
+            if len(page) < 40:
+                return  # a short page is the last
+            oldest = min((str(s["id"]) for s in page), key=_id_order)
+            url = f"/api/v1/accounts/{self._account_id}/statuses?limit=40&max_id={oldest}"
+        raise Unavailable(
+            self.NAME, "could not read back far enough to tell whether a part was sent"
+        )
 
-    def _syndication(self, status: dict, draft: Draft, part: int) -> Syndication:
+    def _source_text(self, status_id: str) -> str | None:
+        """The text a status was written with (mentions keep their domain, unlike its HTML)."""
+        try:
+            return str(self._call("GET", f"/api/v1/statuses/{status_id}/source").get("text"))
+        except Rejected:
+            return None
+
+    def _syndication(self, status: dict, sent_hash: str, part: int) -> Syndication:
         try:
             return Syndication(
                 network=self.NAME,
                 id=str(status["id"]),
                 url=str(status.get("url") or status["uri"]),
                 published=format_time(datetime.now(UTC)),
-                sent_hash=draft.content_hash,
+                sent_hash=sent_hash,
                 part=part,
             )
         except (KeyError, TypeError):
@@ -488,6 +620,24 @@ class Mastodon(Network):
             credentials=f"the token in {self.token_env}, and its scopes",
             retry_after=_seconds_until_reset(r),
         )
+
+
+def missing_scopes(needed, granted: set[str]) -> list[str]:
+    """The needed scopes not granted, where ``read`` grants every ``read:...`` (and so on)."""
+    return [s for s in needed if s not in granted and s.split(":")[0] not in granted]
+
+
+def _file_hash(path) -> str:
+    return hashlib.sha256(path.read_bytes()).hexdigest()
+
+
+def _remember_media(copy: Syndication, media: list) -> None:
+    """Which attachment is which picture, so an edit keeps them (``update_part``)."""
+    if media:
+        copy.extra["media"] = [
+            {"id": media_id, "sha256": _file_hash(image.path), "alt": image.alt}
+            for media_id, image in media
+        ]
 
 
 def _squash(text: str) -> str:

@@ -1,0 +1,44 @@
+"""Secrets out of every message: what Roost prints, logs or writes never holds a secret value.
+
+Secrets come from the environment only (``read``), and every value read is remembered for the
+life of the process, so :func:`scrub` can take it out of any text: an error a server sent back
+(some echo the request, token included), a request library's message that quotes an address
+(webmention.io's key travels in the query string). Query strings are removed from every address
+in such text as well, whatever they hold, and so is whatever follows ``Bearer``.
+
+``NetworkError`` scrubs its message when it is made, so every line built from a network's words
+is clean before anyone can print it; the ``roost`` command scrubs what it prints on top.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+
+_SECRETS: set[str] = set()
+_QUERY = re.compile(r"""(\b[a-z][a-z0-9+.-]*://[^\s?#"'<>]*)\?[^\s#"'<>]*""", re.IGNORECASE)
+_BEARER = re.compile(r"(Bearer\s+)[^\s\"',;]+", re.IGNORECASE)
+MASK = "[secret]"
+
+
+def remember(value: str | None) -> str:
+    """Keep ``value`` out of every message from now on; returns it. Very short values are not
+    remembered: masking "a" in every message would hide the message, not a secret."""
+    if value and len(value) >= 6:
+        _SECRETS.add(value)
+    return value or ""
+
+
+def read(env: Mapping[str, str], name: str) -> str:
+    """The secret in environment variable ``name`` ("" when unset), remembered."""
+    return remember(env.get(name, "").strip())
+
+
+def scrub(text: str) -> str:
+    """``text`` without any remembered secret, query string or bearer token."""
+    text = str(text)
+    for secret in sorted(_SECRETS, key=len, reverse=True):
+        if secret in text:
+            text = text.replace(secret, MASK)
+    text = _QUERY.sub(r"\1?…", text)
+    return _BEARER.sub(rf"\1{MASK}", text)

@@ -1,0 +1,324 @@
+"""The guarded fetch, attacked: every address a stranger can name that points inside is refused
+before any byte is sent there; slow and huge answers are cut off; only real pictures are kept.
+
+Each attack is checked against a canary server on loopback that counts the requests it gets:
+a refusal that still reached it would be a failure, not a pass.
+"""
+
+from __future__ import annotations
+
+import io
+import socket
+import threading
+import time
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+import pytest
+
+from roost.networks import guarded_fetch
+from roost.networks.guarded_fetch import FetchError, GuardedFetcher, Refused, allow_in_tests
+from roost.pictures import check as check_picture
+
+from sites import PNG_1X1
+
+
+class Canary:
+    """A loopback server that answers as told and remembers every request."""
+
+    def __init__(self, answer=None):
+        self.hits: list[str] = []
+        self.answer = answer or (lambda handler: handler.send_body(200, PNG_1X1, "image/png"))
+        canary = self
+
+        class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"
+
+            def log_message(self, *args):
+                pass
+
+            def do_GET(self):
+                canary.hits.append(self.path)
+                canary.answer(self)
+
+            def send_body(self, code, body: bytes, ctype="application/octet-stream", **headers):
+                self.send_response(code)
+                self.send_header("Content-Type", ctype)
+                self.send_header("Content-Length", str(len(body)))
+                for k, v in headers.items():
+                    self.send_header(k.replace("_", "-"), v)
+                self.end_headers()
+                self.wfile.write(body)
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+        self.port = self.server.server_address[1]
+        self.url = f"http://127.0.0.1:{self.port}"
+
+    def close(self):
+        self.server.shutdown()
+        self.server.server_close()
+
+
+@pytest.fixture()
+def canary():
+    servers = []
+
+    def make(answer=None) -> Canary:
+        servers.append(Canary(answer))
+        return servers[-1]
+
+    yield make
+    for s in servers:
+        s.close()
+    guarded_fetch._TEST_SERVERS.clear()
+
+
+def refused(url: str, fetcher: GuardedFetcher | None = None) -> str:
+    with pytest.raises(FetchError) as e:
+        (fetcher or GuardedFetcher()).get(url, max_bytes=1_000_000)
+    assert isinstance(e.value, Refused), e.value
+    return str(e.value)
+
+
+INSIDE = [
+    "127.0.0.1",
+    "127.1",  # short form
+    "2130706433",  # 127.0.0.1 as one number
+    "0x7f000001",
+    "0177.0.0.1",  # octal
+    "localhost",
+    "10.0.0.1",
+    "172.16.5.4",
+    "192.168.1.1",
+    "169.254.169.254",  # the cloud metadata service
+    "100.64.0.1",  # carrier-grade NAT
+    "0.0.0.0",
+    "224.0.0.1",  # multicast
+    "240.0.0.1",  # reserved
+    "255.255.255.255",
+    "198.18.0.1",  # benchmarking
+    "[::1]",
+    "[::]",
+    "[fc00::1]",  # unique local
+    "[fd12:3456::1]",
+    "[fe80::1]",  # link-local
+    "[ff02::1]",  # multicast
+    "[::ffff:127.0.0.1]",  # IPv4-mapped
+    "[::ffff:169.254.169.254]",
+    "[::ffff:10.0.0.1]",
+    "[64:ff9b::a9fe:a9fe]",  # NAT64 of 169.254.169.254
+    "[2002:7f00:1::]",  # 6to4 of 127.0.0.1
+    "[2001:0:4136:e378:8000:63bf:80ff:fffe]",  # Teredo of a client at 127.0.0.1
+]
+
+
+@pytest.mark.parametrize("host", INSIDE)
+def test_internal_addresses_are_refused_before_connecting(canary, host):
+    trap = canary()
+    message = refused(f"http://{host}:{trap.port}/avatar.png")
+    assert "not a public address" in message or "does not resolve" not in message
+    assert trap.hits == []
+
+
+def test_a_name_that_resolves_inside_is_refused(canary, monkeypatch):
+    trap = canary()
+    real = socket.getaddrinfo
+
+    def rebinding(host, *args, **kwargs):
+        if host == "friendly.example":
+            return real("127.0.0.1", *args, **kwargs)
+        if host == "mixed.example":  # one public address, one inside: refused too
+            return real("93.184.216.34", *args, **kwargs) + real("127.0.0.1", *args, **kwargs)
+        return real(host, *args, **kwargs)
+
+    monkeypatch.setattr(guarded_fetch.socket, "getaddrinfo", rebinding)
+    assert "resolves to 127.0.0.1" in refused(f"http://friendly.example:{trap.port}/a.png")
+    assert "resolves to 127.0.0.1" in refused(f"http://mixed.example:{trap.port}/a.png")
+    assert trap.hits == []
+
+
+def test_the_address_checked_is_the_address_connected_to(canary, monkeypatch):
+    """DNS answers a public address once and an internal one after: the fetch resolves once and
+    connects to what it checked, so the second answer is never used."""
+    ok = canary()
+    allow_in_tests("127.0.0.1", ok.port)
+    calls = []
+    real = socket.getaddrinfo
+
+    def flipping(host, port, *args, **kwargs):
+        calls.append(host)
+        return real("127.0.0.1", port, *args, **kwargs)
+
+    monkeypatch.setattr(guarded_fetch.socket, "getaddrinfo", flipping)
+    got = GuardedFetcher().get(f"http://flip.example:{ok.port}/a.png", max_bytes=10_000)
+    assert got.body == PNG_1X1 and calls == ["flip.example"]
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "file:///etc/passwd",
+        "ftp://example.com/a.png",
+        "gopher://example.com/",
+        "data:image/png;base64,AAAA",
+        "//example.com/a.png",
+        "http://user:secret@example.com/a.png",
+        "http:///a.png",
+    ],
+)
+def test_only_plain_http_addresses_are_fetched(url):
+    refused(url)
+
+
+def test_redirects_are_checked_every_time(canary):
+    inside = canary()
+    outside = canary(
+        lambda h: h.send_body(302, b"", Location=f"http://127.0.0.1:{inside.port}/x.png")
+    )
+    metadata = canary(
+        lambda h: h.send_body(302, b"", Location="http://169.254.169.254/latest/meta-data/")
+    )
+    mapped = canary(lambda h: h.send_body(301, b"", Location=f"http://[::1]:{inside.port}/"))
+    for s in (outside, metadata, mapped):
+        allow_in_tests("127.0.0.1", s.port)
+    assert "not a public address" in refused(f"{outside.url}/a.png")
+    assert "not a public address" in refused(f"{metadata.url}/a.png")
+    refused(f"{mapped.url}/a.png")
+    assert inside.hits == []
+
+
+def test_a_long_chain_of_redirects_is_refused(canary):
+    loop = canary(lambda h: h.send_body(302, b"", Location=h.path + "x"))
+    allow_in_tests("127.0.0.1", loop.port)
+    assert "redirects" in refused(f"{loop.url}/a")
+    assert len(loop.hits) == guarded_fetch.MAX_REDIRECTS + 1
+
+
+def test_a_trusted_server_may_be_inside_but_its_redirects_are_checked(canary):
+    inside = canary()
+    configured = canary(
+        lambda h: (
+            h.send_body(302, b"", Location=f"http://127.0.0.1:{inside.port}/")
+            if h.path == "/away"
+            else h.send_body(200, PNG_1X1, "image/png")
+        )
+    )
+    fetcher = GuardedFetcher({configured.url})
+    assert fetcher.get(f"{configured.url}/avatar.png", max_bytes=10_000).body == PNG_1X1
+    refused(f"{configured.url}/away", fetcher)
+    assert inside.hits == []
+
+
+def test_a_body_over_the_cap_is_not_read(canary):
+    declared = canary(lambda h: h.send_body(200, b"x" * 5000, "image/png"))
+    allow_in_tests("127.0.0.1", declared.port)
+    with pytest.raises(Refused, match="over the 1000 byte limit"):
+        GuardedFetcher().get(declared.url, max_bytes=1000)
+
+    def undeclared(h):  # no Content-Length: the read stops at the cap
+        h.send_response(200)
+        h.send_header("Content-Type", "application/json")
+        h.send_header("Connection", "close")
+        h.end_headers()
+        for _ in range(100):
+            h.wfile.write(b"{" * 10_000)
+
+    streamed = canary(undeclared)
+    allow_in_tests("127.0.0.1", streamed.port)
+    with pytest.raises(Refused, match="over the 50000 byte limit"):
+        GuardedFetcher().get(streamed.url, max_bytes=50_000)
+
+
+def drip(h):
+    """A byte now and then, for ever: each read alone would be within any read timeout."""
+    h.send_response(200)
+    h.send_header("Content-Type", "image/png")
+    h.send_header("Content-Length", "1000")
+    h.end_headers()
+    try:
+        for _ in range(1000):
+            h.wfile.write(b"\x89")
+            h.wfile.flush()
+            time.sleep(0.3)
+    except OSError:
+        pass
+
+
+def test_a_dripping_server_is_cut_off_at_the_deadline(canary):
+    slow = canary(drip)
+    allow_in_tests("127.0.0.1", slow.port)
+    with pytest.raises(Refused, match="took longer than 2 s"):
+        GuardedFetcher(fetch_seconds=2).get(slow.url, max_bytes=10_000)
+
+
+def test_the_run_has_a_deadline_across_fetches(canary):
+    slow = canary(drip)
+    allow_in_tests("127.0.0.1", slow.port)
+    fetcher = GuardedFetcher(fetch_seconds=60, run_seconds=1.5)
+    with pytest.raises(Refused, match="this run's time for fetching is spent"):
+        fetcher.get(slow.url, max_bytes=10_000)
+    assert fetcher.spent
+    with pytest.raises(Refused, match="spent"):
+        fetcher.get(slow.url + "/again", max_bytes=10_000)
+
+
+def test_messages_never_show_a_query_string(canary):
+    trap = canary()
+    message = refused(f"http://127.0.0.1:{trap.port}/a.png?token=s3cret&key=k")
+    assert "s3cret" not in message and "?…" in message
+
+
+# -- pictures -------------------------------------------------------------------------------
+
+
+def png(width=8, height=8) -> bytes:
+    from PIL import Image
+
+    buf = io.BytesIO()
+    Image.new("RGB", (width, height), "teal").save(buf, "PNG")
+    return buf.getvalue()
+
+
+def bomb() -> bytes:
+    """A small PNG whose header claims 60,000 x 60,000 pixels."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (
+            struct.pack(">I", len(data)) + kind + data + struct.pack(">I", zlib.crc32(kind + data))
+        )
+
+    header = struct.pack(">IIBBBBB", 60_000, 60_000, 8, 2, 0, 0, 0)
+    return b"\x89PNG\r\n\x1a\n" + chunk(b"IHDR", header) + chunk(b"IEND", b"")
+
+
+@pytest.mark.parametrize(
+    ("data", "claimed"),
+    [
+        (b"\x89PNG\r\n\x1a\n<html><script>alert(1)</script></html>", "image/png"),
+        (b"RIFF\x00\x00\x00\x00<html>not a webp</html>", "image/webp"),
+        (b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>', "image/svg+xml"),
+        (b"\xff\xd8\xff\xe0 then nothing a decoder wants", "image/jpeg"),
+        (png()[:40], "image/png"),  # truncated
+        (png(), "image/jpeg"),  # not what it claims
+        (png(), "text/html"),
+        (bomb(), "image/png"),
+        (b"GIF89a" + b"\x00" * 20, "image/gif"),
+    ],
+)
+def test_only_whole_pictures_of_the_type_they_claim_are_kept(data, claimed):
+    with pytest.raises(ValueError):
+        check_picture(data, claimed)
+
+
+def test_real_pictures_are_kept():
+    from PIL import Image
+
+    assert check_picture(png(), "image/png; charset=binary") == "image/png"
+    assert check_picture(PNG_1X1, "image/png") == "image/png"
+    for fmt, mime in (("JPEG", "image/jpeg"), ("GIF", "image/gif"), ("WEBP", "image/webp")):
+        buf = io.BytesIO()
+        Image.new("RGB", (4, 4), "red").save(buf, fmt)
+        assert check_picture(buf.getvalue(), mime) == mime
