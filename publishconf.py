@@ -11,6 +11,9 @@ SITEURL = os.environ.get("ROOST_SITEURL", "https://camille.example")
 FEED_DOMAIN = SITEURL
 RELATIVE_URLS = False
 DELETE_OUTPUT_DIRECTORY = True
+# Drafts, and posts dated in the future (drafts until their day), are never published: only
+# `make serve` shows them, from pelicanconf.py.
+DRAFT_SAVE_AS = DRAFT_URL = DRAFT_LANG_SAVE_AS = DRAFT_LANG_URL = ""
 
 # Where `roost syndicate` posts (docs/syndication.md). Tokens come from the environment only.
 # ROOST_NETWORKS = {"mastodon": {"instance": "https://mastodon.social"}}

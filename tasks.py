@@ -115,11 +115,11 @@ def push_records(c, message="Records: syndication and backfeed [skip ci]", attem
     if not branch:
         current = c.run("git rev-parse --abbrev-ref HEAD", hide=True).stdout.strip()
         branch = current if current != "HEAD" else "main"  # CI may check out a bare commit
-    c.run("git add social")
-    if c.run("git diff --cached --quiet", warn=True).ok:
-        print("roost: the records did not change; nothing to push")
-        return
-    c.run(f"git commit -q -m {shlex.quote(message)}")
+    if not _commit_records(c, message):
+        ahead = c.run(f"git rev-list --count origin/{branch}..HEAD", hide=True, warn=True)
+        if ahead.stdout.strip() in ("0", ""):
+            print("roost: the records did not change; nothing to push")
+            return
     for attempt in range(1, int(attempts) + 1):
         if c.run(f"git push -q origin HEAD:{branch}", warn=True, hide="err").ok:
             print(f"roost: records pushed to {branch} (attempt {attempt})")
@@ -130,12 +130,31 @@ def push_records(c, message="Records: syndication and backfeed [skip ci]", attem
                 "roost: the records could not be rebased on what was pushed meanwhile (a conflict "
                 "outside social/, or a record file that is not valid JSON); fix it and push by hand"
             )
+        # What the other side pushed may hold what this side's moderation refuses (a reply by
+        # someone forgotten here, fetched there): the merged records are moderated again.
+        _commit_records(c, "Records: moderation applied after a merge [skip ci]")
         ahead = c.run(f"git rev-list --count origin/{branch}..HEAD", hide=True).stdout.strip()
         if ahead == "0":  # the rebase dropped our commit: its records were already there
             print("roost: another run had already pushed the same records")
             return
         time.sleep(attempt)
     sys.exit(f"roost: the records were not pushed after {attempts} attempts; run again")
+
+
+#: What push-records commits: the records, never their lock files or half-written files.
+RECORDS = "social ':!social/.*.lock' ':!social/**/.tmp-*'"
+
+
+def _commit_records(c, message: str) -> bool:
+    """Apply the moderation to the records (`roost moderate`), then commit them if they changed;
+    whether a commit was made."""
+    settings = "publishconf.py" if Path("publishconf.py").is_file() else "pelicanconf.py"
+    c.run(f"{BIN / 'roost'} moderate -s {settings}", hide=True)
+    c.run(f"git add -- {RECORDS}")
+    if c.run("git diff --cached --quiet", warn=True).ok:
+        return False
+    c.run(f"git commit -q -m {shlex.quote(message)}")
+    return True
 
 
 @task

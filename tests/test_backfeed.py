@@ -74,7 +74,8 @@ def test_every_reply_however_deep_and_every_like_and_repost(fake, blog):
     assert store.read_cursors()["mastodon"]["notifications"]
 
 
-def test_a_quiet_run_costs_one_request_and_writes_nothing(fake, blog):
+def test_a_quiet_run_costs_two_requests_and_writes_nothing(fake, blog):
+    """The notifications, and the profiles of the people archived (up to 40 a request)."""
     store, adapter, copies = blog
     act(
         fake, "bob", "POST", "/api/v1/statuses", status="@camille hi", in_reply_to_id=copies["owls"]
@@ -83,7 +84,11 @@ def test_a_quiet_run_costs_one_request_and_writes_nothing(fake, blog):
     files = {p: p.stat().st_mtime_ns for p in store.root.rglob("*.json")}
     before = len(fake.requests)
     report = backfeed(store, adapter)
-    assert len(fake.requests) - before == 1 and not report.change
+    assert [path for _, path in fake.requests[before:]] == [
+        "/api/v1/notifications",
+        "/api/v1/accounts",
+    ]
+    assert not report.change
     assert {p: p.stat().st_mtime_ns for p in store.root.rglob("*.json")} == files
 
 
@@ -237,11 +242,11 @@ def test_the_sweep_finds_what_no_notification_announces_and_stays_cheap(fake, bl
     assert f"mastodon:{quiet['id']}" in archive(store, "owls")
     before = len(fake.requests)
     assert backfeed(store, adapter, now=later(2.5)).swept == 0  # nothing due
-    assert len(fake.requests) - before == 1
+    assert len(fake.requests) - before == 2  # notifications, and bob's profile looked at again
     before = len(fake.requests)
     report = backfeed(store, adapter, now=later(3.5))  # both due again; one a run
     assert report.swept == 1 and not report.change
-    assert len(fake.requests) - before == 3  # notifications, then one post's status and thread
+    assert len(fake.requests) - before == 4  # notifications, one post's status and thread, bob
 
     # An edit is seen by the next sweep and updates the stored reply.
     act(fake, "bob", "PUT", f"/api/v1/statuses/{quiet['id']}", status="edited, still no mention")
@@ -290,7 +295,8 @@ def test_a_first_run_reads_back_no_further_than_the_oldest_copy(fake, blog):
     assert report.change.added == 1 and len(pages) == 1
     before = len(fake.requests)
     assert not backfeed(store, adapter).change  # and from then on, forward from the newest
-    assert len(fake.requests) - before == 1
+    made = [path for _, path in fake.requests[before:]]
+    assert made == ["/api/v1/notifications", "/api/v1/accounts"]  # and bob's profile
 
 
 def test_a_mention_that_links_to_a_post_lands_under_it(fake, blog):

@@ -195,14 +195,14 @@ def test_replies_five_deep_likes_reposts_quotes_pictures_and_deletions(devnet, h
     people = store.read_people()
     assert people[f"bluesky:{alice.did}"].handle == "@alice.test"
 
-    # A quiet run: one request (the notifications; the post is not due for a sweep yet),
-    # nothing written.
+    # A quiet run: the notifications (the post is not due for a sweep yet) and the profiles of
+    # the people archived (25 a request), nothing written.
     files = {p: p.read_bytes() for p in store.root.rglob("*.json")}
     calls = []
     real_xrpc = adapter._xrpc
     adapter._xrpc = lambda method, nsid, **kw: calls.append(nsid) or real_xrpc(method, nsid, **kw)
     assert not backfeed(store, adapter).change
-    assert calls == ["app.bsky.notification.listNotifications"]
+    assert calls == ["app.bsky.notification.listNotifications", "app.bsky.actor.getProfiles"]
     del adapter._xrpc
     assert {p: p.read_bytes() for p in store.root.rglob("*.json")} == files
 

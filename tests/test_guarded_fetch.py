@@ -322,3 +322,146 @@ def test_real_pictures_are_kept():
         buf = io.BytesIO()
         Image.new("RGB", (4, 4), "red").save(buf, fmt)
         assert check_picture(buf.getvalue(), mime) == mime
+
+
+# -- in the backfeed: what a stranger names never reaches inside ------------------------------
+
+
+def test_an_avatar_inside_is_never_fetched_nor_stored(tmp_path, fake, canary):
+    from test_backfeed import act
+
+    from roost.backfeed import backfeed
+    from roost.networks.mastodon.adapter import Mastodon
+    from roost.store import Store
+    from roost.syndicate import Syndicator
+
+    from sites import make_post
+
+    trap = canary()
+    store = Store(tmp_path / "social")
+    adapter = Mastodon({"instance": fake.url}, env={"ROOST_MASTODON_TOKEN": "good-token"})
+    from datetime import date
+
+    Syndicator(store, {"mastodon": adapter}, since=date(2025, 1, 1), check_deployed=False).run(
+        [make_post(key="swifts", url="https://camille.blog/swifts/")]
+    )
+    copy = store.read_post("swifts").copies("mastodon")[0].id
+    fake.profiles["bob"] = {"avatar": f"http://127.0.0.1:{trap.port}/latest/meta-data/x.png"}
+    fake.profiles["ines"] = {"avatar": "http://169.254.169.254/latest/meta-data/iam.png"}
+    for who in ("bob", "ines"):
+        act(fake, who, "POST", "/api/v1/statuses", status="@camille hi", in_reply_to_id=copy)
+    report = backfeed(store, adapter)
+    assert report.change.added == 2 and not report.failed
+    people = store.read_people()
+    assert people["mastodon:bob@other.example"].avatar is None
+    assert people["mastodon:ines@other.example"].avatar is None
+    assert trap.hits == []
+    assert (
+        not list((store.root / "media").rglob("*.*")) if (store.root / "media").exists() else True
+    )
+
+
+def test_pictures_named_inside_are_refused_and_nothing_is_fetched_under_the_lock(tmp_path, canary):
+    """A picture attached to a reply that points inside is refused; one that is outside is
+    fetched while the records lock is free (another command may write meanwhile)."""
+    from roost.archive import Harvest
+    from roost.backfeed import merge_into
+    from roost.model import Interaction, Media, Person
+    from roost.store import Store
+
+    store = Store(tmp_path / "social")
+    trap = canary()
+    lock_free = []
+
+    def answer(handler):
+        try:
+            with Store(store.root).lock(timeout=1):
+                lock_free.append(True)
+        except Exception:
+            lock_free.append(False)
+        handler.send_body(200, PNG_1X1, "image/png")
+
+    outside = canary(answer)
+    allow_in_tests("127.0.0.1", outside.port)
+    bob = Person("mastodon:bob@b.example", "mastodon", "Bob")
+    replies = [
+        Interaction(f"mastodon:{n}", "mastodon", "reply", bob.id, "2026-05-01T10:00:00Z",
+                    content="<p>look</p>", media=[Media(None, "image/png", "alt", url)])
+        for n, url in (
+            (1, f"http://127.0.0.1:{trap.port}/a.png"),
+            (2, f"http://[::ffff:127.0.0.1]:{trap.port}/b.png"),
+            (3, f"{outside.url}/c.png"),
+        )
+    ]  # fmt: skip
+    merge_into(store, {"swifts": Harvest(replies, [bob])}, "mastodon", {})
+    media = {x.id: x.media[0].path for x in store.read_post("swifts").interactions}
+    assert media["mastodon:1"] is None and media["mastodon:2"] is None
+    assert media["mastodon:3"] and (store.root / media["mastodon:3"]).read_bytes() == PNG_1X1
+    assert trap.hits == [] and lock_free == [True]
+
+
+def test_a_did_document_cannot_send_the_fetch_inside(tmp_path, canary):
+    """The PLC directory is the author's choice (trusted as configured); the PDS a DID
+    document names is a stranger's, and so is a did:web domain."""
+    import json as json_
+
+    from roost.mirror import Pictures
+    from roost.networks.bluesky.adapter import Bluesky
+
+    trap = canary()
+    docs = {
+        "/did:plc:inside": {"service": [{"id": "#atproto_pds", "type": "AtprotoPersonalDataServer",
+                                         "serviceEndpoint": f"http://127.0.0.1:{trap.port}"}]},
+    }  # fmt: skip
+
+    def plc(handler):
+        if handler.path == "/did:plc:huge":
+            handler.send_response(200)
+            handler.send_header("Content-Type", "application/json")
+            handler.end_headers()
+            handler.wfile.write(b'{"service": [' + b'{"id": "#x"},' * 200_000)
+            return
+        body = json_.dumps(docs.get(handler.path, {})).encode()
+        handler.send_body(200, body, "application/json")
+
+    directory = canary(plc)
+    b = Bluesky({"handle": "camille.test", "service": "https://pds.invalid", "plc": directory.url},
+                env={})  # fmt: skip
+    embed = {"$type": "app.bsky.embed.images",
+             "images": [{"image": {"ref": {"$link": "bafkrei"}, "mimeType": "image/png"},
+                         "alt": "x"}]}  # fmt: skip
+    [picture] = b._pictures("did:plc:inside", embed)
+    assert picture.source.startswith(f"http://127.0.0.1:{trap.port}/")
+    with Pictures(GuardedFetcher(b.trusted_origins())) as pictures:
+        pictures.fetch(picture.source, "a picture")
+        assert pictures.fetched[picture.source] is None
+    assert trap.hits == []
+    assert b._pds_of("did:plc:huge") is None  # over 64 KB: refused, not read into memory
+    assert b._pds_of("did:web:localhost") is None  # a did:web inside: never asked
+    assert directory.hits == ["/did:plc:inside", "/did:plc:huge"]
+
+
+def test_a_webmention_author_photo_inside_is_never_fetched(tmp_path, canary):
+    from fakes.webmention_io import FakeWebmentionIO
+
+    from roost.store import Store
+    from roost.webmention_io import WebmentionIO, backfeed_webmentions
+
+    trap = canary()
+    fake = FakeWebmentionIO()
+    url = fake.start()
+    try:
+        source = WebmentionIO({"domain": "camille.blog", "api": url},
+                              env={"ROOST_WEBMENTION_IO_TOKEN": "wm-token"})  # fmt: skip
+        fake.add("https://camille.blog/swifts/", "in-reply-to", "tomas.example",
+                 author={"type": "card", "name": "Tomas", "url": "https://tomas.example/",
+                         "photo": f"http://127.0.0.1:{trap.port}/me.png"})  # fmt: skip
+        store = Store(tmp_path)
+        change, failure = backfeed_webmentions(
+            store, source, {"https://camille.blog/swifts/": "swifts"}
+        )
+    finally:
+        fake.stop()
+    assert change.added == 1 and not failure
+    assert store.read_people()["webmention:tomas.example"].avatar is None
+    assert trap.hits == []

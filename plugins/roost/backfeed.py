@@ -40,7 +40,7 @@ from .compose import address
 from .mirror import Pictures, mirror_attachments, mirror_avatars
 from .model import RecordError, format_time, parse_time
 from .moderation import apply as moderation_apply
-from .networks.base import Hints, NetworkError, with_retries
+from .networks.base import Hints, Network, NetworkError, with_retries
 from .networks.guarded_fetch import GuardedFetcher
 from .store import Store
 
@@ -167,9 +167,32 @@ def backfeed(
             harvests[key] = harvest
     if activity.cursor:
         cursor["notifications"] = activity.cursor
-    report.change = merge_into(store, harvests, name, cursor, fetcher)
+    # A slice of the people archived from this network, looked at again each run: someone who
+    # has since asked not to be archived (#nobot, noindex...) is removed from every record,
+    # and a new name or picture is shown.
+    profiles: list = []
+    looks = type(adapter).profiles is not Network.profiles
+    due, rest = profiles_due(store.read_people(), name, state.get("profiles"), PROFILES_A_RUN)
+    if looks and due and not report.failed:
+        try:
+            profiles = _with_retries(adapter.profiles, due)
+            cursor["profiles"] = due[-1].id if rest else None  # where the next slice starts
+        except NetworkError as e:
+            report.failed = str(e)
+    report.change = merge_into(store, harvests, name, cursor, fetcher, profiles)
     report.posts, report.swept = len(done), len([k for k in swept if k in done])
     return report
+
+
+def profiles_due(people: dict, network: str, last: str | None, budget: int):
+    """(the next ``budget`` people of this network after ``last``, in id order, from the start
+    again once the end is reached; whether some are left for later runs)."""
+    mine = sorted(
+        (p for p in people.values() if p.network == network and not p.is_author),
+        key=lambda p: p.id,
+    )
+    start = next((i for i, p in enumerate(mine) if last is not None and p.id > last), 0)
+    return (mine[start:] + mine[:start])[:budget], len(mine) > budget
 
 
 def _counts(text: str | None) -> dict[str, str]:
@@ -194,6 +217,9 @@ def _mentions(activity, posts_by_url: dict[str, str]) -> dict[str, Harvest]:
     return found
 
 
+#: People whose profiles are looked at again in one run, per network (40 a request on
+#: Mastodon, 25 on Bluesky): a blog with fewer people has every profile checked every run.
+PROFILES_A_RUN = 200
 #: Waits before the second and third attempt at a post when the network is unavailable.
 RETRY_DELAYS = (1.0, 3.0)
 #: The longest rate-limit wait worth sitting out inside a run; longer ones end the run.
@@ -202,14 +228,12 @@ MAX_RATE_WAIT = 60.0
 
 def _harvest(adapter, record, hints: Hints, counts: dict):
     """The adapter's harvest, tried again after a passing outage or a short rate limit."""
+    return _with_retries(adapter.harvest, record, hints, counts)
+
+
+def _with_retries(call, *args):
     return with_retries(
-        adapter.harvest,
-        record,
-        hints,
-        counts,
-        delays=RETRY_DELAYS,
-        max_rate_wait=MAX_RATE_WAIT,
-        sleep=time.sleep,
+        call, *args, delays=RETRY_DELAYS, max_rate_wait=MAX_RATE_WAIT, sleep=time.sleep
     )
 
 
@@ -238,13 +262,16 @@ def merge_into(
     network: str,
     cursor: dict[str, str | None],
     fetcher: GuardedFetcher | None = None,
+    profiles: list | None = None,
 ) -> Change:
     """Fetch the pictures the harvests need, then, under one lock, merge every post's harvest,
     store those pictures, and move the network's cursor: records first, the cursor last, so a
     crash in between makes the next run do the same work again rather than skip any. Nothing is
-    fetched while the lock is held. People found to have opted out since they were archived are
-    removed from every record."""
+    fetched while the lock is held. ``profiles``: people of this network as their profiles are
+    now (names, pictures); those found to have opted out since they were archived are removed
+    from every record."""
     total = Change()
+    profiles = profiles or []
     with Pictures(fetcher or GuardedFetcher()) as pictures:
         known_people = store.read_people()
         for key, harvest in harvests.items():
@@ -253,6 +280,7 @@ def merge_into(
             except RecordError:
                 continue  # not merged below either: the file is left for its author to mend
             pictures.want_avatars(harvest.people, known_people)
+        pictures.want_avatars([p for p in profiles if p.id in known_people], known_people)
         with store.lock():
             moderation = store.read_moderation()
             people = store.read_people()
@@ -267,11 +295,15 @@ def merge_into(
                 if change:
                     store.write_post(record)
                     total += change
-            if harvests:
+            for person in profiles:  # only people already archived: a profile adds no one
+                if person.id in people and not moderation.refuses(person, person.id):
+                    people[person.id] = person
+            if harvests or profiles:
                 mirror_avatars(store, people, before, pictures)  # new or changed avatars only
                 store.write_people(network, people)
             # Someone archived before who has since asked not to be (#nobot, noindex...).
             opted_out = {p.id for h in harvests.values() for p in h.people if p.opted_out}
+            opted_out |= {p.id for p in profiles if p.opted_out}
             if opted_out & set(before):
                 total.removed += moderation_apply(store, opted_out).interactions
             if cursor:

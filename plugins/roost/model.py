@@ -428,6 +428,7 @@ class Person:
     avatar_source: str | None = None  # where the avatar was mirrored from; never rendered
     opted_out: bool = False  # their profile asked not to be archived (#nobot, #nobridge)
     is_author: bool = False  # one of the blog author's own accounts
+    ref: str | None = None  # the network's own id of the account, to look its profile up again
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> Person:
@@ -452,6 +453,7 @@ class Person:
             avatar_source=_url(d, "avatar_source", where),
             opted_out=opted_out,
             is_author=d.get("is_author", False) is True,
+            ref=_str(d, "ref", where, required=False),
         )
 
     def to_dict(self) -> dict:
@@ -469,6 +471,8 @@ class Person:
             d["opted_out"] = True
         if self.is_author:
             d["is_author"] = True
+        if self.ref:
+            d["ref"] = self.ref
         return d
 
     @property

@@ -22,6 +22,7 @@ Guarantees, because CI commits this folder back to git and two runs may overlap:
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
@@ -39,6 +40,14 @@ from .sanitize import clean_html, clean_text
 #: Mirrored media: the only types stored (pictures.py says what passes), and the largest file.
 MEDIA_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
 MEDIA_MAX_BYTES = 5 * 1024 * 1024
+
+
+#: What git must never take from the records folder.
+GITIGNORE = (
+    "# Written by Roost: its lock files and half-written files are never committed.\n"
+    ".*.lock\n"
+    ".tmp-*\n"
+)
 
 
 class StoreLocked(RuntimeError):
@@ -64,6 +73,7 @@ class Store:
     def lock(self, timeout: float = 60) -> Iterator[Store]:
         """Hold the records lock; every write must happen inside it."""
         self.root.mkdir(parents=True, exist_ok=True)
+        self._ignore_own_files()
         try:
             with self._lock.acquire(timeout=timeout):
                 yield self
@@ -72,6 +82,15 @@ class Store:
                 f"{self.root}: another Roost command is writing these records "
                 f"(lock {self._lock.lock_file}); wait for it to finish"
             ) from None
+
+    def _ignore_own_files(self) -> None:
+        """A ``.gitignore`` in the records folder for Roost's lock files and half-written files,
+        so no ``git add`` ever commits them, whatever the blog's own ``.gitignore`` says."""
+        path = self.root / ".gitignore"
+        if not path.exists():
+            # A read-only folder: the lock itself will say what is wrong.
+            with contextlib.suppress(OSError):
+                path.write_text(GITIGNORE, encoding="utf-8")
 
     def _require_lock(self) -> None:
         if not self._lock.is_locked:

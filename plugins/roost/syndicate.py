@@ -87,6 +87,7 @@ class Syndicator:
         check_deployed: bool = True,
         sleep: Callable[[float], None] = time.sleep,
         concurrent: bool = True,
+        lock_wait: float = 60.0,
     ):
         self.store = store
         self.adapters = adapters
@@ -94,6 +95,8 @@ class Syndicator:
         self.check_deployed = check_deployed
         self.sleep = sleep
         self.concurrent = concurrent  # False: one network after the other (the bench baseline)
+        # How long to wait for the records lock before a part: no intent written, no request.
+        self.lock_wait = lock_wait
         self.stopped: dict[str, str] = {}  # network -> why it stopped for this run
         self.blocked: set[str] = set()  # posts whose ledger is ambiguous: nothing is sent
         self._stop_lock = threading.Lock()
@@ -275,8 +278,7 @@ class Syndicator:
             if (record.syndications or record.intents) and _identity(record) != _identity(post):
                 with self.store.lock():
                     record = self.store.read_post(post.key)
-                    record.source, record.title = post.source, post.title
-                    record.date = format_time(post.date)
+                    _set_identity(record, post)
                     self.store.write_post(record)
         return outcomes
 
@@ -320,9 +322,10 @@ class Syndicator:
                 return found
         # Not there (or never tried): a fresh intent, dated now, written before any request.
         intent = adapter.intent(plan.draft, part, datetime.now(UTC))
-        with self.store.lock():
+        with self.store.lock(timeout=self.lock_wait):
             record = self.store.read_post(key)
             record.set_intent(intent)
+            _set_identity(record, plan.post)  # so a new slug finds this ledger
             self.store.write_post(record)
         sent = {"maybe": False}
 
@@ -440,6 +443,10 @@ def summary(outcomes: list[Outcome]) -> str:
     for name in sorted(counts):
         lines.append(name.ljust(width) + "".join(f"{counts[name][c]:>12}" for c in columns))
     return "\n".join(lines)
+
+
+def _set_identity(record: PostRecord, post: Post) -> None:
+    record.source, record.title, record.date = post.source, post.title, format_time(post.date)
 
 
 def _identity(thing) -> tuple:

@@ -381,6 +381,8 @@ class _Handler(BaseHTTPRequestHandler):
                 return action(account, parts[3])
         if parts[:3] == ["api", "v1", "accounts"] and parts[4:] == ["statuses"] and method == "GET":
             return self.account_statuses(account, parts[3])
+        if parts == ["api", "v1", "accounts", "lookup"] and method == "GET":
+            return self.lookup(account)
         if parts[:3] == ["api", "v1", "accounts"] and len(parts) == 4 and method == "GET":
             return self.account(account, parts[3])
         if parts[:3] == ["api", "v1", "statuses"] and len(parts) == 4:
@@ -516,6 +518,15 @@ class _Handler(BaseHTTPRequestHandler):
         if name is None:
             return self._send(404, NOT_FOUND)
         self._send(200, fake.account_entity(name))
+
+    def lookup(self, account):
+        """``GET /api/v1/accounts/lookup?acct=user@domain`` (3.4+): one account, or 404."""
+        fake = self.server_fake
+        acct = parse_qs(urlsplit(self.path).query).get("acct", [""])[0].lstrip("@")
+        for name in fake.known_accounts():
+            if fake.account_entity(name)["acct"] == acct:
+                return self._send(200, fake.account_entity(name))
+        self._send(404, NOT_FOUND)
 
     def _attachable(self, account: str, ids: list[str], status_id: str | None = None):
         """The uploads ``media_ids`` names, checked as Post/UpdateStatusService check them: at

@@ -21,17 +21,19 @@ class FakeWebmentionIO:
         self._next = 1_000_000
         self._server: ThreadingHTTPServer | None = None
 
-    def add(self, target: str, prop: str, author: str, **extra) -> dict:
+    def add(self, target: str, prop: str, site: str, **extra) -> dict:
+        """An entry from a page on ``site`` (its wm-source), its author that site's h-card unless
+        ``extra`` says otherwise (any jf2 key, ``author`` included)."""
         self._next += 1
         entry = {
             "type": "entry",
-            "author": {"type": "card", "name": author.split(".")[0].capitalize(),
-                       "url": f"https://{author}/", "photo": ""},
-            "url": f"https://{author}/{self._next}",
+            "author": {"type": "card", "name": site.split(".")[0].capitalize(),
+                       "url": f"https://{site}/", "photo": ""},
+            "url": f"https://{site}/{self._next}",
             "published": "2026-05-02T10:00:00+00:00",
             "wm-received": "2026-05-02T10:00:05Z",
             "wm-id": self._next,
-            "wm-source": f"https://{author}/{self._next}",
+            "wm-source": f"https://{site}/{self._next}",
             "wm-target": target,
             "wm-property": prop,
             "wm-private": False,

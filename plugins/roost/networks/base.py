@@ -37,6 +37,7 @@ it implements ``check``: one read-only call that proves the credentials work.
 from __future__ import annotations
 
 import hashlib
+import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -318,6 +319,20 @@ class Network:
     def check(self) -> str:
         """One read-only call with the credentials; the account's name on success."""
         raise NotImplementedError
+
+    def profiles(self, people: list[Person]) -> list[Person]:
+        """These people's profiles as the network shows them now (so a late ``#nobot`` is seen,
+        and a new name or picture); those it could not look up are left out. None by default."""
+        return []
+
+
+_OPT_OUT = re.compile(r"(?<![\w#])#(nobot|nobridge)\b", re.IGNORECASE)
+
+
+def asks_not_to_be_archived(profile_text: str) -> bool:
+    """A profile that says ``#nobot`` or ``#nobridge`` (as text or as Mastodon's hashtag HTML,
+    ``#<span>nobot</span>``): the Fediverse's way to ask bots not to keep what you write."""
+    return bool(_OPT_OUT.search(re.sub(r"<[^>]*>", "", profile_text or "")))
 
 
 def with_retries(call, *args, delays, max_rate_wait: float, sleep, rate_margin: float = 0.0):

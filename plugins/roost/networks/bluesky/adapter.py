@@ -53,6 +53,7 @@ from ..base import (
     Unauthorized,
     Unavailable,
     add_reactions,
+    asks_not_to_be_archived,
     error_for,
     gone_on_evidence,
     lists_to_read,
@@ -471,6 +472,18 @@ class Bluesky(Network):
         data = self._xrpc("GET", "com.atproto.server.getSession")
         return "@" + str(data.get("handle", self.handle))
 
+    def profiles(self, people: list[Person]) -> list[Person]:
+        """Up to 25 profiles a request (``app.bsky.actor.getProfiles``), by DID."""
+        self._ensure_session()
+        dids = [p.id.removeprefix("bluesky:") for p in people if p.id.startswith("bluesky:did:")]
+        found = []
+        for i in range(0, len(dids), 25):
+            data = self._xrpc(
+                "GET", "app.bsky.actor.getProfiles", params={"actors": dids[i : i + 25]}
+            )
+            found += [self.person(a) for a in data.get("profiles") or [] if isinstance(a, dict)]
+        return found
+
     def _thread(self, uri: str) -> dict | None:
         """The thread under a post, or None when the network says it is not there."""
         self._ensure_session()
@@ -544,7 +557,6 @@ class Bluesky(Network):
 
     def person(self, actor: dict) -> Person:
         did, handle = str(actor.get("did", "")), str(actor.get("handle", ""))
-        about = str(actor.get("description", "")).lower()
         labels = {str(x.get("val")) for x in actor.get("labels") or [] if isinstance(x, dict)}
         avatar = str(actor.get("avatar") or "")
         return Person(
@@ -554,7 +566,8 @@ class Bluesky(Network):
             handle="@" + handle if handle and handle != "handle.invalid" else "",
             url=f"{self.app_url}/profile/{did}",
             avatar_source=avatar if avatar.startswith(("https://", "http://")) else None,
-            opted_out="!no-unauthenticated" in labels or "#nobot" in about or "#nobridge" in about,
+            opted_out="!no-unauthenticated" in labels
+            or asks_not_to_be_archived(str(actor.get("description", ""))),
             is_author=did == self.me,
         )
 

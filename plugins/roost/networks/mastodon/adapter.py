@@ -50,6 +50,7 @@ from ..base import (
     Unauthorized,
     Unavailable,
     add_reactions,
+    asks_not_to_be_archived,
     error_for,
     gone_on_evidence,
     lists_to_read,
@@ -58,6 +59,7 @@ from ..settings import NetworkSettings, setting
 from .counting import entities, gotosocial_length, status_length
 
 DEFAULT_LIMIT = 500
+LOOKUPS_A_RUN = 20  # profiles without a stored account id, looked up one by one
 #: What the token needs: posting (write:statuses, write:media) and the backfeed (the rest).
 SCOPES = ("read:accounts", "read:notifications", "read:statuses", "write:statuses", "write:media")
 
@@ -371,6 +373,35 @@ class Mastodon(Network):
             raise MissingScopes(self.NAME, f"the scopes {' '.join(missing)}", status=403)
         return who
 
+    def profiles(self, people: list[Person]) -> list[Person]:
+        """Up to 40 accounts a request (``GET /api/v1/accounts?id[]=``, Mastodon 4.3) by the
+        id this server gave them; people archived before Roost kept that id are looked up one
+        by one (``/api/v1/accounts/lookup``), a few a run."""
+        found: list[Person] = []
+        known = [p for p in people if p.ref]
+        for i in range(0, len(known), 40):
+            query = "&".join(f"id[]={p.ref}" for p in known[i : i + 40])
+            try:
+                accounts = self._call("GET", f"/api/v1/accounts?{query}")
+            except Rejected as e:
+                if e.status not in (404, 422):
+                    raise
+                accounts = [self._lookup(f"/api/v1/accounts/{p.ref}") for p in known[i : i + 40]]
+            found += [self.person(a) for a in accounts if isinstance(a, dict) and a.get("acct")]
+        for person in [p for p in people if not p.ref][:LOOKUPS_A_RUN]:
+            account = self._lookup(f"/api/v1/accounts/lookup?acct={person.id.split(':', 1)[1]}")
+            if account:
+                found.append(self.person(account))
+        return found
+
+    def _lookup(self, path: str) -> dict | None:
+        try:
+            return self._call("GET", path)
+        except Rejected as e:
+            if e.status in (404, 410, 422):
+                return None  # gone, or suspended: nothing to learn, nothing removed for it
+            raise
+
     def _mention(self, status: dict, ours: set) -> Mention:
         """A status that names the author outside our threads, and the addresses it links to."""
         links = re.findall(r'href="(https?://[^"]+)"', str(status.get("content", "")))
@@ -481,7 +512,6 @@ class Mastodon(Network):
         acct = str(account.get("acct", ""))
         if "@" not in acct:  # a local account: name it by this server's domain
             acct = f"{acct}@{urlsplit(self.base).hostname}"
-        note = str(account.get("note", "")).lower()
         return Person(
             id=f"mastodon:{acct}",
             network=self.NAME,
@@ -491,8 +521,12 @@ class Mastodon(Network):
             avatar_source=account.get("avatar")
             if str(account.get("avatar", "")).startswith("http")
             else None,
-            opted_out="#nobot" in note or "#nobridge" in note,
+            # #nobot or #nobridge in their bio, or Mastodon's "noindex" (opting out of search
+            # engines, shown for the server's own accounts).
+            opted_out=asks_not_to_be_archived(str(account.get("note", "")))
+            or account.get("noindex") is True,
             is_author=f"mastodon:{acct}" == self.me,
+            ref=str(account["id"]) if account.get("id") else None,
         )
 
     def interaction(self, status: dict, kind: str, ours: set[str]) -> Interaction:

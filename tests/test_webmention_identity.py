@@ -1,0 +1,99 @@
+"""Who said it, from what was verified: a Webmention cannot speak for another site, a block of
+its own site applies, and everyone arriving through Bridgy is their own person."""
+
+from __future__ import annotations
+
+import pytest
+from fakes.webmention_io import FakeWebmentionIO
+
+from roost.store import Store
+from roost.webmention_io import WebmentionIO, backfeed_webmentions
+
+POSTS = {"https://camille.blog/2026/swifts/": "swifts"}
+TARGET = "https://camille.blog/2026/swifts/"
+
+
+@pytest.fixture()
+def wm():
+    fake = FakeWebmentionIO()
+    url = fake.start()
+    source = WebmentionIO({"domain": "camille.blog", "api": url},
+                          env={"ROOST_WEBMENTION_IO_TOKEN": "wm-token"})  # fmt: skip
+    yield fake, source
+    fake.stop()
+
+
+def test_a_page_cannot_claim_to_be_another_site(tmp_path, wm):
+    fake, source = wm
+    store = Store(tmp_path)
+    fake.add(TARGET, "in-reply-to", "friend.example", content={"text": "Lovely post."},
+             author={"type": "card", "name": "Friend", "url": "https://friend.example/",
+                     "photo": "https://friend.example/me.png"})  # fmt: skip
+    backfeed_webmentions(store, source, POSTS)
+    # evil.example's page says its author is https://friend.example/, with friend's name.
+    fake.add(TARGET, "in-reply-to", "evil.example", content={"text": "Buy now"},
+             author={"type": "card", "name": "Friend", "url": "https://friend.example/",
+                     "photo": "https://evil.example/fake.png"})  # fmt: skip
+    backfeed_webmentions(store, source, POSTS)
+    people = store.read_people()
+    friend, evil = people["webmention:friend.example"], people["webmention:evil.example"]
+    assert (friend.name, friend.avatar_source) == ("Friend", "https://friend.example/me.png")
+    assert (evil.name, evil.url, evil.avatar_source) == ("evil.example", "https://evil.example/",
+                                                         None)  # fmt: skip
+    by = {x.content: x.author for x in store.read_post("swifts").interactions}
+    assert by["Buy now"] == "webmention:evil.example"
+
+
+def test_a_block_of_the_source_s_site_applies_whatever_it_claims(tmp_path, wm):
+    fake, source = wm
+    store = Store(tmp_path)
+    with store.lock():
+        moderation = store.read_moderation()
+        moderation.blocked_domains.append("evil.example")
+        store.write_moderation(moderation)
+    claim = {"type": "card", "name": "Friend", "url": "https://friend.example/"}
+    fake.add(TARGET, "in-reply-to", "evil.example", content={"text": "Buy now"}, author=claim)
+    fake.add(TARGET, "in-reply-to", "shop.evil.example", content={"text": "Cheap"})
+    change, failure = backfeed_webmentions(store, source, POSTS)
+    assert not failure and change.added == 0
+    assert store.read_post("swifts").interactions == []
+    assert store.read_people() == {}
+
+
+def bridgy(fake, prop: str, account_url: str, name: str, photo: str, n: int) -> None:
+    fake.add(TARGET, prop, "brid.gy",
+             **{"wm-source": f"https://brid.gy/{prop}/bluesky/camille.blog/post{n}/x{n}",
+                "url": f"https://bsky.app/profile/camille.blog/post/abc#liked_by_{n}",
+                "author": {"type": "card", "name": name, "url": account_url,
+                           "photo": photo}})  # fmt: skip
+
+
+def test_people_arriving_through_bridgy_are_one_person_each(tmp_path, wm):
+    fake, source = wm
+    store = Store(tmp_path)
+    bridgy(fake, "like-of", "https://bsky.app/profile/did:plc:alice", "Alice",
+           "https://cdn.bsky.app/alice.jpg", 1)  # fmt: skip
+    bridgy(fake, "like-of", "https://bsky.app/profile/did:plc:bob", "Bob",
+           "https://cdn.bsky.app/bob.jpg", 2)  # fmt: skip
+    bridgy(fake, "repost-of", "https://mastodon.social/@carol", "Carol",
+           "https://files.mastodon.social/carol.png", 3)  # fmt: skip
+    backfeed_webmentions(store, source, POSTS)
+    people = store.read_people()
+    assert {p.name for p in people.values()} == {"Alice", "Bob", "Carol"}
+    assert set(people) == {
+        "webmention:bsky.app/profile/did:plc:alice",
+        "webmention:bsky.app/profile/did:plc:bob",
+        "webmention:mastodon.social/@carol",
+    }
+    assert people["webmention:mastodon.social/@carol"].domain == "mastodon.social"
+    authors = {x.author for x in store.read_post("swifts").interactions}
+    assert authors == set(people)
+
+
+def test_a_source_that_is_not_a_plain_domain_names_nobody(tmp_path, wm):
+    fake, source = wm
+    store = Store(tmp_path)
+    fake.add(TARGET, "in-reply-to", "x", **{"wm-source": "https://a$(reboot)b.example/p"})
+    fake.add(TARGET, "in-reply-to", "y", **{"wm-source": "javascript:alert(1)"})
+    change, _ = backfeed_webmentions(store, source, POSTS)
+    assert change.added == 0 and store.read_people() == {}
