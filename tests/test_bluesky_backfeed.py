@@ -353,3 +353,36 @@ def camille_notifications(devnet) -> set[str]:
     params = {"limit": 100, "reasons": list(Bluesky.REASONS)}  # as the backfeed asks
     data = camille.call("app.bsky.notification.listNotifications", params=params)
     return {n["uri"] for n in data["notifications"]}
+
+
+def test_someone_who_asks_not_to_be_archived_later_is_removed(devnet, herons):
+    """Carol replies, is archived, then writes #nobot in her profile: the next run, with no
+    notification and no sweep due, removes her from every record."""
+    store, adapter, key, copy = herons
+    carol = Account(devnet, "carol")
+    answer = carol.reply("Herons at dawn are the best", copy, copy)
+    settle(devnet, lambda: f"bluesky:{answer['uri']}" in truth(devnet, copy["uri"]))
+    backfeed(store, adapter)
+    assert f"bluesky:{answer['uri']}" in {x.id for x in store.read_post(key).interactions}
+
+    def profile(description: str) -> None:
+        record = {"$type": "app.bsky.actor.profile", "description": description}
+        carol.call("com.atproto.repo.putRecord", json={
+            "repo": carol.did, "collection": "app.bsky.actor.profile", "rkey": "self",
+            "record": record})  # fmt: skip
+
+        def shown():
+            r = requests.get(f"{devnet.appview}/xrpc/app.bsky.actor.getProfile",
+                             params={"actor": carol.did}, timeout=30)  # fmt: skip
+            return r.json().get("description", "") == description
+
+        settle(devnet, shown)
+
+    profile("Birds and boats. #nobot")
+    try:
+        report = backfeed(store, adapter)
+        assert not report.failed
+        assert f"bluesky:{carol.did}" not in store.read_people()
+        assert all(x.author != f"bluesky:{carol.did}" for x in store.read_post(key).interactions)
+    finally:
+        profile("")  # the network is shared by the whole session

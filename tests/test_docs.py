@@ -18,6 +18,20 @@ def test_every_setting_is_documented_with_its_default():
     assert documented == {s.name for s in SETTINGS}
 
 
+def test_every_network_setting_is_documented_with_its_type_and_default():
+    from roost.networks.bluesky.adapter import BlueskySettings
+    from roost.networks.mastodon.adapter import MastodonSettings
+    from roost.webmention_io import WebmentionIOSettings
+
+    doc = (REPO / "docs/settings.md").read_text()
+    for cls in (MastodonSettings, BlueskySettings, WebmentionIOSettings):
+        section = doc.split(f"### `{cls.WHERE.format(network=cls.NETWORK)}`", 1)[1].split("###")[0]
+        for key, kind, default, help_ in cls.describe():
+            shown = "required" if default == "required" else f"`{default!r}`"
+            assert f"| `{key}` | {kind} | {shown} | {help_} |" in section, (cls, key)
+        assert section.count("\n| `") == len(cls.describe())
+
+
 def test_the_records_format_doc_names_the_current_version():
     doc = (REPO / "docs/records.md").read_text()
     assert f"# Roost's records: format {FORMAT}" in doc

@@ -22,6 +22,11 @@ from roost.pictures import check as check_picture
 from sites import PNG_1X1
 
 
+class _Quiet(ThreadingHTTPServer):
+    def handle_error(self, request, client_address):
+        pass  # the fetch cut the connection on purpose (too slow, too big): not a failure
+
+
 class Canary:
     """A loopback server that answers as told and remembers every request."""
 
@@ -49,7 +54,7 @@ class Canary:
                 self.end_headers()
                 self.wfile.write(body)
 
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server = _Quiet(("127.0.0.1", 0), Handler)
         self.server.daemon_threads = True
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         self.port = self.server.server_address[1]

@@ -126,7 +126,7 @@ def _wrong_one(value: Any, kind: Any) -> str | None:
 
 def _type_name(kind: Any) -> str:
     if get_origin(kind) is Literal:
-        return " | ".join(repr(c) for c in get_args(kind))
+        return "one of " + ", ".join(repr(c) for c in get_args(kind))
     if get_origin(kind) in (typing.Union, types.UnionType):
         return " or ".join(_type_name(k) for k in get_args(kind))
     return "None" if kind is type(None) else getattr(kind, "__name__", str(kind))
