@@ -55,6 +55,7 @@ def test_the_workflows_publish_then_syndicate_and_never_run_side_by_side():
     assert "[skip ci]" in text  # the records commit does not start another publish
 
 
+PUSH_RECORDS = [BIN / "invoke", "--search-root", str(REPO), "push-records", "--message"]
 POST = "Title: {title}\nDate: 2026-05-0{day} 10:00\nSlug: {slug}\nSummary: {title}.\n\n{title}.\n"
 
 
@@ -103,17 +104,26 @@ class Remote:
 
     def run(self, name: str) -> subprocess.CompletedProcess:
         """One publish run, as publish.yml does it after its tests."""
-        work = self.clone(name)
-        bot = {"NAME": "roost[bot]", "EMAIL": "bot@example.com"}
-        names = {f"GIT_{who}_{k}": v for who in ("AUTHOR", "COMMITTER") for k, v in bot.items()}
-        env = {**os.environ, "ROOST_MASTODON_TOKEN": "good-token", **names}
-        steps = [
+        return self.steps(name, [
             [BIN / "roost", "build", "-s", "publishconf.py", "-o", "output"],
             ["cp", "-r", "output/.", str(self.deployed)],  # the deploy, to a served folder
             [BIN / "roost", "syndicate"],
-            [BIN / "invoke", "--search-root", str(REPO), "push-records",
-             "--message", f"Records: {name} [skip ci]"],
-        ]  # fmt: skip
+            PUSH_RECORDS + [f"Records: {name} [skip ci]"],
+        ])  # fmt: skip
+
+    def backfeed(self, name: str, work: Path | None = None) -> subprocess.CompletedProcess:
+        """One scheduled backfeed run, as backfeed.yml does it: backfeed, push the records."""
+        return self.steps(name, [
+            [BIN / "roost", "backfeed", "-s", "publishconf.py"],
+            PUSH_RECORDS + [f"Records: {name} [skip ci]"],
+        ], work)  # fmt: skip
+
+    def steps(self, name: str, steps: list, work: Path | None = None):
+        """Run ``steps`` in a fresh clone (or ``work``) as the CI bot would; stop at a failure."""
+        work = work or self.clone(name)
+        bot = {"NAME": "roost[bot]", "EMAIL": "bot@example.com"}
+        names = {f"GIT_{who}_{k}": v for who in ("AUTHOR", "COMMITTER") for k, v in bot.items()}
+        env = {**os.environ, "ROOST_MASTODON_TOKEN": "good-token", **names}
         out = []
         for step in steps:
             result = subprocess.run(step, cwd=work, env=env, capture_output=True, text=True,

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 import pytest
@@ -241,3 +242,26 @@ def test_gotosocial_counting_can_be_chosen(fake):
     text = "x" * 470 + " https://camille.blog/" + "y" * 40
     assert adapter(fake).fits(text)  # Mastodon: the link counts 23
     assert not adapter(fake, counting="gotosocial").fits(text)  # code points, no discount
+
+
+def test_a_next_page_on_another_server_never_gets_the_token(fake):
+    """A Link header is the server's word: a next page elsewhere is refused, so the token never
+    goes where an answer points."""
+    from test_guarded_fetch import Canary
+
+    elsewhere = Canary()
+    try:
+        page = [fake.account_entity("bob")] * 80
+        link = f'<{elsewhere.url}/api/v1/statuses/1/favourited_by?max_id=1>; rel="next"'
+
+        def answer(handler):
+            handler.send_body(200, json.dumps(page).encode(), "application/json", Link=link)
+
+        server = Canary(answer)
+        m = Mastodon({"instance": server.url}, env=ENV)
+        with pytest.raises(Unavailable, match="named another server"):
+            m.everyone("/api/v1/statuses/1/favourited_by")
+        assert elsewhere.hits == []
+        server.close()
+    finally:
+        elsewhere.close()

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-from pathlib import Path
 
 from test_backfeed import act, archive, blog  # noqa: F401 (a fixture)
 from test_ci import BIN, Remote, git
@@ -110,7 +109,7 @@ def test_a_merged_backfeed_does_not_bring_a_forgotten_person_back(tmp_path, fake
     ledger = json.loads((remote.clone("peek") / "social/posts/swifts.json").read_text())
     copy = ledger["syndications"][0]["id"]
     act(fake, "bob", "POST", "/api/v1/statuses", status="@camille first", in_reply_to_id=copy)
-    assert backfeed_run(remote, "backfeed-1").returncode == 0
+    assert remote.backfeed("backfeed-1").returncode == 0
 
     # The scheduled run clones now; the author forgets Bob meanwhile and pushes first.
     scheduled = remote.clone("backfeed-2")
@@ -124,7 +123,7 @@ def test_a_merged_backfeed_does_not_bring_a_forgotten_person_back(tmp_path, fake
     git(author, "commit", "-qm", "Forget Bob")
     git(author, "push", "-q", "origin", "main")
     act(fake, "bob", "POST", "/api/v1/statuses", status="@camille second", in_reply_to_id=copy)
-    result = backfeed_run(remote, "backfeed-2", work=scheduled)
+    result = remote.backfeed("backfeed-2", work=scheduled)
     assert result.returncode == 0, result.stdout
 
     final = remote.clone("final")
@@ -137,23 +136,3 @@ def test_a_merged_backfeed_does_not_bring_a_forgotten_person_back(tmp_path, fake
     check = subprocess.run([BIN / "roost", "check", "-s", "publishconf.py"], cwd=final,
                            capture_output=True, text=True)  # fmt: skip
     assert check.returncode == 0, check.stderr
-
-
-def backfeed_run(remote: Remote, name: str, work: Path | None = None):
-    """One scheduled backfeed run, as backfeed.yml does it: backfeed, then push the records."""
-    work = work or remote.clone(name)
-    bot = {"NAME": "roost[bot]", "EMAIL": "bot@example.com"}
-    names = {f"GIT_{who}_{k}": v for who in ("AUTHOR", "COMMITTER") for k, v in bot.items()}
-    env = {**os.environ, "ROOST_MASTODON_TOKEN": "good-token", **names}
-    out = []
-    for step in (
-        [BIN / "roost", "backfeed", "-s", "publishconf.py"],
-        [BIN / "invoke", "--search-root", str(Path(__file__).parents[1]), "push-records",
-         "--message", f"Records: {name} [skip ci]"],
-    ):  # fmt: skip
-        result = subprocess.run(step, cwd=work, env=env, capture_output=True, text=True,
-                                timeout=300)  # fmt: skip
-        out.append(result.stdout + result.stderr)
-        if result.returncode:
-            return subprocess.CompletedProcess(step, result.returncode, "\n".join(out))
-    return subprocess.CompletedProcess(step, 0, "\n".join(out))

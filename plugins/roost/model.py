@@ -97,6 +97,20 @@ def _list(d: dict, key: str, where: str) -> list:
     return v
 
 
+def _part(d: dict, where: str) -> int:
+    part = d.get("part", 0)
+    if not isinstance(part, int) or isinstance(part, bool) or part < 0:
+        raise RecordError(f"{where}part must be a whole number >= 0")
+    return part
+
+
+def _extra(d: dict, where: str) -> dict:
+    extra = d.get("extra", {})
+    if not isinstance(extra, dict):
+        raise RecordError(f"{where}extra must be an object")
+    return extra
+
+
 def _dict(v: Any, where: str) -> dict:
     if not isinstance(v, dict):
         raise RecordError(f"{where.rstrip('.') or 'the file'} must be an object")
@@ -189,20 +203,14 @@ class Syndication:
     @classmethod
     def from_dict(cls, d: Any, where: str) -> Syndication:
         d = _dict(d, where)
-        part = d.get("part", 0)
-        if not isinstance(part, int) or part < 0:
-            raise RecordError(f"{where}part must be a whole number >= 0")
-        extra = d.get("extra", {})
-        if not isinstance(extra, dict):
-            raise RecordError(f"{where}extra must be an object")
         return cls(
             network=_network(d, where),
             id=_str(d, "id", where),
             url=_url(d, "url", where, required=True),
             published=_time(d, "published", where),
             sent_hash=_str(d, "sent_hash", where),
-            part=part,
-            extra=extra,
+            part=_part(d, where),
+            extra=_extra(d, where),
         )
 
     def to_dict(self) -> dict:
@@ -234,18 +242,12 @@ class Intent:
     @classmethod
     def from_dict(cls, d: Any, where: str) -> Intent:
         d = _dict(d, where)
-        part = d.get("part", 0)
-        if not isinstance(part, int) or isinstance(part, bool) or part < 0:
-            raise RecordError(f"{where}part must be a whole number >= 0")
-        extra = d.get("extra", {})
-        if not isinstance(extra, dict):
-            raise RecordError(f"{where}extra must be an object")
         return cls(
             network=_network(d, where),
-            part=part,
+            part=_part(d, where),
             started=_time(d, "started", where),
             sent_hash=_str(d, "sent_hash", where),
-            extra=extra,
+            extra=_extra(d, where),
         )
 
     def to_dict(self) -> dict:

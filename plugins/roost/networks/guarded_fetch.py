@@ -298,31 +298,35 @@ def _allowed(ip, port: int) -> bool:
     return is_public(ip) or (str(ip), int(port)) in _TEST_SERVERS
 
 
-class _GuardedHTTPConnection(HTTPConnection):
+class _Guarded:
+    """What both connection classes share: the checked connect."""
+
     def _new_conn(self) -> socket.socket:
         return _connect(self)
 
 
-class _GuardedHTTPSConnection(HTTPSConnection):
-    def _new_conn(self) -> socket.socket:
-        return _connect(self)
+class _GuardedHTTPConnection(_Guarded, HTTPConnection):
+    pass
 
 
-class _GuardedHTTPPool(HTTPConnectionPool):
+class _GuardedHTTPSConnection(_Guarded, HTTPSConnection):
+    pass
+
+
+class _GuardedPool:
+    """What both pools share: each connection learns whether its origin is trusted."""
+
+    guard_trusted = False
+
+    def _new_conn(self):
+        conn = super()._new_conn()
+        conn.guard_trusted = self.guard_trusted
+        return conn
+
+
+class _GuardedHTTPPool(_GuardedPool, HTTPConnectionPool):
     ConnectionCls = _GuardedHTTPConnection
-    guard_trusted = False
-
-    def _new_conn(self):
-        conn = super()._new_conn()
-        conn.guard_trusted = self.guard_trusted
-        return conn
 
 
-class _GuardedHTTPSPool(HTTPSConnectionPool):
+class _GuardedHTTPSPool(_GuardedPool, HTTPSConnectionPool):
     ConnectionCls = _GuardedHTTPSConnection
-    guard_trusted = False
-
-    def _new_conn(self):
-        conn = super()._new_conn()
-        conn.guard_trusted = self.guard_trusted
-        return conn

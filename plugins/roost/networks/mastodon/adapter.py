@@ -627,6 +627,10 @@ class Mastodon(Network):
         Link header's next page)."""
         session = self.http if auth else requests
         url = path if path.startswith(("http://", "https://")) else self.base + path
+        if _origin(url) != _origin(self.base):
+            # A next page named by an answer goes to the same server, or the token would go
+            # wherever a Link header points.
+            raise Unavailable(self.NAME, f"{method} {path}: the server named another server")
         if auth and self._spent_until is not None:
             # The last answer said the budget is spent: ask again only after its reset, rather
             # than spend a request on a sure 429 (servers may hold that against the token).
@@ -654,6 +658,11 @@ class Mastodon(Network):
             credentials=f"the token in {self.token_env}, and its scopes",
             retry_after=_seconds_until_reset(r),
         )
+
+
+def _origin(url: str) -> tuple:
+    parts = urlsplit(url)
+    return parts.scheme, (parts.hostname or "").lower(), parts.port
 
 
 def missing_scopes(needed, granted: set[str]) -> list[str]:
