@@ -134,11 +134,14 @@ def main() -> None:
             quiet = counted_run(fake, store)
             activity(fake, ids, args.k, args.active)
             busy = counted_run(fake, store)
+            people = len(store.read_people())
+            after = counted_run(fake, store)
             naive_requests, naive_seconds = naive(fake, ids, args.naive_sample)
             rows = [
                 ("first run (sets the cursor)", *first),
                 ("no new activity", *quiet),
                 (f"{args.k} new interactions on {args.active} posts", *busy),
+                (f"no new activity, {people} people archived", *after),
             ]
             print(
                 f"\n{'run':<38}{'requests':>9}{'new':>6}{'seconds':>9}{'peak MiB':>10}"
@@ -152,7 +155,8 @@ def main() -> None:
             print(
                 f"\nexpected with activity: about {pages} notification page(s) + per active post "
                 f"2 (status, thread) and 1 per list whose count changed (likes, reposts; at most "
-                f"{4 * args.active} in all) + the sweep's post (2)"
+                f"{4 * args.active} in all) + the sweep's post (2); every run also looks at up "
+                "to 200 archived people's profiles, 40 a request (a late #nobot is honoured)"
             )
             print(
                 f"naive / Roost, quiet run: {naive_requests / max(quiet[0], 1):,.0f}x; "

@@ -420,3 +420,18 @@ def test_people_who_share_an_avatar_address_all_get_it(tmp_path):
     assert fetched == [shared]
     assert people["mastodon:ann@a.example"].avatar == people["mastodon:bob@a.example"].avatar
     assert people["mastodon:bob@a.example"].avatar
+
+
+def test_a_picture_that_cannot_be_kept_is_not_asked_for_on_every_run(fake, blog):
+    """Kenji's avatar is an SVG (refused): looking at his profile again each run does not fetch
+    it again; a new picture is fetched at once."""
+    store, adapter, copies = blog
+    act(fake, "kenji", "POST", f"/api/v1/statuses/{copies['swifts']}/favourite")
+    backfeed(store, adapter)
+    assert store.read_people()["mastodon:kenji@other.example"].avatar is None
+    before = len(fake.requests)
+    backfeed(store, adapter)
+    assert not any(path.startswith("/avatars/") for _, path in fake.requests[before:])
+    fake.profiles["kenji"] = {"avatar": "/avatars/bob-as-kenji.png"}  # a PNG this time
+    backfeed(store, adapter)
+    assert store.read_people()["mastodon:kenji@other.example"].avatar

@@ -280,7 +280,9 @@ def merge_into(
             except RecordError:
                 continue  # not merged below either: the file is left for its author to mend
             pictures.want_avatars(harvest.people, known_people)
-        pictures.want_avatars([p for p in profiles if p.id in known_people], known_people)
+        pictures.want_avatars(
+            [p for p in profiles if p.id in known_people], known_people, retry=False
+        )
         with store.lock():
             moderation = store.read_moderation()
             people = store.read_people()

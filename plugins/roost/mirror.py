@@ -48,13 +48,17 @@ class Pictures:
     def __exit__(self, *exc) -> None:
         self._folder.cleanup()
 
-    def want_avatars(self, harvested: list[Person], stored: dict[str, Person]) -> None:
-        """Fetch the avatars of the people who are new or whose avatar's address changed."""
+    def want_avatars(
+        self, harvested: list[Person], stored: dict[str, Person], retry: bool = True
+    ) -> None:
+        """Fetch the avatars of the people who are new or whose avatar's address changed, and
+        with ``retry`` of those whose avatar could not be had before (seen again in a thread;
+        a profile looked at on a schedule does not retry, or a broken picture would be asked
+        for every run)."""
         for person in harvested:
             old = stored.get(person.id)
-            if person.avatar_source and not (
-                old and old.avatar and old.avatar_source == person.avatar_source
-            ):
+            same = old is not None and old.avatar_source == person.avatar_source
+            if person.avatar_source and not (same and (old.avatar or not retry)):
                 self.fetch(person.avatar_source, f"avatar of {person.id}")
 
     def want_attachments(self, fresh: list[Interaction], stored: list[Interaction]) -> None:
