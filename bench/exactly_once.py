@@ -381,6 +381,12 @@ class Trial:
             if self.run():
                 return
 
+    def settle(self) -> None:
+        """One more run, after one finished."""
+        self.result.story.append("one more run:")
+        if not self.run():
+            self.result.problems.append("the run after a finished one did not finish")
+
     def rename(self, source: str) -> None:
         path = self.root / "content" / source
         path.write_text(renamed(path.read_text()))
@@ -455,45 +461,64 @@ class Trial:
 
     # -- the count
 
+    def on_network(self, bluesky_records: list[dict] | None) -> dict[str, dict]:
+        """network -> copy id -> (its text, the id it answers)."""
+        statuses = self.fake.live_statuses()
+        out = {"mastodon": {s["id"]: (s["_text"], s["in_reply_to_id"]) for s in statuses}}
+        if bluesky_records is not None:
+            out["bluesky"] = {
+                x["uri"]: (x["value"]["text"], (x["value"].get("reply") or {})["parent"]["uri"])
+                if x["value"].get("reply")
+                else (x["value"]["text"], None)
+                for x in bluesky_records
+            }
+        return out
+
+    def by_part(self, network: str, found: dict) -> dict[tuple[str, int], list[str]]:
+        """(source, part) -> the ids of its copies; a copy nobody expects is a problem."""
+        out: dict[tuple[str, int], list[str]] = defaultdict(list)
+        for sid, (text, _) in found.items():
+            part = self.world.index[network].get(text)
+            if part is None:
+                self.result.problems.append(f"{network}: a copy nobody expects: {text[:60]!r}")
+            else:
+                out[part].append(sid)
+        return out
+
     def check(self, bluesky_records: list[dict] | None = None) -> None:
+        """When a run has finished: duplicates, missing parts, and the ledgers."""
         r, world = self.result, self.world
         if not any(line.endswith("exit 0") for line in r.story):
             r.problems.append(f"no run finished in {r.runs} runs")
-        # network -> id -> (text, the id it answers)
-        on_network = {
-            "mastodon": {
-                s["id"]: (s["_text"], s["in_reply_to_id"]) for s in self.fake.live_statuses()
-            }
-        }
-        if bluesky_records is not None:
-            on_network["bluesky"] = {
-                x["uri"]: (
-                    x["value"]["text"],
-                    x["value"].get("reply", {}).get("parent", {}).get("uri"),
-                )
-                for x in bluesky_records
-            }
         ledgers = self.ledgers()
         for key, record in ledgers.items():
             for intent in record.intents:
                 r.problems.append(f"{key}.json: an intent is left ({intent.network} {intent.part})")
-        for network, found in on_network.items():
+        for network, found in self.on_network(bluesky_records).items():
             expected = world.expected(network, self.renamed)
-            index = world.index[network]
-            by_part: dict[tuple[str, int], list[str]] = defaultdict(list)
-            for sid, (text, _) in found.items():
-                if text not in index:
-                    r.problems.append(f"{network}: a copy nobody expects: {text[:60]!r}")
-                    continue
-                by_part[index[text]].append(sid)
-                if network == "mastodon" and expected.get(index[text], text) != text:
-                    r.problems.append(f"{network}: {index[text]} still has its old text")
+            by_part = self.by_part(network, found)
             r.duplicates += sum(len(ids) - 1 for ids in by_part.values())
             r.missing += sum(1 for part in expected if not by_part.get(part))
             r.story.append(f"{network}: {len(found)} copies, {len(expected)} parts expected")
             texts = Counter(text for text, _ in found.values())
             r.story += [f"{network}: {n} copies read {t[:50]!r}" for t, n in texts.items() if n > 1]
             self.check_ledgers(network, ledgers, expected, found, by_part)
+
+    def check_settled(self, before: dict, bluesky_records: list[dict] | None = None) -> None:
+        """After one more run: nothing new was sent, and on Mastodon (which edits) every copy
+        has its post's current text (a copy found again after a crash is edited on the run
+        after if its post changed meanwhile)."""
+        r = self.result
+        for network, found in self.on_network(bluesky_records).items():
+            new = set(found) - set(before[network])
+            if new:
+                r.duplicates += len(new)
+                r.problems.append(f"{network}: the run after a finished one sent {len(new)}")
+            if network == "mastodon":
+                expected = self.world.expected(network, self.renamed)
+                for part, ids in self.by_part(network, found).items():
+                    if any(found[i][0] != expected.get(part, found[i][0]) for i in ids):
+                        r.problems.append(f"{network}: {part} still has its old text")
 
     def ledgers(self) -> dict[str, PostRecord]:
         out = {}
@@ -570,12 +595,20 @@ def run_trial(world: World, scenario: str, index: int, seed: int, keep: bool = F
     root = Path(tempfile.mkdtemp(prefix=f"trial-{index}-", dir=world.tmp))
     trial = Trial(world, scenario, index, seed, root)
     before = {x["uri"] for x in bluesky_records(world.devnet)} if world.devnet else set()
+
+    def records():
+        if world.devnet is None:
+            return None
+        return [x for x in bluesky_records(world.devnet) if x["uri"] not in before]
+
     try:
         trial.play()
-        found = None
-        if world.devnet is not None:
-            found = [x for x in bluesky_records(world.devnet) if x["uri"] not in before]
+        found = records()
         trial.check(found)
+        if not trial.result.problems:  # one more run: it must send nothing
+            there = trial.on_network(found)
+            trial.settle()
+            trial.check_settled(there, records())
     except Exception:
         trial.result.problems.append("the trial itself failed:\n" + traceback.format_exc())
     finally:
