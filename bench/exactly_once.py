@@ -223,13 +223,17 @@ class World:
 # -- one run of `roost syndicate`, forked --------------------------------------------------------
 
 
-def _child(root: Path, env: dict[str, str], backoff: float, log: Path) -> None:
-    """In the forked child: `roost syndicate` in the trial's site, as the command runs it."""
+def _child(root: Path, env: dict[str, str], backoff: float, log: Path, prepare=None) -> None:
+    """In the forked child: `roost syndicate` in the trial's site, as the command runs it
+    (``prepare``, if given, is called first: tests use it to die at a chosen point)."""
     code = 3
     try:
         fd = os.open(log, os.O_WRONLY | os.O_CREAT | os.O_APPEND, 0o600)
         os.dup2(fd, 1)
         os.dup2(fd, 2)
+        # The parent's sys.stdout may not write to fd 1 (pytest captures it elsewhere).
+        sys.stdout = open(1, "w", buffering=1, closefd=False)  # noqa: SIM115
+        sys.stderr = open(2, "w", buffering=1, closefd=False)  # noqa: SIM115
         signal.signal(signal.SIGINT, signal.SIG_DFL)
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         os.chdir(root)
@@ -237,6 +241,8 @@ def _child(root: Path, env: dict[str, str], backoff: float, log: Path) -> None:
         # Retries wait 1, 2, 4 s in real runs; the same retries, sooner, keep the bench quick.
         roost.syndicate.BACKOFF = backoff
         print(f"-- run {os.getpid()} at {time.time():.3f}", flush=True)
+        if prepare is not None:
+            prepare()
         code = roost.cli.main(["syndicate"])
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 1
@@ -252,13 +258,13 @@ class Run:
     """A forked `roost syndicate`. ``kill()`` is safe from any thread at any time: the child is
     reaped only after it is marked done, so its pid is never reused under the killer."""
 
-    def __init__(self, root: Path, env: dict[str, str], backoff: float, log: Path):
+    def __init__(self, root: Path, env: dict[str, str], backoff: float, log: Path, prepare=None):
         self._lock = threading.Lock()
         self.done = self.killed = self.hung = False
         self.code: int | None = None
         pid = os.fork()
         if pid == 0:
-            _child(root, env, backoff, log)
+            _child(root, env, backoff, log, prepare)
         self.pid = pid
 
     def kill(self) -> bool:
@@ -311,8 +317,17 @@ class Result:
 
 
 class Trial:
-    def __init__(self, world: World, scenario: str, index: int, seed: int, root: Path):
+    def __init__(
+        self,
+        world: World,
+        scenario: str,
+        index: int,
+        seed: int,
+        root: Path,
+        renamable: tuple[str, ...] = RENAMABLE,
+    ):
         self.world, self.scenario, self.index = world, scenario, index
+        self.renamable = renamable
         self.rnd = random.Random(seed * 1_000_003 + index)
         self.root = root
         self.result = Result(scenario, index, folder=str(root))
@@ -334,15 +349,16 @@ class Trial:
             return Kill("timer", self.rnd.uniform(0.0, 1.2 * self.world.typical))
         return Kill(how, self.rnd.randint(1, 5 if how == "create" else 10))
 
-    def run(self, kill: Kill | None = None) -> bool:
+    def run(self, kill: Kill | None = None, prepare=None) -> bool:
         """One run, killed as planned; True when it finished (exit 0)."""
-        return self.runs([kill])
+        return self.runs([kill], prepare)
 
-    def runs(self, kills: list[Kill | None]) -> bool:
+    def runs(self, kills: list[Kill | None], prepare=None) -> bool:
         """Runs started at the same moment, each killed as planned; True if one finished."""
         if self.result.runs + len(kills) > MAX_RUNS:
             return False
-        runs = [Run(self.root, self.world.env(), self.world.backoff, self.log) for _ in kills]
+        world = self.world
+        runs = [Run(self.root, world.env(), world.backoff, self.log, prepare) for _ in kills]
         timers, seen = [], Counter()
 
         def hook(kind, run, at, *_args):
@@ -434,7 +450,7 @@ class Trial:
 
     def play_slug_change(self) -> None:
         self.run(self.any_kill())
-        self.rename(self.rnd.choice(RENAMABLE))
+        self.rename(self.rnd.choice(self.renamable))
         for _ in range(self.rnd.randint(0, 2)):
             if self.run(self.any_kill()):
                 return
@@ -589,11 +605,18 @@ def bluesky_records(devnet) -> list[dict]:
             return records
 
 
-def run_trial(world: World, scenario: str, index: int, seed: int, keep: bool = False) -> Result:
+def run_trial(
+    world: World,
+    scenario: str,
+    index: int,
+    seed: int,
+    keep: bool = False,
+    renamable: tuple[str, ...] = RENAMABLE,
+) -> Result:
     """One trial in a folder of its own; the folder is kept when something is wrong."""
     start = time.perf_counter()
     root = Path(tempfile.mkdtemp(prefix=f"trial-{index}-", dir=world.tmp))
-    trial = Trial(world, scenario, index, seed, root)
+    trial = Trial(world, scenario, index, seed, root, renamable)
     before = {x["uri"] for x in bluesky_records(world.devnet)} if world.devnet else set()
 
     def records():
