@@ -22,7 +22,7 @@ SAMPLE = bench.plan(2 * len(bench.SCENARIOS), list(bench.SCENARIOS))
 @pytest.fixture(scope="module")
 def world(tmp_path_factory):
     world = bench.World(tmp_path_factory.mktemp("exactly-once"))
-    world.typical = bench.calibrate(world)
+    bench.calibrate(world)
     yield world
     world.close()
 
@@ -115,7 +115,7 @@ def test_a_rename_cut_short_leaves_one_ledger(world, tmp_path):
 @pytest.fixture(scope="module")
 def both(tmp_path_factory, devnet):
     world = bench.World(tmp_path_factory.mktemp("exactly-once-bluesky"), devnet)
-    world.typical = bench.calibrate(world)
+    bench.calibrate(world)
     yield world
     world.close()
 
