@@ -264,6 +264,8 @@ class Run:
         self._lock = threading.Lock()
         self.done = self.killed = self.hung = False
         self.code: int | None = None
+        sys.stdout.flush()  # or the child would print what this process has not printed yet
+        sys.stderr.flush()
         pid = os.fork()
         if pid == 0:
             _child(root, env, backoff, log, prepare)
