@@ -19,8 +19,12 @@ command would; it is killed by a timer or by the fake's hooks. The scenarios:
 Then, on the fake: duplicates (statuses of one part of one post beyond the first, the old and
 the new text of a renamed post counting as one post), missing (expected parts not there), and
 problems: every ledger records each part once, in the file of the post's current slug, with
-the id of the status on the network and no intent left; a thread's parts answer each other; a
-status's text is the post's current text (an edit was not lost); the last run exits 0.
+the id of the status on the network and no intent left; a thread's parts answer each other; the
+last run exits 0. Then one more run, which must send nothing; after it every Mastodon copy has
+its post's current text (a copy found again after a crash is edited on the run after, if its
+post changed meanwhile). The table gives per scenario the trials, runs (that one included),
+kills (runs a SIGKILL ended), duplicates, missing, problems (trials with any) and the seconds
+its trials took (two at a time: the last line's is the wall time).
 
     .venv/bin/python bench/exactly_once.py                      # 504 trials, every scenario
     .venv/bin/python bench/exactly_once.py --trials 40 --scenario slug-change
