@@ -97,10 +97,10 @@ def _list(d: dict, key: str, where: str) -> list:
     return v
 
 
-def _part(d: dict, where: str) -> int:
-    part = d.get("part", 0)
+def _part(d: dict, where: str, key: str = "part") -> int:
+    part = d.get(key, 0)
     if not isinstance(part, int) or isinstance(part, bool) or part < 0:
-        raise RecordError(f"{where}part must be a whole number >= 0")
+        raise RecordError(f"{where}{key} must be a whole number >= 0")
     return part
 
 
@@ -199,6 +199,7 @@ class Syndication:
     sent_hash: str  # content_hash() of the exact text sent, so an edit is noticed
     part: int = 0  # position in a thread of posts (0 = the head)
     extra: dict = field(default_factory=dict)  # adapter-owned (e.g. Bluesky cid, rkey)
+    of: int = 0  # how many parts its thread had when this part was sent (0: not known)
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> Syndication:
@@ -211,6 +212,7 @@ class Syndication:
             sent_hash=_str(d, "sent_hash", where),
             part=_part(d, where),
             extra=_extra(d, where),
+            of=_part(d, where, "of"),
         )
 
     def to_dict(self) -> dict:
@@ -222,6 +224,8 @@ class Syndication:
             "sent_hash": self.sent_hash,
             "part": self.part,
         }
+        if self.of > 1:
+            d["of"] = self.of
         if self.extra:
             d["extra"] = _sorted_dict(self.extra)
         return d

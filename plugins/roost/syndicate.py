@@ -75,6 +75,7 @@ class Plan:
     action: str  # "post" (new or resume) or "update"
     draft: Draft
     done: list[Syndication] = field(default_factory=list)  # parts already in the ledger
+    stale: list[Syndication] = field(default_factory=list)  # of those, the ones to edit
 
 
 class Syndicator:
@@ -120,21 +121,26 @@ class Syndicator:
                 outcomes.append(Outcome(post.key, name, "failed", str(e)))
                 continue
             stale = [c for c in copies if c.sent_hash != draft.content_hash]
-            if len(copies) < len(draft.parts) and not stale:
+            can_edit = adapter.CAN_EDIT and getattr(adapter, "edit", True)
+            more = len(copies) < len(draft.parts)
+            # A thread cut short (Roost stopped between its parts) that must still be finished,
+            # even when the post changed meanwhile.
+            cut_short = bool(copies) and len(copies) < max(c.of for c in copies)
+            if not stale:
+                if more:
+                    plans.append(Plan(post, name, "post", draft, copies))
+                else:
+                    outcomes.append(Outcome(post.key, name, "unchanged", quiet=True))
+            elif can_edit and not more and len(copies) > len(draft.parts):
+                outcomes.append(
+                    Outcome(post.key, name, "unchanged", "the thread got shorter; left as is")
+                )
+            elif can_edit:  # every stale part, so an edit cut short completes; then the rest
+                plans.append(Plan(post, name, "update", draft, copies, stale))
+            elif cut_short and more:  # no editing here: the parts not sent yet, as they are now
                 plans.append(Plan(post, name, "post", draft, copies))
-            elif stale:
-                if not (adapter.CAN_EDIT and getattr(adapter, "edit", True)):
-                    outcomes.append(Outcome(post.key, name, "unchanged", "edits are not sent"))
-                elif len(copies) != len(draft.parts):
-                    outcomes.append(
-                        Outcome(
-                            post.key, name, "unchanged", "the thread changed length; left as is"
-                        )
-                    )
-                else:  # every stale part, so an edit cut short completes now
-                    plans.append(Plan(post, name, "update", draft, stale))
             else:
-                outcomes.append(Outcome(post.key, name, "unchanged", quiet=True))
+                outcomes.append(Outcome(post.key, name, "unchanged", "edits are not sent"))
         return plans, outcomes
 
     def _skip_reason(self, post: Post, record: PostRecord, network: str) -> str | None:
@@ -237,44 +243,44 @@ class Syndicator:
                 record = self.store.read_post(post.key)
             except RecordError:
                 continue
-            if not (record.syndications or record.intents or record.skipped):
-                mine = [k for k, r in orphans.items() if r.source and r.source == post.source]
-                if not mine:
-                    date = format_time(post.date)
-                    mine = [
-                        k
-                        for k, r in orphans.items()
-                        if not r.source and r.date == date and r.title == post.title
-                    ]
-                if len(mine) > 1:
-                    outcomes += [
-                        Outcome(
-                            post.key,
-                            name,
-                            "failed",
-                            f"its ledger could be any of "
-                            f"{', '.join(sorted(mine))}; rename the right file to "
-                            f"{post.key}.json; nothing was sent",
-                        )  # fmt: skip
-                        for name in self.adapters
-                    ]
-                    self.blocked.add(post.key)
-                    continue
-                if mine:
-                    old = mine[0]
-                    with self.store.lock():
-                        self.store.rename_post(old, post.key)
-                        record = self.store.read_post(post.key)
-                    orphans.pop(old)
-                    outcomes.append(
-                        Outcome(
-                            post.key,
-                            "*",
-                            "renamed",
-                            f"the ledger of {old} carried over "
-                            "(the post's slug changed); nothing is sent twice",
-                        )  # fmt: skip
-                    )
+            # The orphans that name this post's file: after a new slug, or a rename cut short.
+            mine = [k for k, r in orphans.items() if r.source and r.source == post.source]
+            if not mine and not (record.syndications or record.intents or record.skipped):
+                date = format_time(post.date)  # a file renamed too: the same date and title
+                mine = [
+                    k
+                    for k, r in orphans.items()
+                    if not r.source and r.date == date and r.title == post.title
+                ]
+            if len(mine) > 1:
+                outcomes += [
+                    Outcome(
+                        post.key,
+                        name,
+                        "failed",
+                        f"its ledger could be any of "
+                        f"{', '.join(sorted(mine))}; rename the right file to "
+                        f"{post.key}.json; nothing was sent",
+                    )  # fmt: skip
+                    for name in self.adapters
+                ]
+                self.blocked.add(post.key)
+                continue
+            if mine:
+                old = mine[0]
+                with self.store.lock():
+                    self.store.rename_post(old, post.key)
+                    record = self.store.read_post(post.key)
+                orphans.pop(old)
+                outcomes.append(
+                    Outcome(
+                        post.key,
+                        "*",
+                        "renamed",
+                        f"the ledger of {old} carried over "
+                        "(the post's slug changed); nothing is sent twice",
+                    )  # fmt: skip
+                )
             if (record.syndications or record.intents) and _identity(record) != _identity(post):
                 with self.store.lock():
                     record = self.store.read_post(post.key)
@@ -290,14 +296,17 @@ class Syndicator:
         if key in self.blocked:
             return Outcome(key, plan.network, "failed", "its ledger is ambiguous")
         try:
-            if plan.action == "update":
-                for copy in plan.done:
-                    updated = self._with_retries(adapter.update_part, plan.draft, copy.part, copy)
-                    self._record(key, updated)
-                return Outcome(key, plan.network, "updated")
-            previous = plan.done[-1] if plan.done else None
-            for part in range(len(plan.done), len(plan.draft.parts)):
+            done = list(plan.done)
+            for copy in plan.stale:
+                updated = self._with_retries(adapter.update_part, plan.draft, copy.part, copy)
+                updated.of = len(plan.draft.parts)
+                self._record(key, updated)
+                done[copy.part] = updated
+            previous = done[-1] if done else None
+            for part in range(len(done), len(plan.draft.parts)):
                 previous = self._send(adapter, plan, part, previous)
+            if plan.action == "update":
+                return Outcome(key, plan.network, "updated")
             return Outcome(key, plan.network, "posted", previous.url if previous else "")
         except (Unauthorized, NotConfigured, RateLimited) as e:
             with self._stop_lock:
@@ -318,6 +327,7 @@ class Syndicator:
         if intent is not None:  # an earlier run stopped between the intent and the copy
             found = self._with_retries(adapter.find_sent, plan.draft, part, previous, intent)
             if found is not None:
+                found.of = len(plan.draft.parts)
                 self._record(key, found, timeout=RECORD_WAIT)
                 return found
         # Not there (or never tried): a fresh intent, dated now, written before any request.
@@ -341,6 +351,7 @@ class Syndicator:
             return adapter.publish_part(plan.draft, part, previous, intent)
 
         copy = self._with_retries(attempt)
+        copy.of = len(plan.draft.parts)
         self._record(key, copy, timeout=RECORD_WAIT)
         return copy
 
@@ -366,7 +377,7 @@ class Syndicator:
             plans, decided = self.plan(post)
             outcomes += decided
             for p in plans:
-                parts = len(p.draft.parts) - (len(p.done) if p.action == "post" else 0)
+                parts = len(p.draft.parts) - len(p.done) + len(p.stale)
                 what = "would post" if p.action == "post" else "would update"
                 outcomes.append(Outcome(post.key, p.network, what, f"{parts} part(s)"))
         return outcomes
