@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import functools
 import logging
+import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -163,15 +164,22 @@ def finalized(pelican) -> None:
         )
 
 
+#: What Roost names a mirrored file in the media folder (``Store.add_media``): only such files
+#: are ever removed from it, since the folder may be shared with pages (``ROOST_MEDIA_URL =
+#: "2026"`` beside articles saved under ``2026/``) or hold the author's own files.
+_OWN_MEDIA = re.compile(r"[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)")
+
+
 def _copy_media(state: BuildState, output: Path) -> None:
     """Copy mirrored files the pages use, and remove the ones they no longer use (a forgotten
-    person's avatar must not stay online). Names are content hashes, so an existing file of the
-    same size is already the right one."""
+    person's avatar must not stay online): Roost's own files only, named as it names them.
+    Names are content hashes, so an existing file of the same size is already the right one."""
     target_root = output / state.values["ROOST_MEDIA_URL"]
     wanted = {target_root / rel.removeprefix("media/") for rel in state.media}
     if target_root.is_dir():
         for old in target_root.rglob("*"):
-            if old.is_file() and old not in wanted:
+            own = _OWN_MEDIA.fullmatch(old.relative_to(target_root).as_posix())
+            if own and old.is_file() and old not in wanted:
                 old.unlink()
     for rel in sorted(state.media):
         src = state.store.media_file(rel)
