@@ -1,0 +1,251 @@
+"""One bad input stops only itself: a corrupt record, a slug Roost cannot use, a record nested
+too deeply, a settings file that does not run. Each is one line naming the file (and the line,
+for settings), never a traceback; everything else is still done, and the bad file is left as it
+was for its author to mend.
+
+Every test runs the real ``roost`` command in a temporary blog, against the fake Mastodon.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+import requests
+from blog import POSTS, Blog, lines_naming, output, post
+
+CORRUPT = '{"format": 1, "post": "x", "interactions": ['
+NESTED = "[" * 100_000  # valid JSON so far; the parser gives up on the depth, not the syntax
+
+
+def mastodon_blog(root, fake, **kw) -> Blog:
+    return Blog(root, {"mastodon": {"instance": fake.url}}, **kw)
+
+
+def posted(fake) -> list[str]:
+    return sorted(s["_text"].splitlines()[0] for s in fake.live_statuses())
+
+
+def test_one_corrupt_record_stops_only_its_post(tmp_path, fake):
+    blog = mastodon_blog(tmp_path, fake)
+    broken = blog.write_raw("posts/owls.json", CORRUPT)
+    result = blog.run("syndicate")
+    assert result.returncode == 1, output(result)
+    assert posted(fake) == ["Swifts are back", "Wrens in the hedge"]
+    named = lines_naming(result, "social/posts/owls.json")
+    assert len(named) == 1, output(result)
+    assert broken.read_text() == CORRUPT
+    assert "Traceback" not in output(result)
+
+
+def test_a_slug_with_a_space_stops_only_its_post(tmp_path, fake):
+    posts = {**POSTS, "spaced.md": post("Spaced", "has space", 4)}
+    blog = mastodon_blog(tmp_path, fake, posts=posts)
+    result = blog.run("syndicate")
+    assert result.returncode == 1, output(result)
+    assert posted(fake) == ["Owls at night", "Swifts are back", "Wrens in the hedge"]
+    named = lines_naming(result, "spaced.md")
+    assert len(named) == 1, output(result)
+    assert "Traceback" not in output(result)
+
+
+@pytest.mark.parametrize("command", ["check", "build", "syndicate", "backfeed", "doctor"])
+def test_a_record_nested_too_deeply_is_one_line_naming_it(tmp_path, fake, command):
+    blog = mastodon_blog(tmp_path, fake)
+    if command == "backfeed":  # so that the backfeed has records to read
+        assert blog.run("syndicate").returncode == 0
+    broken = blog.write_raw("posts/owls.json", NESTED)
+    result = blog.run(command)
+    assert result.returncode == 1, output(result)[-3000:]
+    assert "Traceback" not in output(result), output(result)[-3000:]
+    named = lines_naming(result, "social/posts/owls.json")
+    assert len(named) == 1, output(result)[-3000:]
+    assert "nested too deeply" in named[0]
+    assert broken.read_text() == NESTED
+    if command == "syndicate":
+        assert posted(fake) == ["Swifts are back", "Wrens in the hedge"]
+
+
+# ------------------------------------------------------------------ settings that do not run
+
+COMMANDS = [
+    ["build"],
+    ["check"],
+    ["syndicate"],
+    ["preview", "swifts"],
+    ["backfeed"],
+    ["doctor"],
+    ["status"],
+    ["hide", "mastodon:1"],
+    ["block", "b.example"],
+    ["forget", "mastodon:bob@b.example"],
+    ["moderate"],
+    ["mark-handled"],
+    ["unsyndicate", "swifts"],
+]
+
+BROKEN_SETTINGS = {
+    "NameError": ('PATH = "content"\nSITENAME = "Birds"\nSITEURL = SITE_ADDRESS\n', "NameError"),
+    "SyntaxError": ('PATH = "content"\nSITENAME = "Birds"\nSITEURL = "https://\n', "SyntaxError"),
+    "SystemExit": ('PATH = "content"\nSITENAME = "Birds"\nraise SystemExit(3)\n', "SystemExit"),
+}
+
+
+@pytest.mark.parametrize("broken", sorted(BROKEN_SETTINGS))
+@pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
+def test_a_settings_file_that_does_not_run_is_one_line(tmp_path, fake, command, broken):
+    """Every command reads a settings file (pelicanconf.py or publishconf.py); one that fails to
+    run is one line naming the file and the line, and exit 2, not a 33-line traceback."""
+    blog = mastodon_blog(tmp_path, fake)
+    text, error = BROKEN_SETTINGS[broken]
+    for name in ("pelicanconf.py", "publishconf.py"):
+        (tmp_path / name).write_text(text)
+    result = blog.run(*command)
+    assert result.returncode == 2, output(result)
+    assert "Traceback" not in output(result)
+    lines = output(result).strip().splitlines()
+    assert len(lines) == 1, output(result)
+    assert "conf.py, line 3: " in lines[0] and error in lines[0], lines[0]
+    assert fake.requests == []
+    assert not (tmp_path / "social").exists() and not (tmp_path / "output").exists()
+
+
+# ------------------------------------------------------------------ backfeed
+
+
+def test_one_corrupt_record_does_not_stop_the_backfeed_of_the_others(tmp_path, fake):
+    blog = mastodon_blog(tmp_path, fake)
+    assert blog.run("syndicate").returncode == 0
+    copy_id = blog.record("swifts")["syndications"][0]["id"]
+    requests.post(
+        f"{fake.url}/api/v1/statuses",
+        json={"status": "@camille nice", "in_reply_to_id": copy_id},
+        headers={"Authorization": "Bearer bob-token"},
+        timeout=10,
+    ).raise_for_status()
+    broken = blog.write_raw("posts/owls.json", CORRUPT)
+
+    result = blog.run("backfeed")
+    assert result.returncode == 1, output(result)
+    replies = [x["content"] for x in blog.record("swifts")["interactions"]]
+    assert replies == ["<p>@camille nice</p>"], output(result)
+    named = lines_naming(result, "social/posts/owls.json")
+    assert len(named) == 1, output(result)
+    assert broken.read_text() == CORRUPT
+    assert "Traceback" not in output(result)
+
+
+# ------------------------------------------------------------------ every command, every input
+
+
+def _corrupt_record(social):
+    (social / "posts/owls.json").write_text(CORRUPT)
+
+
+def _nested_record(social):
+    (social / "posts/owls.json").write_text(NESTED)
+
+
+def _broken_settings(social):
+    for name in ("pelicanconf.py", "publishconf.py"):
+        (social.parent / name).write_text('PATH = "content"\nSITEURL = 1 / 0\n')
+
+
+def _unknown_setting(social):
+    for name in ("pelicanconf.py", "publishconf.py"):
+        with (social.parent / name).open("a") as f:
+            f.write("ROOST_NETWROKS = {}\n")
+
+
+def _corrupt_cursors(social):
+    (social / "cursors.json").write_text('{"format": 1, "networks": {"mastodon": ')
+
+
+def _corrupt_moderation(social):
+    (social / "moderation.json").write_text('{"format": 1, "blocked": [')
+
+
+def _nested_state(social):
+    """Every other file of the folder nested too deeply: whichever is read first is named."""
+    for rel in ("cursors.json", "moderation.json", "people/mastodon.json"):
+        (social / rel).write_text(NESTED)
+
+
+def _nested_cursor_values(social):
+    """A well-formed cursors.json whose values (JSON in text) are nested too deeply."""
+    data = json.loads((social / "cursors.json").read_text())
+    for name in ("pending", "limits", "counts:swifts"):
+        data["networks"]["mastodon"][name] = NESTED
+    (social / "cursors.json").write_text(json.dumps(data))
+
+
+BREAKAGES = {
+    f.__name__.lstrip("_"): f
+    for f in (
+        _corrupt_record,
+        _nested_record,
+        _broken_settings,
+        _unknown_setting,
+        _corrupt_cursors,
+        _corrupt_moderation,
+        _nested_state,
+        _nested_cursor_values,
+    )
+}
+
+
+@pytest.fixture(scope="module")
+def syndicated(tmp_path_factory):
+    """A blog whose posts were sent to a fake Mastodon and got a reply: copied for each case."""
+    from fakes.mastodon import FakeMastodon
+
+    server = FakeMastodon()
+    server.start()
+    root = tmp_path_factory.mktemp("syndicated")
+    blog = mastodon_blog(root, server)
+    assert blog.run("syndicate").returncode == 0
+    copy_id = blog.record("swifts")["syndications"][0]["id"]
+    requests.post(
+        f"{server.url}/api/v1/statuses",
+        json={"status": "@camille nice", "in_reply_to_id": copy_id},
+        headers={"Authorization": "Bearer bob-token"},
+        timeout=10,
+    ).raise_for_status()
+    assert blog.run("backfeed").returncode == 0
+    assert (root / "social/cursors.json").exists() and (root / "social/people").is_dir()
+    yield root, server
+    server.stop()
+
+
+@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
+def test_no_command_ever_shows_a_traceback(tmp_path, syndicated, fake, breakage):
+    """Every command, on a copy of a syndicated and backfed blog with one thing broken: never a
+    traceback, and an exit status the documentation lists."""
+    import shutil
+    from concurrent.futures import ThreadPoolExecutor
+
+    root, server = syndicated
+
+    def run(command: list[str]) -> str | None:
+        folder = tmp_path / command[0]
+        shutil.copytree(root, folder, ignore=shutil.ignore_patterns("output", "cache"))
+        if command[0] == "unsyndicate":  # it deletes: on a server of its own, not the shared one
+            for name in ("pelicanconf.py", "publishconf.py"):
+                path = folder / name
+                path.write_text(path.read_text().replace(server.url, fake.url))
+        BREAKAGES[breakage](folder / "social")
+        blog = Blog.__new__(Blog)
+        blog.root, blog.env = folder, {"ROOST_MASTODON_TOKEN": "good-token"}
+        result = blog.run(*command)
+        said = output(result)
+        if "Traceback" in said or result.returncode not in (0, 1, 2):
+            return f"roost {' '.join(command)}: exit {result.returncode}\n{said[-2000:]}"
+        if breakage == "broken_settings" and (
+            result.returncode != 2 or len(said.strip().splitlines()) != 1
+        ):
+            return f"roost {' '.join(command)}: exit {result.returncode}, said {said!r}"
+        return None
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        wrong = [w for w in pool.map(run, COMMANDS) if w]
+    assert not wrong, "\n\n".join(wrong)
