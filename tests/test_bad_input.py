@@ -217,17 +217,18 @@ def syndicated(tmp_path_factory):
     server.stop()
 
 
-@pytest.mark.parametrize("breakage", sorted(BREAKAGES))
-def test_no_command_ever_shows_a_traceback(tmp_path, syndicated, fake, breakage):
-    """Every command, on a copy of a syndicated and backfed blog with one thing broken: never a
-    traceback, and an exit status the documentation lists."""
+def test_no_command_ever_shows_a_traceback(tmp_path, syndicated, fake):
+    """Every command, each on a copy of a syndicated and backfed blog with one thing broken:
+    never a traceback, and an exit status the documentation lists (a settings file that does
+    not run: exit 2 and one line)."""
     import shutil
     from concurrent.futures import ThreadPoolExecutor
 
     root, server = syndicated
 
-    def run(command: list[str]) -> str | None:
-        folder = tmp_path / command[0]
+    def run(case: tuple[str, list[str]]) -> str | None:
+        breakage, command = case
+        folder = tmp_path / breakage / command[0]
         shutil.copytree(root, folder, ignore=shutil.ignore_patterns("output", "cache"))
         if command[0] == "unsyndicate":  # it deletes: on a server of its own, not the shared one
             for name in ("pelicanconf.py", "publishconf.py"):
@@ -238,14 +239,33 @@ def test_no_command_ever_shows_a_traceback(tmp_path, syndicated, fake, breakage)
         blog.root, blog.env = folder, {"ROOST_MASTODON_TOKEN": "good-token"}
         result = blog.run(*command)
         said = output(result)
+        where = f"{breakage}: roost {' '.join(command)}: exit {result.returncode}"
         if "Traceback" in said or result.returncode not in (0, 1, 2):
-            return f"roost {' '.join(command)}: exit {result.returncode}\n{said[-2000:]}"
+            return f"{where}\n{said[-2000:]}"
         if breakage == "broken_settings" and (
             result.returncode != 2 or len(said.strip().splitlines()) != 1
         ):
-            return f"roost {' '.join(command)}: exit {result.returncode}, said {said!r}"
+            return f"{where}, said {said!r}"
         return None
 
+    cases = [(b, c) for b in sorted(BREAKAGES) for c in COMMANDS]
     with ThreadPoolExecutor(max_workers=4) as pool:
-        wrong = [w for w in pool.map(run, COMMANDS) if w]
-    assert not wrong, "\n\n".join(wrong)
+        wrong = [w for w in pool.map(run, cases) if w]
+    assert not wrong, f"{len(wrong)} of {len(cases)}:\n\n" + "\n\n".join(wrong)
+
+
+def test_merging_a_record_nested_too_deeply_leaves_it_to_git(tmp_path):
+    """git's merge driver (``roost merge-records``) on a record nested too deeply: exit 1 (git
+    then leaves a conflict for the author), no traceback, the file untouched."""
+    from conftest import run_roost
+
+    good = json.dumps({"format": 1, "post": "owls", "syndications": [], "interactions": []})
+    (tmp_path / "base").write_text(good)
+    (tmp_path / "theirs").write_text(good)
+    (tmp_path / "ours").write_text(NESTED)
+    result = run_roost(
+        "merge-records", "base", "ours", "theirs", "social/posts/owls.json", cwd=tmp_path
+    )
+    assert result.returncode == 1, output(result)
+    assert "Traceback" not in output(result)
+    assert (tmp_path / "ours").read_text() == NESTED
