@@ -200,7 +200,7 @@ def _counts(text: str | None) -> dict[str, str]:
     try:
         data = json.loads(text) if text else {}
         return {str(k): str(v) for k, v in data.items()}
-    except (ValueError, AttributeError):
+    except (ValueError, AttributeError, RecursionError):
         return {}
 
 
@@ -252,7 +252,7 @@ def _decode_pending(text: str | None) -> dict[str, Hints]:
             key: Hints(times=dict(v.get("times", {})), touched={tuple(t) for t in v["touched"]})
             for key, v in data.items()
         }
-    except (ValueError, TypeError, KeyError, AttributeError):
+    except (ValueError, TypeError, KeyError, AttributeError, RecursionError):
         return {}  # unreadable: the sweep finds those posts again
 
 

@@ -112,6 +112,8 @@ class Store:
             raise RecordError(
                 f"line {e.lineno} column {e.colno}: {e.msg}", self.display(path)
             ) from None
+        except RecursionError:  # valid so far, but deeper than any record could be
+            raise RecordError("nested too deeply to be a Roost file", self.display(path)) from None
 
     def _write_bytes(self, path: Path, data: bytes) -> bool:
         """Atomically replace ``path`` with ``data``; False (and no write) if nothing changed."""
@@ -195,7 +197,7 @@ class Store:
                         state["pending"] = json.dumps(
                             pending, sort_keys=True, separators=(",", ":")
                         )
-                except (ValueError, TypeError, AttributeError):
+                except (ValueError, TypeError, AttributeError, RecursionError):
                     pass  # unreadable pending is dropped by the backfeed anyway
         if json.dumps(cursors, sort_keys=True) != before:
             self.write_cursors(cursors)

@@ -182,7 +182,7 @@ class Syndicator:
         cursors = self.store.read_cursors()
         for name, adapter in self.adapters.items():
             # Damaged by hand: the defaults (or the setting) stand.
-            with contextlib.suppress(ValueError, TypeError, AttributeError):
+            with contextlib.suppress(ValueError, TypeError, AttributeError, RecursionError):
                 adapter.apply_limits(json.loads(cursors.get(name, {}).get("limits") or "{}"))
 
     def run(self, posts: Iterable[Post], *, dry_run: bool = False, progress=None) -> list[Outcome]:
