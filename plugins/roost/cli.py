@@ -70,7 +70,8 @@ def _read_settings(path: str, overrides: dict | None = None) -> dict:
         raise Stop(f"{path}: no such settings file; run from the blog's folder")
     try:
         return read_settings(path, override=overrides)
-    except Exception as e:  # the settings file is Python: anything can go wrong in it
+    # The settings file is Python: anything can go wrong in it, `raise SystemExit` included.
+    except (Exception, SystemExit) as e:
         raise Stop(_settings_error(path, e)) from None
 
 
