@@ -42,3 +42,9 @@ def scrub(text: str) -> str:
             text = text.replace(secret, MASK)
     text = _QUERY.sub(r"\1?…", text)
     return _BEARER.sub(rf"\1{MASK}", text)
+
+
+def clip(text: str, limit: int) -> str:
+    """``text`` scrubbed, then cut to ``limit`` characters: in that order, since a cut through a
+    secret leaves a part that :func:`scrub` can no longer recognise."""
+    return scrub(text)[:limit]

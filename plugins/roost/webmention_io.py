@@ -136,7 +136,7 @@ class WebmentionIO:
             try:
                 message = r.json().get("error_description") or r.json().get("error")
             except ValueError:
-                message = r.text[:200]
+                message = redaction.clip(r.text, 200)
             raise error_for(
                 self.NAME, r.status_code, str(message), credentials=f"the key in {self.token_env}"
             )

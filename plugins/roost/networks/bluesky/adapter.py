@@ -758,9 +758,9 @@ class Bluesky(Network):
 def _error(r: requests.Response) -> tuple[str, str]:
     try:
         data = r.json()
-        return str(data.get("error", "")), str(data.get("message", ""))[:300]
+        return str(data.get("error", "")), redaction.clip(str(data.get("message", "")), 300)
     except ValueError:
-        return "", (r.text or r.reason or "")[:300]
+        return "", redaction.clip(r.text or r.reason or "", 300)
 
 
 def _retry_after(r: requests.Response) -> float | None:

@@ -690,9 +690,9 @@ def _squash(text: str) -> str:
 def _error_message(r: requests.Response) -> str:
     try:
         data = r.json()
-        return str(data.get("error") or data)[:300]
+        return redaction.clip(str(data.get("error") or data), 300)
     except ValueError:
-        return (r.text or r.reason or "")[:300]
+        return redaction.clip(r.text or r.reason or "", 300)
 
 
 def _seconds_until_reset(r: requests.Response) -> float | None:
