@@ -84,6 +84,9 @@ COMMANDS = [
     ["unsyndicate", "swifts"],
 ]
 
+#: The commands whose default settings file is publishconf.py (the others read pelicanconf.py).
+PUBLISHING = {"syndicate", "preview", "backfeed", "doctor", "mark-handled", "unsyndicate"}
+
 BROKEN_SETTINGS = {
     "NameError": ('PATH = "content"\nSITENAME = "Birds"\nSITEURL = SITE_ADDRESS\n', "NameError"),
     "SyntaxError": ('PATH = "content"\nSITENAME = "Birds"\nSITEURL = "https://\n', "SyntaxError"),
@@ -105,7 +108,8 @@ def test_a_settings_file_that_does_not_run_is_one_line(tmp_path, fake, command, 
     assert "Traceback" not in output(result)
     lines = output(result).strip().splitlines()
     assert len(lines) == 1, output(result)
-    assert "conf.py, line 3: " in lines[0] and error in lines[0], lines[0]
+    settings = "publishconf.py" if command[0] in PUBLISHING else "pelicanconf.py"
+    assert lines[0].startswith(f"roost: {settings}, line 3: {error}"), lines[0]
     assert fake.requests == []
     assert not (tmp_path / "social").exists() and not (tmp_path / "output").exists()
 
