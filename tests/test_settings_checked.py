@@ -61,6 +61,34 @@ def test_a_timeout_that_is_not_a_number_is_one_line(tmp_path, fake, command):
     assert fake.live_statuses() == []
 
 
+def test_a_bad_key_of_one_network_leaves_only_that_network_out(tmp_path, fake):
+    """Mastodon well set, Bluesky with a misspelt key: Bluesky is never asked anything, one line
+    names its key, and Mastodon gets every post."""
+    from fakes.mastodon import FakeMastodon
+
+    pds = FakeMastodon()  # stands in for the PDS: it only has to count what it is asked
+    pds.start()
+    try:
+        blog = Blog(
+            tmp_path,
+            {
+                "mastodon": {"instance": fake.url},
+                "bluesky": {"handle": "camille.test", "service": pds.url, "embedd": "images"},
+            },
+            env={"ROOST_MASTODON_TOKEN": "good-token", "ROOST_BLUESKY_APP_PASSWORD": "a-b-c-d"},
+        )
+        result = blog.run("syndicate")
+        assert result.returncode == 1, output(result)
+        named = lines_naming(result, 'ROOST_NETWORKS["bluesky"]["embedd"]')
+        assert len(named) == 1, output(result)
+        assert 'did you mean "embed"?' in named[0]
+        assert len(fake.live_statuses()) == 3
+        assert pds.requests == []
+        assert "Traceback" not in output(result)
+    finally:
+        pds.stop()
+
+
 def test_a_bad_webmention_io_key_leaves_only_webmention_io_out(tmp_path, fake):
     """A misspelt key of ROOST_WEBMENTION_IO: one line, webmention.io is not asked, and the
     Mastodon backfeed still brings the reply home."""
