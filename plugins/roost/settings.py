@@ -90,7 +90,7 @@ SETTINGS: tuple[Setting, ...] = (
     Setting(
         "ROOST_MEDIA_URL", "social-media", _url_path,
         "Where mirrored avatars and images are copied in `output/` (only files that a rendered "
-        "page uses are copied).",
+        "page uses are copied; the folder may hold pages too: Roost removes only its own copies).",
     ),
     Setting(
         "ROOST_SHOW_INTERACTIONS", True, _bool,
