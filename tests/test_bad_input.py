@@ -273,3 +273,55 @@ def test_merging_a_record_nested_too_deeply_leaves_it_to_git(tmp_path):
     assert result.returncode == 1, output(result)
     assert "Traceback" not in output(result)
     assert (tmp_path / "ours").read_text() == NESTED
+
+
+# -- answers of a shape no server should send, and limits that make no sense ------------------
+
+
+def test_answers_of_the_wrong_shape_are_one_line(tmp_path):
+    """A server whose error is a JSON list, or whose account is a list: one line, no traceback."""
+    from test_guarded_fetch import Canary
+
+    def odd(handler):
+        if handler.path.startswith("/api/v1/accounts/verify_credentials"):
+            return handler.send_body(200, b'["not", "an", "account"]', "application/json")
+        handler.send_body(422, b'["no"]', "application/json")
+
+    server = Canary(odd)
+    try:
+        blog = Blog(tmp_path, {"mastodon": {"instance": server.url}})
+        for command in ("doctor", "syndicate", "backfeed"):
+            result = blog.run(command)
+            assert "Traceback" not in result.stdout + result.stderr, (command, result.stderr)
+            assert result.returncode == (0 if command == "backfeed" else 1), command  # no copies
+        doctor = blog.run("doctor").stdout
+        assert "mastodon: cannot reach the server (an answer Roost cannot read" in doctor
+    finally:
+        server.close()
+
+
+def test_a_corrupt_cursors_file_does_not_stop_posting(tmp_path, fake):
+    blog = Blog(tmp_path, {"mastodon": {"instance": fake.url}})
+    blog.write_raw("cursors.json", "{not json")
+    result = blog.run("syndicate")
+    assert result.returncode == 1
+    assert len(fake.live_statuses()) == 3
+    assert "social/cursors.json: line 1 column 2" in result.stderr
+    assert "the servers' limits were not kept" in result.stderr
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "says"),
+    [
+        ("max_characters", 0, "expected 1 to 1,000,000"),
+        ("max_characters", -5, "expected 1 to 1,000,000"),
+        ("timeout", "float('inf')", "expected at most 600 seconds"),
+        ("timeout", 0, "expected a number of seconds above 0"),
+    ],
+)
+def test_limits_that_make_no_sense_are_refused(tmp_path, fake, key, value, says):
+    extra = f'ROOST_NETWORKS["mastodon"]["{key}"] = {value}\n'  # as an author writes it
+    blog = Blog(tmp_path, {"mastodon": {"instance": fake.url}}, extra=extra)
+    result = blog.run("syndicate")
+    assert result.returncode == 1 and fake.live_statuses() == []
+    assert f'ROOST_NETWORKS["mastodon"]["{key}"]' in result.stderr and says in result.stderr

@@ -215,7 +215,9 @@ def cmd_syndicate(args: argparse.Namespace) -> int:
     _problems(problems)
     if not args.dry_run:
         syndicator.connect()  # each server's own limits before composing
-        syndicator.remember_limits()
+        kept = syndicator.remember_limits()
+        _problems(kept)
+        problems += kept
     outcomes = _with_progress(
         len(posts), lambda tick: syndicator.run(posts, dry_run=args.dry_run, progress=tick)
     )

@@ -16,7 +16,11 @@ import re
 from collections.abc import Mapping
 
 _SECRETS: set[str] = set()
-_QUERY = re.compile(r"""(\b[a-z][a-z0-9+.-]*://[^\s?#"'<>]*)\?[^\s#"'<>]*""", re.IGNORECASE)
+# An address's query string, with a scheme or as a path alone ("GET /api/x.jf2?token=...").
+_QUERY = re.compile(
+    r"""(\b[a-z][a-z0-9+.-]*://[^\s?#"'<>]*|(?<![\w/])/[\w./%~-]*)\?[^\s#"'<>]*""",
+    re.IGNORECASE,
+)
 _BEARER = re.compile(r"(Bearer\s+)[^\s\"',;]+", re.IGNORECASE)
 MASK = "[secret]"
 

@@ -177,12 +177,14 @@ class Store:
         """Give a post's record a new key (its slug changed): the file, the key inside it, and
         the backfeed's state for it in ``cursors.json``. Call with the store locked."""
         record = self.read_post(old)
-        if self.post_path(new).exists():
-            raise RecordError(
-                f"cannot rename {old} to {new}: {new}.json exists",
-                self.display(self.post_path(new)),
-            )
         record.key = new
+        if self.post_path(new).exists():
+            # A rename cut short (the new file written, the old one not yet removed), or a
+            # record begun under the new name meanwhile: both are this post's; keep all of it.
+            from .records_merge import merge_posts
+
+            merged = merge_posts(None, self.read_post(new).to_dict(), record.to_dict())
+            record = PostRecord.from_dict(merged)
         self.write_post(record)
         cursors = self.read_cursors()
         before = json.dumps(cursors, sort_keys=True)

@@ -165,18 +165,23 @@ class Syndicator:
             except NetworkError as e:
                 self.stopped[name] = f"stopped: {e}"
 
-    def remember_limits(self) -> None:
+    def remember_limits(self) -> list[str]:
         """Keep what each server announced (its length limit, pictures per post) in the records,
-        so an offline ``roost preview`` composes for the real limits."""
+        so an offline ``roost preview`` composes for the real limits. A cursors file that cannot
+        be read is left as it is (one line): sending does not depend on it."""
         limits = {n: a.limits() for n, a in self.adapters.items() if n not in self.stopped}
         limits = {n: json.dumps(v, sort_keys=True) for n, v in limits.items() if v}
         if not limits:
-            return
-        with self.store.lock():
-            cursors = self.store.read_cursors()
-            for name, value in limits.items():
-                cursors.setdefault(name, {})["limits"] = value
-            self.store.write_cursors(cursors)
+            return []
+        try:
+            with self.store.lock():
+                cursors = self.store.read_cursors()
+                for name, value in limits.items():
+                    cursors.setdefault(name, {})["limits"] = value
+                self.store.write_cursors(cursors)
+        except RecordError as e:
+            return [f"{e}; the servers' limits were not kept for offline previews"]
+        return []
 
     def use_remembered_limits(self) -> None:
         cursors = self.store.read_cursors()

@@ -134,8 +134,12 @@ class WebmentionIO:
             raise Unavailable(self.NAME, f"mentions: {type(e).__name__}") from None
         if r.status_code != 200:
             try:
-                message = r.json().get("error_description") or r.json().get("error")
-            except ValueError:
+                data = r.json()
+            except (ValueError, RecursionError):
+                data = None
+            if isinstance(data, dict):
+                message = data.get("error_description") or data.get("error")
+            else:
                 message = redaction.clip(r.text, 200)
             raise error_for(
                 self.NAME, r.status_code, str(message), credentials=f"the key in {self.token_env}"
@@ -191,6 +195,8 @@ def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, st
     harvests: dict[str, Harvest] = {}
     highest = since
     for entry in entries:
+        if not isinstance(entry, dict):
+            continue  # not a jf2 entry: nothing to learn from it
         wm_id = str(entry.get("wm-id", ""))
         if wm_id.isdigit() and (highest is None or int(wm_id) > int(highest)):
             highest = wm_id

@@ -36,6 +36,7 @@ it implements ``check``: one read-only call that proves the credentials work.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import re
 from dataclasses import dataclass, field
@@ -174,8 +175,37 @@ class Activity:
     mentions: list[Mention] = field(default_factory=list)
 
 
+#: The methods where an adapter meets the network: an answer of a shape the adapter did not
+#: expect (a list where an object was due, a missing key) becomes Unavailable there, one line,
+#: instead of a traceback from deep inside the adapter.
+EDGE = ("connect", "publish_part", "update_part", "delete", "find_sent", "activity", "harvest",
+        "check", "profiles")  # fmt: skip
+
+
+def _at_the_edge(method):
+    @functools.wraps(method)
+    def translated(self, *args, **kwargs):
+        try:
+            return method(self, *args, **kwargs)
+        except NetworkError:
+            raise
+        except (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError) as e:
+            raise Unavailable(
+                self.NAME, f"an answer Roost cannot read ({type(e).__name__}: {e})"
+            ) from None
+
+    return translated
+
+
 class Network:
     NAME: ClassVar[str] = ""
+
+    def __init_subclass__(cls, **kwargs):
+        super().__init_subclass__(**kwargs)
+        for name in EDGE:
+            if name in cls.__dict__:
+                setattr(cls, name, _at_the_edge(cls.__dict__[name]))
+
     SECRETS: ClassVar[tuple[str, ...]] = ()
     #: Whether a copy can be changed in place when the post changes.
     CAN_EDIT: ClassVar[bool] = False

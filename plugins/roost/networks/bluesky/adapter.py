@@ -125,11 +125,14 @@ class BlueskySettings(NetworkSettings):
     )
 
     def check(self) -> list[str]:
-        return [
+        wrong = [
             f'["{name}"] must be an https:// address'
             for name in ("service", "app_url", "plc")
             if not getattr(self, name).startswith(("https://", "http://"))
         ]
+        if not self.timeout <= 600:
+            wrong.append(f'["timeout"] = {self.timeout}: expected at most 600 seconds')
+        return wrong
 
 
 class Bluesky(Network):
@@ -645,8 +648,8 @@ class Bluesky(Network):
                 redaction.remember(cached.get("refreshJwt"))
                 self._session = cached
                 return
-        except (OSError, ValueError):
-            pass
+        except (OSError, ValueError, RecursionError, AttributeError):
+            pass  # no usable cached session: sign in again
         self._create_session()
 
     def _create_session(self) -> None:
@@ -758,9 +761,11 @@ class Bluesky(Network):
 def _error(r: requests.Response) -> tuple[str, str]:
     try:
         data = r.json()
+    except (ValueError, RecursionError):
+        data = None
+    if isinstance(data, dict):  # XRPC's error shape; anything else is shown as text
         return str(data.get("error", "")), redaction.clip(str(data.get("message", "")), 300)
-    except ValueError:
-        return "", redaction.clip(r.text or r.reason or "", 300)
+    return "", redaction.clip(r.text or r.reason or "", 300)
 
 
 def _retry_after(r: requests.Response) -> float | None:

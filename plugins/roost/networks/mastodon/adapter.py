@@ -90,9 +90,14 @@ class MastodonSettings(NetworkSettings):
     )
 
     def check(self) -> list[str]:
+        wrong = []
         if not self.instance.startswith(("https://", "http://")):
-            return ['["instance"] must be an https:// address, e.g. https://mastodon.social']
-        return []
+            wrong.append('["instance"] must be an https:// address, e.g. https://mastodon.social')
+        if self.max_characters is not None and not 1 <= self.max_characters <= 1_000_000:
+            wrong.append(f'["max_characters"] = {self.max_characters}: expected 1 to 1,000,000')
+        if not self.timeout <= 600:
+            wrong.append(f'["timeout"] = {self.timeout}: expected at most 600 seconds')
+        return wrong
 
 
 class Mastodon(Network):
@@ -690,9 +695,11 @@ def _squash(text: str) -> str:
 def _error_message(r: requests.Response) -> str:
     try:
         data = r.json()
+    except (ValueError, RecursionError):
+        data = None
+    if isinstance(data, dict):  # any other JSON (a list, a number) is not Mastodon's error shape
         return redaction.clip(str(data.get("error") or data), 300)
-    except ValueError:
-        return redaction.clip(r.text or r.reason or "", 300)
+    return redaction.clip(r.text or r.reason or "", 300)
 
 
 def _seconds_until_reset(r: requests.Response) -> float | None:
