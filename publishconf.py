@@ -14,6 +14,7 @@ DELETE_OUTPUT_DIRECTORY = True
 # Drafts, and posts dated in the future (drafts until their day), are never published: only
 # `make serve` shows them, from pelicanconf.py.
 DRAFT_SAVE_AS = DRAFT_URL = DRAFT_LANG_SAVE_AS = DRAFT_LANG_URL = ""
+DRAFT_PAGE_SAVE_AS = DRAFT_PAGE_URL = DRAFT_PAGE_LANG_SAVE_AS = DRAFT_PAGE_LANG_URL = ""
 
 # Where `roost syndicate` posts (docs/syndication.md). Tokens come from the environment only.
 # ROOST_NETWORKS = {"mastodon": {"instance": "https://mastodon.social"}}

@@ -206,3 +206,16 @@ def make_post(**overrides):
     )
     fields.update(overrides)
     return Post(**fields)
+
+
+def same_picture(a: bytes, b: bytes) -> bool:
+    """Two files hold the same picture, pixel for pixel (Roost writes pictures again before it
+    keeps them, so their bytes differ from what the network served)."""
+    import io
+
+    from PIL import Image
+
+    with Image.open(io.BytesIO(a)) as one, Image.open(io.BytesIO(b)) as two:
+        return (
+            one.size == two.size and one.convert("RGBA").tobytes() == two.convert("RGBA").tobytes()
+        )

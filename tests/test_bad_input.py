@@ -295,7 +295,7 @@ def test_answers_of_the_wrong_shape_are_one_line(tmp_path):
             assert "Traceback" not in result.stdout + result.stderr, (command, result.stderr)
             assert result.returncode == (0 if command == "backfeed" else 1), command  # no copies
         doctor = blog.run("doctor").stdout
-        assert "mastodon: cannot reach the server (an answer Roost cannot read" in doctor
+        assert "mastodon: an answer of a shape Roost does not know" in doctor
     finally:
         server.close()
 

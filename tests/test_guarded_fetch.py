@@ -19,7 +19,7 @@ from roost.networks import guarded_fetch
 from roost.networks.guarded_fetch import FetchError, GuardedFetcher, Refused, allow_in_tests
 from roost.pictures import check as check_picture
 
-from sites import PNG_1X1
+from sites import PNG_1X1, same_picture
 
 
 class _Quiet(ThreadingHTTPServer):
@@ -115,6 +115,7 @@ INSIDE = [
     "[64:ff9b::a9fe:a9fe]",  # NAT64 of 169.254.169.254
     "[2002:7f00:1::]",  # 6to4 of 127.0.0.1
     "[2001:0:4136:e378:8000:63bf:80ff:fffe]",  # Teredo of a client at 127.0.0.1
+    "168.63.129.16",  # Azure's platform endpoint, reachable from its VMs (GitHub's runners)
 ]
 
 
@@ -174,6 +175,31 @@ def test_the_address_checked_is_the_address_connected_to(canary, monkeypatch):
 )
 def test_only_plain_http_addresses_are_fetched(url):
     refused(url)
+
+
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://a.example:99999/x",
+        "http://a.example:-1/",
+        "http://[::1/x",
+        "https://tomas.example\u2488/me.png",
+        "http://\u2488.example/",
+        "http://" + "a" * 300 + ".example/",
+    ],
+)
+def test_an_address_that_cannot_be_parsed_is_one_error_not_a_crash(url):
+    with pytest.raises(FetchError) as e:  # a stranger's typo must never stop a backfeed
+        GuardedFetcher().get(url, max_bytes=1_000)
+    assert len(str(e.value)) < 500
+
+
+def test_a_redirect_that_cannot_be_parsed_is_one_error_not_a_crash(canary):
+    for target in ("http://[::1", "http://\u2488.example/", "http://a.example:99999/"):
+        odd = canary(lambda h, target=target: h.send_body(302, b"", Location=target))
+        allow_in_tests("127.0.0.1", odd.port)
+        with pytest.raises(FetchError):
+            GuardedFetcher().get(f"{odd.url}/a.png", max_bytes=1_000)
 
 
 def test_redirects_are_checked_every_time(canary):
@@ -252,6 +278,25 @@ def drip(h):
 
 def test_a_dripping_server_is_cut_off_at_the_deadline(canary):
     slow = canary(drip)
+    allow_in_tests("127.0.0.1", slow.port)
+    with pytest.raises(Refused, match="took longer than 2 s"):
+        GuardedFetcher(fetch_seconds=2).get(slow.url, max_bytes=10_000)
+
+
+def drip_headers(h):
+    """The status line and the headers a byte at a time: http.client reads them with no
+    deadline of its own."""
+    try:
+        for byte in b"HTTP/1.1 200 OK\r\nContent-Type: image/png\r\n" + b"X" * 1000:
+            h.wfile.write(bytes([byte]))
+            h.wfile.flush()
+            time.sleep(0.3)
+    except OSError:
+        pass
+
+
+def test_a_server_dripping_its_headers_is_cut_off_at_the_deadline(canary):
+    slow = canary(drip_headers)
     allow_in_tests("127.0.0.1", slow.port)
     with pytest.raises(Refused, match="took longer than 2 s"):
         GuardedFetcher(fetch_seconds=2).get(slow.url, max_bytes=10_000)
@@ -401,7 +446,8 @@ def test_pictures_named_inside_are_refused_and_nothing_is_fetched_under_the_lock
     merge_into(store, {"swifts": Harvest(replies, [bob])}, "mastodon", {})
     media = {x.id: x.media[0].path for x in store.read_post("swifts").interactions}
     assert media["mastodon:1"] is None and media["mastodon:2"] is None
-    assert media["mastodon:3"] and (store.root / media["mastodon:3"]).read_bytes() == PNG_1X1
+    assert media["mastodon:3"] and same_picture((store.root / media["mastodon:3"]).read_bytes(),
+                                                PNG_1X1)  # fmt: skip
     assert trap.hits == [] and lock_free == [True]
 
 
@@ -470,3 +516,86 @@ def test_a_webmention_author_photo_inside_is_never_fetched(tmp_path, canary):
     assert change.added == 1 and not failure
     assert store.read_people()["webmention:tomas.example"].avatar is None
     assert trap.hits == []
+
+
+def test_what_is_kept_is_the_picture_alone():
+    """A real picture with a page appended, and a photo with its GPS position: what is
+    published is the picture, written again, and nothing else."""
+    from PIL import Image
+
+    from roost.pictures import normalize
+
+    data, mime = normalize(png() + b"<html><script>alert(1)</script></html>", "image/png")
+    assert mime == "image/png" and b"<script" not in data and same_picture(data, png())
+    photo = io.BytesIO()
+    exif = Image.Exif()
+    exif[0x010F] = "Camera maker"  # Make
+    exif[0x8825] = {1: "N", 2: (48.0, 51.0, 24.0)}  # a GPS position
+    Image.new("RGB", (16, 8), "navy").save(photo, "JPEG", exif=exif)
+    data, _ = normalize(photo.getvalue() + b"MZ\x90\x00 a program", "image/jpeg")
+    assert b"Camera maker" not in data and b"MZ\x90" not in data
+    with Image.open(io.BytesIO(data)) as kept:
+        assert kept.size == (16, 8) and not kept.getexif()
+
+
+def gif_bomb(side: int = 6000, frames: int = 100) -> bytes:
+    """A GIF whose screen is side x side, with ``frames`` images of one pixel: a few KB that
+    Pillow decodes as ``frames`` full canvases."""
+    import struct
+
+    from PIL import Image
+
+    one = io.BytesIO()
+    Image.new("P", (1, 1), 0).save(one, "GIF")
+    raw = one.getvalue()
+    table = 3 * 2 ** ((raw[10] & 7) + 1) if raw[10] & 0x80 else 0
+    at = 13 + table
+    while raw[at] != 0x2C:  # skip extensions up to the image descriptor
+        at += 2
+        while raw[at]:
+            at += raw[at] + 1
+        at += 1
+    end = at + 11  # the descriptor and the LZW code size, then sub-blocks up to a 0
+    while raw[end]:
+        end += raw[end] + 1
+    image = raw[at : end + 1]
+    screen = raw[:6] + struct.pack("<HH", side, side) + raw[10:13] + raw[13 : 13 + table]
+    return screen + image * frames + b";"
+
+
+def test_a_small_animation_of_a_huge_canvas_is_refused():
+    """A few KB of GIF, a hundred frames of 6000 x 6000: minutes of CPU to decode."""
+    bomb = gif_bomb()
+    assert len(bomb) < 5_000
+    with pytest.raises(ValueError, match="too much to decode"):
+        check_picture(bomb, "image/gif")
+    check_picture(gif_bomb(64, 3), "image/gif")  # the same shape, small: a picture
+
+
+def test_an_address_that_cannot_be_parsed_stops_nothing(tmp_path):
+    """A Webmention author photo with a name no resolver takes used to end every backfeed in
+    a traceback, hour after hour: now that photo is simply not brought home."""
+    from fakes.webmention_io import FakeWebmentionIO
+
+    from roost.store import Store
+    from roost.webmention_io import WebmentionIO, backfeed_webmentions
+
+    fake = FakeWebmentionIO()
+    url = fake.start()
+    try:
+        source = WebmentionIO({"domain": "camille.blog", "api": url},
+                              env={"ROOST_WEBMENTION_IO_TOKEN": "wm-token"})  # fmt: skip
+        photos = ("https://tomas.example\u2488/me.png", "http://tomas.example:99999/me.png",
+                  "http://[::1/me.png")  # fmt: skip
+        for n, photo in enumerate(photos):
+            fake.add("https://camille.blog/swifts/", "in-reply-to", f"tomas{n}.example",
+                     author={"type": "card", "name": "Tomas", "url": f"https://tomas{n}.example/",
+                             "photo": photo})  # fmt: skip
+        store = Store(tmp_path)
+        change, failure = backfeed_webmentions(
+            store, source, {"https://camille.blog/swifts/": "swifts"}
+        )
+    finally:
+        fake.stop()
+    assert change.added == 3 and not failure
+    assert all(p.avatar is None for p in store.read_people().values())

@@ -5,7 +5,9 @@ from __future__ import annotations
 
 import json
 import os
+import shlex
 import subprocess
+from pathlib import Path
 
 from test_backfeed import act, archive, blog  # noqa: F401 (a fixture)
 from test_ci import BIN, Remote, git
@@ -87,17 +89,22 @@ def test_what_forget_prints_cannot_run_a_payload(tmp_path):
     path.write_text(json.dumps(data))
     result = run_roost("forget", evil, cwd=tmp_path)
     assert result.returncode == 0, result.stderr
-    commands = [ln.strip() for ln in result.stdout.splitlines() if ln.startswith("  ")]
+    commands = [ln.strip() for ln in result.stdout.splitlines()
+                if ln.startswith(("  git ", "  pip "))]  # fmt: skip
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
     for tool in ("git", "pip"):
         (fake_bin / tool).write_text("#!/bin/sh\nexit 0\n")
         (fake_bin / tool).chmod(0o755)
-    script = "\n".join(c for c in commands if not c.startswith("and "))
+    script = "\n".join(commands)
     subprocess.run(["bash", "-c", script], cwd=tmp_path, check=True,
                    env={**os.environ, "PATH": f"{fake_bin}:{os.environ['PATH']}"})  # fmt: skip
     assert not (tmp_path / "PWNED").exists() and not (tmp_path / "PWNED2").exists()
-    assert evil in (tmp_path / "roost-forget.txt").read_text()
+    replacements = Path(shlex.split(commands[-1])[-1])
+    lines = replacements.read_text().splitlines()
+    assert f"literal:{evil}==>[forgotten]" in lines
+    assert "literal:bob-words-one==>[forgotten]" not in lines  # the words as the file holds them
+    assert any("bob-words-one" in line for line in lines)
 
 
 def test_a_merged_backfeed_does_not_bring_a_forgotten_person_back(tmp_path, fake, serve):
@@ -136,3 +143,27 @@ def test_a_merged_backfeed_does_not_bring_a_forgotten_person_back(tmp_path, fake
     check = subprocess.run([BIN / "roost", "check", "-s", "publishconf.py"], cwd=final,
                            capture_output=True, text=True)  # fmt: skip
     assert check.returncode == 0, check.stderr
+
+
+def test_block_understands_what_people_copy_and_refuses_what_matches_nobody(tmp_path):
+    make(tmp_path)
+    for typed, stored in (("@bob@b.example", BOB), ("https://b.example/@bob", BOB),
+                          ("https://bsky.app/profile/did:plc:abc", "bluesky:did:plc:abc"),
+                          ("@eve.spam.example", "eve.spam.example")):  # fmt: skip
+        result = run_roost("block", typed, cwd=tmp_path)
+        assert result.returncode == 0, result.stderr
+        assert stored in (tmp_path / "social/moderation.json").read_text()
+    assert "bob-words" not in "".join(p.read_text() for p in (tmp_path / "social").rglob("*.json"))
+    for nonsense in ("bob", "https://example.com/page", "mastdon:bob@b.example"):
+        result = run_roost("block", nonsense, cwd=tmp_path)
+        assert result.returncode == 2 and "is neither an account" in result.stderr, nonsense
+
+
+def test_moderate_and_status_name_a_record_they_cannot_read_and_go_on(tmp_path):
+    make(tmp_path)
+    (tmp_path / "social/posts/other.json").write_text("{not json")
+    moderate = run_roost("moderate", cwd=tmp_path)
+    assert moderate.returncode == 1 and "social/posts/other.json" in moderate.stderr
+    status = run_roost("status", cwd=tmp_path)
+    assert status.returncode == 1 and "social/posts/other.json" in status.stderr
+    assert "good" in status.stdout  # the other posts are listed

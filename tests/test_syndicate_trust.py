@@ -13,6 +13,7 @@ from test_syndicate import Site, texts
 
 from roost.store import Store
 
+from conftest import ROOST
 from sites import REPO
 
 
@@ -208,3 +209,180 @@ def test_drafts_and_future_posts_are_never_published(published_output):
     )
     assert "Letter to ten years on" not in everything and "letter-to-ten-years-on" not in everything
     assert "owl-notes" not in everything
+
+
+# -- found by trying to break it (the review of the change) ------------------------------------
+
+
+def test_an_unsyndicated_post_stays_unsyndicated_even_when_a_delete_failed(tmp_path, fake, serve):
+    site = Site(tmp_path, fake, serve)
+    site.run("syndicate", check=True)
+    deletes = []
+
+    def first_delete_only(method, path):
+        if method == "DELETE":
+            deletes.append(path)
+            return len(deletes) > 1  # the server is gone after the first delete
+        return False
+
+    fake.on_request = first_delete_only
+    assert site.run("unsyndicate", "thread").returncode == 1
+    fake.on_request = None
+    live = len(fake.live_statuses())
+    site.run("syndicate", check=True)
+    assert len(fake.live_statuses()) == live  # nothing sent again
+    site.run("unsyndicate", "thread", check=True)  # and a second try finishes the job
+    assert len(fake.live_statuses()) == 2 and not site.ledger("thread").get("syndications")
+
+
+def test_an_unsyndicated_thread_with_a_part_in_flight_never_comes_back(tmp_path, fake, serve):
+    """The thread's third part was made but its answer never recorded (the ledger as a kill
+    leaves it: an intent, no copy). The author unsyndicates: that part is found and deleted
+    too, and nothing is sent again."""
+    site = Site(tmp_path, fake, serve)
+    site.run("syndicate", check=True)
+    path = site.root / "social/posts/thread.json"
+    data = json.loads(path.read_text())
+    last = next(c for c in data["syndications"] if c["part"] == 2)
+    data["syndications"].remove(last)
+    data["intents"] = [{"network": "mastodon", "part": 2, "started": last["published"],
+                        "sent_hash": last["sent_hash"],
+                        "extra": {"text": fake.statuses[last["id"]]["_text"]}}]  # fmt: skip
+    path.write_text(json.dumps(data))
+    site.run("unsyndicate", "thread", check=True)
+    assert not [s for s in fake.live_statuses() if "point" in s["_text"]]
+    assert "intents" not in site.ledger("thread")
+    site.run("syndicate", check=True)
+    assert not [s for s in fake.live_statuses() if "point" in s["_text"]]
+
+
+def test_a_thread_cut_short_and_unsyndicated_is_not_sent_again(tmp_path, fake, serve):
+    site = Site(tmp_path, fake, serve)
+    made = []
+
+    def lose_the_end_of_the_thread(method, path):
+        if (method, path) != ("POST", "/api/v1/statuses"):
+            return False
+        made.append(path)
+        return len(made) > 4  # swifts, owls and two parts of the thread; then the server is gone
+
+    fake.on_request = lose_the_end_of_the_thread
+    site.run("syndicate")
+    fake.on_request = None
+    assert site.ledger("thread")["intents"]
+    site.run("unsyndicate", "thread", check=True)
+    site.run("syndicate", check=True)
+    assert not [s for s in fake.live_statuses() if "point" in s["_text"]]
+
+
+def test_a_slug_and_a_file_renamed_together_post_nothing_again(tmp_path, fake, serve):
+    site = Site(tmp_path, fake, serve)
+    site.run("syndicate", check=True)
+    before = len(fake.live_statuses())
+    old, new = site.root / "content/a.md", site.root / "content/swifts-are-back.md"
+    new.write_text(old.read_text().replace("Slug: swifts", "Slug: swifts-are-back"))
+    old.unlink()
+    site.run("build", "-s", "publishconf.py", "-o", "output", check=True)
+    result = site.run("syndicate", check=True)
+    assert "the ledger of swifts carried over" in result.stdout
+    assert len(fake.live_statuses()) == before
+
+
+def test_a_new_post_in_a_file_that_held_another_is_a_new_post(tmp_path, fake, serve):
+    site = Site(tmp_path, fake, serve)
+    site.run("syndicate", check=True)
+    owls = site.ledger("owls")["syndications"][0]
+    (site.root / "content/b.md").write_text(
+        "Title: Herons\nDate: 2026-06-10 10:00\nSlug: herons\n\nGrey herons by the river.\n"
+    )
+    site.run("build", "-s", "publishconf.py", "-o", "output", check=True)
+    before = len(fake.live_statuses())
+    site.run("syndicate", check=True)
+    assert len(fake.live_statuses()) == before + 1  # Herons went out as itself
+    assert "Owls" in fake.statuses[owls["id"]]["_text"]  # and the Owls copy was left alone
+    assert (site.root / "social/posts/owls.json").exists()
+
+
+def test_a_misspelt_network_in_front_matter_is_said(tmp_path, fake, serve):
+    site = Site(tmp_path, fake, serve)
+    post = site.root / "content/b.md"
+    post.write_text(post.read_text().replace("Slug: owls\n", "Slug: owls\nSyndicate: mastdon\n"))
+    result = site.run("syndicate")
+    assert result.returncode == 1
+    assert "b.md: Syndicate: names mastdon, which is not configured" in result.stderr
+
+
+def test_a_hand_edited_ledger_is_named_not_blamed_on_the_server(tmp_path, fake, serve):
+    site = Site(tmp_path, fake, serve)
+    site.run("syndicate", check=True)
+    path = site.root / "social/posts/owls.json"
+    data = json.loads(path.read_text())
+    data["syndications"][0]["part"] = 1
+    path.write_text(json.dumps(data))
+    result = site.run("syndicate")
+    assert result.returncode == 1 and "Traceback" not in result.stderr
+    assert "owls.json: its mastodon copies are parts [1], not 0, 1, ...; fix the file" in (
+        result.stdout
+    )
+
+
+def test_an_edit_of_a_copy_deleted_by_hand_says_what_to_do(tmp_path, fake, serve):
+    site = Site(tmp_path, fake, serve)
+    site.run("syndicate", check=True)
+    copy = site.ledger("owls")["syndications"][0]
+    fake.delete_status_as("camille", copy["id"])
+    post = site.root / "content/b.md"
+    post.write_text(post.read_text().replace("Tawny owls", "Barn owls"))
+    result = site.run("syndicate")
+    assert "is gone from the server" in result.stdout
+    assert "roost unsyndicate owls --network mastodon" in result.stdout
+
+
+def test_a_token_pasted_with_a_curly_quote_is_named(tmp_path, fake, serve):
+    site = Site(tmp_path, fake, serve)
+    result = site.run("doctor", env={"ROOST_MASTODON_TOKEN": "good-token\u201d"})
+    assert "ROOST_MASTODON_TOKEN holds characters no secret has" in result.stdout
+    assert "cannot reach the server" not in result.stdout
+
+
+def test_draft_pages_are_never_published(tmp_path):
+    import shutil
+
+    blog = tmp_path / "blog"
+    for name in ("content", "theme", "plugins", "social"):
+        shutil.copytree(REPO / name, blog / name)
+    for name in ("pelicanconf.py", "publishconf.py"):
+        shutil.copy(REPO / name, blog / name)
+    (blog / "content/pages/secret.md").write_text(
+        "Title: Secret plans\nStatus: draft\nSlug: secret-plans\n\nNot yet.\n"
+    )
+    result = subprocess.run(
+        [ROOST, "build", "-s", "publishconf.py", "-o", "out"],
+        cwd=blog, capture_output=True, text=True,
+    )  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    pages = "".join(p.read_text(errors="replace") for p in (blog / "out").rglob("*.html"))
+    assert "Secret plans" not in pages and not list((blog / "out").rglob("*secret*"))
+
+
+def test_a_part_in_flight_beyond_a_shortened_thread_is_found_and_recorded(tmp_path, fake, serve):
+    """The thread's third part was made, its answer lost; then the author shortened the thread
+    to two parts. The part is looked for, recorded, and so `unsyndicate` takes it down."""
+    site = Site(tmp_path, fake, serve)
+    site.run("syndicate", check=True)
+    path = site.root / "social/posts/thread.json"
+    data = json.loads(path.read_text())
+    last = next(c for c in data["syndications"] if c["part"] == 2)
+    data["syndications"].remove(last)
+    data["intents"] = [{"network": "mastodon", "part": 2, "started": last["published"],
+                        "sent_hash": last["sent_hash"],
+                        "extra": {"text": fake.statuses[last["id"]]["_text"]}}]  # fmt: skip
+    path.write_text(json.dumps(data))
+    post = site.root / "content/thread.md"
+    words = " ".join(f"point{i}" for i in range(120))
+    post.write_text(post.read_text().replace(words, " ".join(f"point{i}" for i in range(70))))
+    site.run("syndicate", check=True)
+    ledger = site.ledger("thread")
+    assert "intents" not in ledger and last["id"] in {c["id"] for c in ledger["syndications"]}
+    site.run("unsyndicate", "thread", check=True)
+    assert last["id"] not in fake.statuses

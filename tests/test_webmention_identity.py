@@ -97,3 +97,28 @@ def test_a_source_that_is_not_a_plain_domain_names_nobody(tmp_path, wm):
     fake.add(TARGET, "in-reply-to", "y", **{"wm-source": "javascript:alert(1)"})
     change, _ = backfeed_webmentions(store, source, POSTS)
     assert change.added == 0 and store.read_people() == {}
+
+
+def test_someone_forgotten_or_blocked_on_their_network_stays_out_when_bridgy_brings_them(
+    tmp_path, wm
+):
+    from roost import moderation
+
+    fake, source = wm
+    store = Store(tmp_path)
+    with store.lock():
+        model = store.read_moderation()
+        model.blocked_domains.append("spam.bsky.social")
+        store.write_moderation(model)
+        from roost.model import Interaction, Person, PostRecord
+
+        bob = Person("mastodon:bob@birds.example", "mastodon", "Bob", "@bob@birds.example")
+        store.write_people("mastodon", {bob.id: bob})
+        said = Interaction("mastodon:1", "mastodon", "reply", bob.id, "2026-05-01T10:00:00Z")
+        store.write_post(PostRecord("swifts", interactions=[said]))
+    assert moderation.forget(store, bob.id) is not None
+    bridgy(fake, "like-of", "https://birds.example/@bob", "Bob", "", 1)
+    bridgy(fake, "like-of", "https://bsky.app/profile/eve.spam.bsky.social", "Eve", "", 2)
+    bridgy(fake, "like-of", "https://bsky.app/profile/carol.bsky.social", "Carol", "", 3)
+    backfeed_webmentions(store, source, POSTS)
+    assert [p.name for p in store.read_people().values()] == ["Carol"]

@@ -22,9 +22,11 @@ from __future__ import annotations
 
 import argparse
 import functools
+import hashlib
 import logging
 import shlex
 import sys
+import tempfile
 import traceback
 from pathlib import Path
 
@@ -184,6 +186,7 @@ def _syndicator(args: argparse.Namespace, *, offline: bool = False):
         raise SystemExit(0)
     if values["ROOST_SYNDICATE_SINCE"] is None:
         raise Stop("set ROOST_SYNDICATE_SINCE = 'YYYY-MM-DD' (posts before it are never sent)")
+    configured = set(values["ROOST_NETWORKS"])
     wanted = getattr(args, "network", None)
     if wanted:
         for name in sorted(set(wanted) - set(values["ROOST_NETWORKS"])):
@@ -198,7 +201,23 @@ def _syndicator(args: argparse.Namespace, *, offline: bool = False):
     syndicator = Syndicator(
         store, adapters, since=since, check_deployed=values["ROOST_CHECK_DEPLOYED"]
     )
+    syndicator.configured = configured
     return settings, syndicator, problems + wrong
+
+
+def _unknown_networks(posts, settings: dict, configured) -> list[str]:
+    """A post whose ``Syndicate:`` names a network that is not configured (a typo, most often)
+    would silently go nowhere: one line each."""
+    found = []
+    for post in posts:
+        unknown = sorted((post.networks or set()) - set(configured))
+        if unknown:
+            where = Path(settings.get("PATH", "content")) / (post.source or post.key)
+            found.append(
+                f"{where}: Syndicate: names {', '.join(unknown)}, which is not configured "
+                f"(configured: {', '.join(sorted(configured)) or 'none'}); it is not sent there"
+            )
+    return found
 
 
 def _problems(lines: list[str]) -> None:
@@ -212,6 +231,7 @@ def cmd_syndicate(args: argparse.Namespace) -> int:
 
     settings, syndicator, problems = _syndicator(args)
     posts = read_posts(settings, problems=problems)
+    problems += _unknown_networks(posts, settings, syndicator.configured)
     _problems(problems)
     if not args.dry_run:
         syndicator.connect()  # each server's own limits before composing
@@ -389,14 +409,23 @@ def cmd_status(args: argparse.Namespace) -> int:
     from collections import Counter
 
     from .compose import read_posts
+    from .model import RecordError
     from .views import count_label
 
-    settings, _, _, store = _records(args)
-    cursors = store.read_cursors()
-    published = [p.key for p in read_posts(settings)]
+    settings, _, problems, store = _records(args)
+    try:
+        cursors = store.read_cursors()
+    except RecordError as e:
+        problems.append(f"{e}; shown without when each post was last backfed")
+        cursors = {}
+    published = [p.key for p in read_posts(settings, problems=problems)]
     rows = []
     for key in published + sorted(set(store.post_keys()) - set(published)):
-        record = store.read_post(key)
+        try:
+            record = store.read_post(key)
+        except RecordError as e:
+            problems.append(str(e))
+            continue
         counts: dict[str, Counter] = {}
         for x in record.interactions:
             counts.setdefault(x.network, Counter())[x.kind] += 1
@@ -414,9 +443,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                 },
             }
         )
+    _problems(problems)
     if args.json:
         print(json.dumps(rows, indent=2, ensure_ascii=False))
-        return 0
+        return 1 if problems else 0
     for row in rows:
         print(row["post"])
         copies = ", ".join(row["copies"]) or "not syndicated"
@@ -426,7 +456,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  {network}: " + ", ".join(count_label(k, n) for k, n in kinds.items()))
         for network, when in row["last_backfed"].items():
             print(f"  last backfed from {network}: {when}")
-    return 0
+    return 1 if problems else 0
 
 
 def cmd_hide(args: argparse.Namespace) -> int:
@@ -449,12 +479,17 @@ def cmd_hide(args: argparse.Namespace) -> int:
 
 
 def cmd_block(args: argparse.Namespace) -> int:
-    from .moderation import block
+    from .moderation import block, block_target
 
     _, store = _store(args)
+    try:
+        kind, value = block_target(args.target)
+    except ValueError as e:
+        raise Stop(str(e)) from None
     done = block(store, args.target)
     _say(
-        f"roost: {args.target} is blocked: {done.interactions} stored interaction(s), "
+        f"roost: {value} ({'the account' if kind == 'account' else 'the domain and below'}) "
+        f"is blocked: {done.interactions} stored interaction(s), "
         f"{done.people} person(s) and {len(done.files)} file(s) removed; nothing of theirs is "
         "stored or shown again"
     )
@@ -462,7 +497,7 @@ def cmd_block(args: argparse.Namespace) -> int:
 
 
 def cmd_forget(args: argparse.Namespace) -> int:
-    from .moderation import forget
+    from .moderation import forget, purge_lines
 
     _, store = _store(args)
     pid = args.person
@@ -472,15 +507,20 @@ def cmd_forget(args: argparse.Namespace) -> int:
         return 2
     _say(f"roost: {pid} is forgotten: {done.interactions} interaction(s) and "
          f"{len(done.files)} file(s)")  # fmt: skip
-    # Every part that came from a stranger is quoted for the shell: an id can hold anything.
+    # Their words are still in git's history. The replacements are written to a file git never
+    # commits (inside .git/), not pasted into a shell: an id or a reply can hold anything.
+    git = Path(".git")
+    folder = git if git.is_dir() else Path(tempfile.mkdtemp(prefix="roost-forget-"))
+    name = hashlib.sha256(pid.encode()).hexdigest()[:12]
+    replacements = folder / f"roost-forget-{name}.txt"
+    replacements.write_text("\n".join(purge_lines(done, pid)) + "\n", encoding="utf-8")
     print("roost: their words are still in your git history; to purge them, after committing:")
     print("  pip install git-filter-repo")
     for path in done.files:
         print(f"  git filter-repo --invert-paths --path {shlex.quote(path)}")
-    replacement = shlex.quote(f"literal:{pid}==>forgotten")
-    print(f"  printf '%s\\n' {replacement} > roost-forget.txt")
-    print("  git filter-repo --replace-text roost-forget.txt")
-    print("  and rewrite the records' past versions the same way, then force-push")
+    print(f"  git filter-repo --replace-text {shlex.quote(str(replacements))}")
+    print("  then force-push, and ask anyone with a clone to clone again; the file above holds")
+    print("  their words, so delete it once done. Words they edited before are not in it.")
     return 0
 
 
@@ -490,11 +530,13 @@ def cmd_moderate(args: argparse.Namespace) -> int:
     _, store = _store(args)
     with store.lock():
         done = apply(store)
+    _problems([f"{line}; left as it is (no file is deleted until it is mended)"
+               for line in done.unreadable])  # fmt: skip
     print(
         f"roost: moderation applied: {done.interactions} interaction(s), {done.people} "
         f"person(s) and {len(done.files)} file(s) removed"
     )
-    return 0
+    return 1 if done.unreadable else 0
 
 
 def _with_progress(total: int | None, work, label: str = "syndicating"):

@@ -143,4 +143,6 @@ def _try(name: str, call, secret: str) -> Finding:
         )
     except Rejected as e:
         return Finding(False, f"{name}: the server refused the check ({e.message})")
+    except NetworkError as e:  # an answer Roost cannot read, and anything newer
+        return Finding(False, f"{name}: {e.message}")
     return Finding(True, f"{name}: signed in as {who}")

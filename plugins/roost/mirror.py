@@ -5,8 +5,8 @@ Two steps, because nothing may be fetched while the records lock is held (anothe
 such as a ``roost syndicate`` that has just posted, would wait on a slow server to record it):
 
 1. before the lock, :class:`Pictures` fetches what a harvest needs, through the guarded fetch
-   (``networks/guarded_fetch.py``: public addresses only, deadlines, a byte cap), into a
-   temporary folder;
+   (``networks/guarded_fetch.py``: public addresses only, deadlines, a byte cap), decodes it
+   and writes it again (``pictures.normalize``) into a temporary folder;
 2. under the lock, :func:`mirror_avatars` and :func:`mirror_attachments` store those files
    (``Store.add_media``: only whole PNG, JPEG, GIF or WebP pictures) and point the records at
    them.
@@ -25,6 +25,7 @@ import logging
 import tempfile
 from pathlib import Path
 
+from . import pictures
 from .model import Interaction, Person
 from .networks.guarded_fetch import FetchError, GuardedFetcher, shown
 from .store import MEDIA_MAX_BYTES, Store
@@ -81,10 +82,18 @@ class Pictures:
             log.info("roost: %s not brought home: %s", what, e)
             self.failures.append(f"{what}: {e}")
             return
+        try:
+            # Decoded and written again here, before the lock: a picture that takes long to
+            # decode holds up no other command, and nothing after its end is published.
+            data, mime = pictures.normalize(got.body, got.content_type)
+        except ValueError as e:
+            log.info("roost: %s from %s not kept: %s", what, shown(url), e)
+            self.failures.append(f"{what}: {e}")
+            return
         name = hashlib.sha256(url.encode()).hexdigest()
         path = Path(self._folder.name) / name
-        path.write_bytes(got.body)
-        self.fetched[url] = (path, got.content_type)
+        path.write_bytes(data)
+        self.fetched[url] = (path, mime)
 
     def store(self, store: Store, url: str, what: str) -> tuple[str, str] | None:
         """(records-relative path, type) once stored, or None when it could not be had or kept.

@@ -27,6 +27,8 @@ class Applied:
     interactions: int = 0  # removed
     people: int = 0  # removed
     files: list[str] = field(default_factory=list)  # media deleted, as the author would type them
+    gone: list = field(default_factory=list)  # the removed interactions and people themselves
+    unreadable: list[str] = field(default_factory=list)  # record files left as they were
 
 
 def author_of(people: dict[str, Person], person_id: str) -> Person:
@@ -55,8 +57,9 @@ def apply(store: Store, also_refuse: set[str] = frozenset()) -> Applied:
     for key in store.post_keys():
         try:
             record = store.read_post(key)
-        except RecordError:
+        except RecordError as e:
             unreadable = True  # roost check names it; nothing is written over it
+            done.unreadable.append(str(e))
             continue
         media = {m.path for x in record.interactions for m in x.media if m.path}
         used_before |= media
@@ -67,14 +70,17 @@ def apply(store: Store, also_refuse: set[str] = frozenset()) -> Applied:
         ]
         if len(kept) != len(record.interactions):
             done.interactions += len(record.interactions) - len(kept)
+            done.gone += [x for x in record.interactions if x not in kept]
             record.interactions = kept
             store.write_post(record)
         used_after |= {m.path for x in kept for m in x.media if m.path}
     networks = {people[pid].network for pid in gone if pid in people}
     used_before |= {p.avatar for p in people.values() if p.avatar}
     for pid in gone:
-        if people.pop(pid, None) is not None:
+        person = people.pop(pid, None)
+        if person is not None:
             done.people += 1
+            done.gone.append(person)
     used_after |= {p.avatar for p in people.values() if p.avatar}
     for network in sorted(networks):
         store.write_people(network, people)
@@ -94,15 +100,48 @@ def hide(store: Store, interaction_id: str) -> None:
         store.write_moderation(moderation)
 
 
+def block_target(target: str) -> tuple[str, str]:
+    """("account", person id) or ("domain", domain) for what the author typed: a person id
+    (``mastodon:bob@birds.example``), a handle as the networks show it (``@bob@birds.example``,
+    ``@alice.bsky.social``), a profile address, or a domain. ValueError naming the forms
+    otherwise: a block that matches nobody must not be stored as if it worked."""
+    import re
+
+    from .networks import NETWORKS
+
+    text = target.strip()
+    network, _, rest = text.partition(":")
+    if network in NETWORKS and rest and not rest.startswith("//"):
+        return "account", text
+    if text.startswith(("https://", "http://")):
+        from .profile_urls import network_accounts
+
+        found = network_accounts(text)
+        if found:
+            return "account", found[0].id
+    handle = re.fullmatch(r"@([A-Za-z0-9_.-]+)@([A-Za-z0-9.-]+\.[A-Za-z]{2,})", text)
+    if handle:
+        return "account", f"mastodon:{handle.group(1)}@{handle.group(2).lower()}"
+    domain = text.removeprefix("@").lower().lstrip(".")
+    if re.fullmatch(r"[a-z0-9]([a-z0-9-]*[a-z0-9])?(\.[a-z0-9]([a-z0-9-]*[a-z0-9])?)+", domain):
+        return "domain", domain
+    raise ValueError(
+        f"{target!r} is neither an account (mastodon:bob@birds.example, @bob@birds.example, "
+        "bluesky:did:plc:..., @alice.bsky.social, a profile address) nor a domain "
+        "(spam.example)"
+    )
+
+
 def block(store: Store, target: str) -> Applied:
-    """Block an account (a person id, ``mastodon:bob@b.example``) or a domain, and remove what
-    is already stored of them."""
+    """Block an account or a domain (as ``block_target`` reads it), and remove what is already
+    stored of them."""
+    kind, value = block_target(target)
     with store.lock():
         moderation = store.read_moderation()
-        if ":" in target:
-            moderation.blocked_accounts.append(target)
+        if kind == "account":
+            moderation.blocked_accounts.append(value)
         else:
-            moderation.blocked_domains.append(target.lower().lstrip("."))
+            moderation.blocked_domains.append(value)
         store.write_moderation(moderation)
         return apply(store)
 
@@ -122,6 +161,31 @@ def forget(store: Store, person_id: str) -> Applied | None:
         moderation.forgotten.append(person_fingerprint(person_id))
         store.write_moderation(moderation)
         return apply(store, {person_id})
+
+
+def purge_lines(done: Applied, person_id: str) -> list[str]:
+    """``git filter-repo --replace-text`` lines that take what ``forget`` removed out of the
+    repository's history too: the person's id, handle, name and addresses, and each of their
+    interactions' id, address and words as the record files held them (JSON-escaped, as they
+    are in the files). Earlier versions of their words, edited since, are not known here."""
+    import json
+
+    from .model import Interaction, Person
+
+    strings = {person_id}
+    for item in done.gone:
+        if isinstance(item, Person):
+            strings |= {item.handle, item.url or "", item.avatar_source or ""}
+            strings |= {item.name} if len(item.name) >= 4 else set()  # "Bo" is in every file
+        elif isinstance(item, Interaction):
+            strings |= {item.id, item.url or ""}
+            strings |= {m.source or "" for m in item.media}
+            if item.content:
+                strings.add(json.dumps(item.content, ensure_ascii=False)[1:-1])
+    lines = []
+    for text in sorted(s for s in strings if s and "\n" not in s):
+        lines.append(f"literal:{text}==>[forgotten]")
+    return lines
 
 
 def problems(store: Store) -> list[str]:

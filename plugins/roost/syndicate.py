@@ -100,6 +100,7 @@ class Syndicator:
         self.lock_wait = lock_wait
         self.stopped: dict[str, str] = {}  # network -> why it stopped for this run
         self.blocked: set[str] = set()  # posts whose ledger is ambiguous: nothing is sent
+        self.configured = set(adapters)  # every network in the settings, for Syndicate: lines
         self._stop_lock = threading.Lock()
 
     # -- planning (pure apart from reading the ledger) ------------------------------------
@@ -110,15 +111,28 @@ class Syndicator:
         for name, adapter in self.adapters.items():
             copies = record.copies(name)
             pending = [i for i in record.intents if i.network == name]
+            if name in record.skipped:  # handled, or unsyndicated: never again, copies or not
+                outcomes.append(Outcome(post.key, name, "skipped", record.skipped[name], True))
+                continue
             if not copies and not pending:
                 reason = self._skip_reason(post, record, name)
                 if reason:
                     outcomes.append(Outcome(post.key, name, "skipped", reason, quiet=True))
                     continue
+            if [c.part for c in copies] != list(range(len(copies))):
+                where = self.store.display(self.store.post_path(post.key))
+                outcomes.append(Outcome(post.key, name, "failed", f"{where}: its {name} copies "
+                                        f"are parts {[c.part for c in copies]}, not 0, 1, ...; "
+                                        "fix the file"))  # fmt: skip
+                continue
             try:
                 draft = adapter.draft(post)
             except NetworkError as e:
                 outcomes.append(Outcome(post.key, name, "failed", str(e)))
+                continue
+            if any(i.part >= len(draft.parts) for i in pending):
+                # A part of a thread that has since got shorter may be out there: find it.
+                plans.append(Plan(post, name, "settle", draft, copies))
                 continue
             stale = [c for c in copies if c.sent_hash != draft.content_hash]
             can_edit = adapter.CAN_EDIT and getattr(adapter, "edit", True)
@@ -228,11 +242,11 @@ class Syndicator:
 
     def reconcile(self, posts: list[Post]) -> list[Outcome]:
         """Carry each post's ledger over to its new key when its slug changed, so it is not sent
-        again: a record that belongs to no post and names the same source file (or, failing
-        that, has the same date and title) is this post's. Its identity is written down for
-        next time, and every record of a post that has copies learns its identity too."""
+        again (``_same_post`` says which record that belongs to no post is this post's). Every
+        record of a post that has copies learns the post's identity for next time."""
         outcomes: list[Outcome] = []
         keys = {p.key for p in posts}
+        sources = {p.source for p in posts}
         orphans: dict[str, PostRecord] = {}
         for key in self.store.post_keys():
             if key in keys:
@@ -248,15 +262,7 @@ class Syndicator:
                 record = self.store.read_post(post.key)
             except RecordError:
                 continue
-            # The orphans that name this post's file: after a new slug, or a rename cut short.
-            mine = [k for k, r in orphans.items() if r.source and r.source == post.source]
-            if not mine and not (record.syndications or record.intents or record.skipped):
-                date = format_time(post.date)  # a file renamed too: the same date and title
-                mine = [
-                    k
-                    for k, r in orphans.items()
-                    if not r.source and r.date == date and r.title == post.title
-                ]
+            mine = [k for k, r in orphans.items() if _same_post(r, post, sources)]
             if len(mine) > 1:
                 outcomes += [
                     Outcome(
@@ -301,6 +307,9 @@ class Syndicator:
         if key in self.blocked:
             return Outcome(key, plan.network, "failed", "its ledger is ambiguous")
         try:
+            if plan.action == "settle":
+                self._settle_intents(key, plan.network, adapter)
+                return Outcome(key, plan.network, "unchanged", "a part cut short looked up")
             done = list(plan.done)
             for copy in plan.stale:
                 updated = self._with_retries(adapter.update_part, plan.draft, copy.part, copy)
@@ -382,6 +391,9 @@ class Syndicator:
             plans, decided = self.plan(post)
             outcomes += decided
             for p in plans:
+                if p.action == "settle":
+                    outcomes.append(Outcome(post.key, p.network, "would look up", "a part"))
+                    continue
                 parts = len(p.draft.parts) - len(p.done) + len(p.stale)
                 what = "would post" if p.action == "post" else "would update"
                 outcomes.append(Outcome(post.key, p.network, what, f"{parts} part(s)"))
@@ -406,26 +418,48 @@ class Syndicator:
         return marked
 
     def unsyndicate(self, key: str, networks: Iterable[str]) -> list[Outcome]:
-        """Delete the post's copies, drop them from the ledger, and keep it from coming back."""
+        """Delete the post's copies, drop them from the ledger, and keep it from coming back. A
+        part that may have gone out unrecorded (an intent) is looked for first, and deleted too
+        when it is there."""
         outcomes = []
         for name in networks:
-            record = self.store.read_post(key)
-            copies = record.copies(name)
-            if not copies:
-                outcomes.append(Outcome(key, name, "unchanged", "no copy there"))
-                continue
+            adapter = self.adapters[name]
             try:
+                copies = self._settle_intents(key, name, adapter)
+                with self.store.lock():  # first: whatever fails below, it is never sent again
+                    record = self.store.read_post(key)
+                    record.skipped[name] = f"unsyndicated on {format_time(datetime.now(UTC))}"
+                    self.store.write_post(record)
+                if not copies:
+                    outcomes.append(Outcome(key, name, "unchanged", "no copy there"))
+                    continue
                 for copy in reversed(copies):  # the replies of a thread first
-                    self._with_retries(self.adapters[name].delete, copy)
+                    self._with_retries(adapter.delete, copy)
                     with self.store.lock():
                         record = self.store.read_post(key)
                         record.syndications.remove(copy)
-                        record.skipped[name] = f"unsyndicated on {format_time(datetime.now(UTC))}"
                         self.store.write_post(record)
                 outcomes.append(Outcome(key, name, "deleted"))
             except NetworkError as e:
                 outcomes.append(Outcome(key, name, "failed", str(e)))
         return outcomes
+
+    def _settle_intents(self, key: str, network: str, adapter: Network) -> list[Syndication]:
+        """Every intent of this post on this network looked up: a part found is recorded, one
+        not found forgotten. The copies after that, in thread order."""
+        record = self.store.read_post(key)
+        for intent in [i for i in record.intents if i.network == network]:
+            copies = record.copies(network)
+            previous = next((c for c in copies if c.part == intent.part - 1), None)
+            draft = Draft(network, key, [""] * (intent.part + 1), "")  # the intent has the rest
+            found = self._with_retries(adapter.find_sent, draft, intent.part, previous, intent)
+            with self.store.lock():
+                record = self.store.read_post(key)
+                record.intents = [i for i in record.intents if i != intent]
+                if found is not None:
+                    record.record_copy(found)
+                self.store.write_post(record)
+        return record.copies(network)
 
 
 def build_adapters(values: dict, env: dict | None = None) -> tuple[dict[str, Network], list[str]]:
@@ -459,6 +493,18 @@ def summary(outcomes: list[Outcome]) -> str:
     for name in sorted(counts):
         lines.append(name.ljust(width) + "".join(f"{counts[name][c]:>12}" for c in columns))
     return "\n".join(lines)
+
+
+def _same_post(record: PostRecord, post: Post, sources: set) -> bool:
+    """Whether a record that belongs to no post is this post's: it names the post's file and
+    has its date or its title (a new slug, perhaps a new title; not a new post written in a
+    file that once held another), or its file is gone and it has the post's date and title (a
+    file renamed with its slug), or it predates identities and has both."""
+    date = format_time(post.date)
+    same = (record.date == date) + (record.title == post.title)
+    if record.source and record.source == post.source:
+        return same >= 1
+    return same == 2 and (not record.source or record.source not in sources)
 
 
 def _set_identity(record: PostRecord, post: Post) -> None:

@@ -38,8 +38,9 @@ from .archive import Change, Harvest
 from .backfeed import merge_into
 from .compose import address
 from .model import Interaction, Person, format_time, parse_time
-from .networks.base import NetworkError, NotConfigured, Unavailable, error_for
+from .networks.base import NetworkError, NotConfigured, Unavailable, error_for, secret_text
 from .networks.settings import NetworkSettings, setting
+from .profile_urls import network_accounts
 from .store import Store
 
 KINDS = {
@@ -122,7 +123,7 @@ class WebmentionIO:
 
     def _get(self, params: dict) -> list[dict]:
         """One page of the jf2 feed: its entries; errors translated."""
-        token = redaction.read(self.env, self.token_env)
+        token = secret_text(self.NAME, self.token_env, redaction.read(self.env, self.token_env))
         if not token:
             raise NotConfigured(
                 self.NAME, f"set the environment variable {self.token_env} to your API key"
@@ -186,6 +187,7 @@ def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, st
     """``posts`` maps each post's canonical URL to its key. Returns (Change, failure or "").
     ``fetcher``: the run's guarded fetch, for authors' photos."""
     by_address = {address(url): key for url, key in posts.items()}
+    moderation = store.read_moderation()
     cursors = store.read_cursors()
     since = cursors.get("webmention", {}).get("since_id")
     try:
@@ -207,6 +209,8 @@ def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, st
         person = _person(entry)
         if person is None:
             continue  # no verified source to name anyone by
+        if any(moderation.refuses(alias, alias.id) for alias in network_accounts(person.url)):
+            continue  # someone forgotten or blocked on their network, arriving through Bridgy
         when = entry.get("published") or entry.get("wm-received")
         try:
             published = format_time(parse_time(str(when)))

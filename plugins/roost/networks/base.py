@@ -15,8 +15,10 @@ Errors, translated at the adapter's edge so no foreign exception escapes::
     │   └── MissingScopes         they work, but lack a scope some calls need
     ├── Rejected                  the network refused this content (422, 400): its own message
     ├── RateLimited               429 or a spent budget; ``retry_after`` seconds, if known
-    └── Unavailable               5xx, timeouts, connection errors, unreadable answers: the
-                                  request may or may not have taken effect
+    ├── Unavailable               5xx, timeouts, connection errors: the request may or may
+    │                             not have taken effect
+    └── Unreadable                an answer (or a hand-edited record) of a shape the adapter
+                                  does not know
 
 An adapter sets these class constants:
 
@@ -89,6 +91,11 @@ class RateLimited(NetworkError):
 
 class Unavailable(NetworkError):
     pass
+
+
+class Unreadable(NetworkError):
+    """Something the adapter could not read: an answer of a shape the network never sends, or
+    a record edited by hand into one Roost does not expect. Not tried again in the same run."""
 
 
 def error_for(
@@ -176,7 +183,7 @@ class Activity:
 
 
 #: The methods where an adapter meets the network: an answer of a shape the adapter did not
-#: expect (a list where an object was due, a missing key) becomes Unavailable there, one line,
+#: expect (a list where an object was due, a missing key) becomes Unreadable there, one line,
 #: instead of a traceback from deep inside the adapter.
 EDGE = ("connect", "publish_part", "update_part", "delete", "find_sent", "activity", "harvest",
         "check", "profiles")  # fmt: skip
@@ -190,8 +197,10 @@ def _at_the_edge(method):
         except NetworkError:
             raise
         except (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError) as e:
-            raise Unavailable(
-                self.NAME, f"an answer Roost cannot read ({type(e).__name__}: {e})"
+            raise Unreadable(
+                self.NAME,
+                "an answer of a shape Roost does not know, or a record edited into one "
+                f"({type(e).__name__}: {e})",
             ) from None
 
     return translated
@@ -357,6 +366,19 @@ class Network:
 
 
 _OPT_OUT = re.compile(r"(?<![\w#])#(nobot|nobridge)\b", re.IGNORECASE)
+
+
+def secret_text(network: str, variable: str, value: str) -> str:
+    """``value`` when it could be a secret as networks issue them (printable ASCII); otherwise
+    NotConfigured saying so: a token pasted with a curly quote or a line break would fail in a
+    way that blames the server."""
+    if value and not (value.isascii() and value.isprintable() and " " not in value):
+        raise NotConfigured(
+            network,
+            f"the environment variable {variable} holds characters no secret has (a space, a "
+            "curly quote, a line break?); paste it again",
+        )
+    return value
 
 
 def asks_not_to_be_archived(profile_text: str) -> bool:

@@ -30,8 +30,10 @@ can reach.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import socket
+import threading
 import time
 from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
@@ -59,8 +61,10 @@ _BLOCKED = [
         "203.0.113.0/24",
         "240.0.0.0/4",
         "255.255.255.255/32",
+        "168.63.129.16/32",  # Azure's platform endpoint (WireServer), reachable from its VMs
         "100::/64",  # discard
         "2001:db8::/32",  # documentation
+        "3fff::/20",  # documentation (2024)
         "fc00::/7",  # unique local
         "fe80::/10",  # link-local
         "fec0::/10",  # site-local (deprecated, still routed inside some networks)
@@ -119,12 +123,15 @@ def is_public(ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
 
 def shown(url: str) -> str:
     """An address as Roost prints it: never its query string or user name (either may hold a
-    key)."""
-    parts = urlsplit(str(url))
-    host = parts.hostname or ""
-    port = f":{parts.port}" if parts.port else ""
+    key). Never raises, whatever the address."""
+    try:
+        parts = urlsplit(str(url))
+        host = parts.hostname or ""
+        port = f":{parts.port}" if parts.port else ""
+    except ValueError:
+        return "an address that is not valid"
     query = "?…" if parts.query else ""
-    return f"{parts.scheme}://{host}{port}{parts.path}{query}"
+    return f"{parts.scheme}://{host}{port}{parts.path}{query}"[:200]
 
 
 class GuardedFetcher:
@@ -151,22 +158,29 @@ class GuardedFetcher:
     def get(self, url: str, *, max_bytes: int, accept: str = "*/*") -> Fetched:
         """The body at ``url`` (a 2xx answer), or FetchError saying why not."""
         deadline = min(self.clock() + self.fetch_seconds, self.run_deadline)
-        for _hop in range(MAX_REDIRECTS + 1):
-            response = self._open(url, deadline, accept)
-            try:
-                if response.status in (301, 302, 303, 307, 308):
-                    target = response.headers.get("Location")
-                    if not target:
-                        raise FetchError(f"{shown(url)}: a redirect without a Location")
-                    url = urljoin(url, target)
-                    continue
-                if not 200 <= response.status < 300:
-                    raise FetchError(f"{shown(url)}: the server answered {response.status}")
-                body = self._read(response, url, max_bytes, deadline)
-            finally:
-                response.release_conn()
-            ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-            return Fetched(url, response.status, ctype, body)
+        watch: list[threading.Timer] = []  # cut each connection at the deadline
+        try:
+            for _hop in range(MAX_REDIRECTS + 1):
+                response = self._open(url, deadline, accept, watch)
+                try:
+                    if response.status in (301, 302, 303, 307, 308):
+                        target = response.headers.get("Location")
+                        if not target:
+                            raise FetchError(f"{shown(url)}: a redirect without a Location")
+                        url = urljoin(url, target)
+                        continue
+                    if not 200 <= response.status < 300:
+                        raise FetchError(f"{shown(url)}: the server answered {response.status}")
+                    body = self._read(response, url, max_bytes, deadline)
+                finally:
+                    response.release_conn()
+                ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                return Fetched(url, response.status, ctype, body)
+        except ValueError:  # an address, or a redirect's, that cannot even be parsed
+            raise Refused(f"{shown(url)}: not a valid address") from None
+        finally:
+            for timer in watch:
+                timer.cancel()
         raise Refused(f"{shown(url)}: more than {MAX_REDIRECTS} redirects")
 
     def _remaining(self, deadline: float, url: str) -> float:
@@ -178,16 +192,21 @@ class GuardedFetcher:
             raise Refused(f"{shown(url)}: took longer than {self.fetch_seconds:.0f} s")
         return left
 
-    def _open(self, url: str, deadline: float, accept: str):
+    def _failed(self, url: str, deadline: float, why: str) -> FetchError:
+        """The error for a fetch that broke off: the deadline's, when that is what cut it."""
+        try:
+            self._remaining(deadline, url)
+        except Refused as e:
+            return e
+        return FetchError(f"{shown(url)}: {why}")
+
+    def _open(self, url: str, deadline: float, accept: str, watch: list):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Refused(f"{shown(url)}: only http and https addresses are fetched")
         if parts.username or parts.password:
             raise Refused(f"{shown(url)}: an address with a user name is not fetched")
-        try:
-            port = parts.port or (443 if parts.scheme == "https" else 80)
-        except ValueError:
-            raise Refused(f"{shown(url)}: not a valid port") from None
+        port = parts.port or (443 if parts.scheme == "https" else 80)  # ValueError: see get()
         left = self._remaining(deadline, url)
         pool_class = _GuardedHTTPSPool if parts.scheme == "https" else _GuardedHTTPPool
         pool = pool_class(
@@ -198,6 +217,7 @@ class GuardedFetcher:
             timeout=urllib3.Timeout(connect=min(left, 10.0), read=min(left, 10.0)),
         )
         pool.guard_trusted = _origin(url) in self.trusted
+        pool.guard_until = (deadline, self.clock, watch)
         path = parts.path or "/"
         if parts.query:
             path += "?" + parts.query
@@ -222,9 +242,9 @@ class GuardedFetcher:
             reason = getattr(e, "reason", None)
             if isinstance(reason, FetchError):
                 raise type(reason)(f"{shown(url)}: {reason}") from None
-            raise FetchError(f"{shown(url)}: {type(reason or e).__name__}") from None
+            raise self._failed(url, deadline, type(reason or e).__name__) from None
         except OSError as e:
-            raise FetchError(f"{shown(url)}: {type(e).__name__}") from None
+            raise self._failed(url, deadline, type(e).__name__) from None
 
     def _read(self, response, url: str, max_bytes: int, deadline: float) -> bytes:
         declared = response.headers.get("Content-Length")
@@ -232,17 +252,13 @@ class GuardedFetcher:
             raise Refused(f"{shown(url)}: {declared} bytes, over the {max_bytes} byte limit")
         chunks, size = [], 0
         while True:
-            left = self._remaining(deadline, url)
-            sock = getattr(response.connection, "sock", None)
-            if sock is not None:  # a drip of bytes must not reset the clock
-                sock.settimeout(min(left, 10.0))
+            self._remaining(deadline, url)
             try:
                 chunk = response.read1(64 * 1024)
-            except (urllib3.exceptions.HTTPError, OSError) as e:
-                if self.clock() >= deadline:
-                    self._remaining(deadline, url)
-                raise FetchError(f"{shown(url)}: {type(e).__name__}") from None
+            except (urllib3.exceptions.HTTPError, OSError, ValueError) as e:
+                raise self._failed(url, deadline, type(e).__name__) from None
             if not chunk:
+                self._remaining(deadline, url)  # cut off by the watchdog: not a whole body
                 return b"".join(chunks)
             size += len(chunk)
             if size > max_bytes:
@@ -260,12 +276,15 @@ def _origin(url: str) -> str:
 
 
 def _connect(conn) -> socket.socket:
-    """Resolve once, check every address, connect to a checked one, check the peer again."""
+    """Resolve once, check every address, connect to a checked one, check the peer again; and
+    set a watchdog that cuts the connection at the fetch's deadline, whatever the server does
+    (a status line or headers dripped a byte at a time included)."""
     trusted = getattr(conn, "guard_trusted", False)
+    deadline, clock, watch = conn.guard_until
     try:
         infos = socket.getaddrinfo(conn.host, conn.port, type=socket.SOCK_STREAM)
     except (socket.gaierror, UnicodeError) as e:
-        raise FetchError(f"{conn.host}: the name does not resolve ({e})") from None
+        raise FetchError(f"{conn.host[:100]}: the name does not resolve ({e})") from None
     addresses = []
     for family, kind, proto, _, sockaddr in infos:
         ip = ipaddress.ip_address(sockaddr[0].split("%")[0])
@@ -275,23 +294,35 @@ def _connect(conn) -> socket.socket:
         addresses.append((family, kind, proto, sockaddr, ip))
     last: OSError | None = None
     for family, kind, proto, sockaddr, ip in addresses:
+        left = deadline - clock()
+        if left <= 0:
+            break  # the caller says which deadline it was
         sock = socket.socket(family, kind, proto)
         try:
-            sock.settimeout(conn.timeout if isinstance(conn.timeout, float | int) else 10.0)
+            sock.settimeout(min(left, 10.0))
             sock.connect(sockaddr)
             peer = ipaddress.ip_address(sock.getpeername()[0].split("%")[0])
             if peer != ip or (not trusted and not _allowed(peer, conn.port)):
                 sock.close()
                 raise Refused(f"{conn.host}: connected to {peer}, which is not a public address")
             sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+            timer = threading.Timer(max(deadline - clock(), 0.0), _cut, (sock,))
+            timer.daemon = True
+            timer.start()
+            watch.append(timer)
             return sock
         except Refused:
             raise
         except OSError as e:
             sock.close()
             last = e
-    why = type(last).__name__ if last else "no address"
+    why = type(last).__name__ if last else "no time left"
     raise FetchError(f"{conn.host}: cannot connect ({why})")
+
+
+def _cut(sock: socket.socket) -> None:
+    with contextlib.suppress(OSError):
+        sock.shutdown(socket.SHUT_RDWR)
 
 
 def _allowed(ip, port: int) -> bool:
@@ -314,13 +345,16 @@ class _GuardedHTTPSConnection(_Guarded, HTTPSConnection):
 
 
 class _GuardedPool:
-    """What both pools share: each connection learns whether its origin is trusted."""
+    """What both pools share: each connection learns whether its origin is trusted, and the
+    fetch's deadline."""
 
     guard_trusted = False
+    guard_until = None
 
     def _new_conn(self):
         conn = super()._new_conn()
         conn.guard_trusted = self.guard_trusted
+        conn.guard_until = self.guard_until
         return conn
 
 

@@ -57,6 +57,7 @@ from ..base import (
     error_for,
     gone_on_evidence,
     lists_to_read,
+    secret_text,
 )
 from ..guarded_fetch import FetchError, GuardedFetcher
 from ..settings import NetworkSettings, setting
@@ -653,7 +654,9 @@ class Bluesky(Network):
         self._create_session()
 
     def _create_session(self) -> None:
-        password = redaction.read(self.env, self.password_env)
+        password = secret_text(
+            self.NAME, self.password_env, redaction.read(self.env, self.password_env)
+        )
         if not password:
             raise NotConfigured(
                 self.NAME, f"set the environment variable {self.password_env} to an app password"

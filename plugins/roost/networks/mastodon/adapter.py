@@ -54,6 +54,7 @@ from ..base import (
     error_for,
     gone_on_evidence,
     lists_to_read,
+    secret_text,
 )
 from ..settings import NetworkSettings, setting
 from .counting import entities, gotosocial_length, status_length
@@ -169,7 +170,7 @@ class Mastodon(Network):
     @property
     def http(self) -> requests.Session:
         if self._http is None:
-            token = redaction.read(self.env, self.token_env)
+            token = secret_text(self.NAME, self.token_env, redaction.read(self.env, self.token_env))
             if not token:
                 raise NotConfigured(
                     self.NAME, f"set the environment variable {self.token_env} to an access token"
@@ -279,7 +280,17 @@ class Mastodon(Network):
             body["media_ids"] = [media_id for media_id, _ in media]
             if attributes:
                 body["media_attributes"] = attributes
-        status = self._call("PUT", f"/api/v1/statuses/{copy.id}", json=body)
+        try:
+            status = self._call("PUT", f"/api/v1/statuses/{copy.id}", json=body)
+        except Rejected as e:
+            if e.status != 404:
+                raise
+            raise Rejected(
+                self.NAME,
+                f"{copy.url} is gone from the server, so the edit cannot reach it; "
+                f"`roost unsyndicate {draft.post_key} --network mastodon` forgets it",
+                status=404,
+            ) from None
         updated = self._syndication(status, draft.content_hash, part)
         updated.published = copy.published  # when it was first posted
         _remember_media(updated, media)
