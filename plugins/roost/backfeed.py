@@ -179,7 +179,7 @@ def backfeed(
             cursor["profiles"] = due[-1].id if rest else None  # where the next slice starts
         except NetworkError as e:
             report.failed = str(e)
-    report.change = merge_into(store, harvests, name, cursor, fetcher, profiles)
+    report.change = merge_into(store, harvests, name, cursor, fetcher, profiles, done)
     report.posts, report.swept = len(done), len([k for k in swept if k in done])
     return report
 
@@ -263,13 +263,15 @@ def merge_into(
     cursor: dict[str, str | None],
     fetcher: GuardedFetcher | None = None,
     profiles: list | None = None,
+    only_existing: set[str] | None = None,
 ) -> Change:
     """Fetch the pictures the harvests need, then, under one lock, merge every post's harvest,
     store those pictures, and move the network's cursor: records first, the cursor last, so a
     crash in between makes the next run do the same work again rather than skip any. Nothing is
     fetched while the lock is held. ``profiles``: people of this network as their profiles are
     now (names, pictures); those found to have opted out since they were archived are removed
-    from every record."""
+    from every record. ``only_existing``: posts harvested from their record, merged only if
+    that record is still there (a ``roost syndicate`` may have moved it to a new slug)."""
     total = Change()
     profiles = profiles or []
     with Pictures(fetcher or GuardedFetcher()) as pictures:
@@ -288,6 +290,8 @@ def merge_into(
             people = store.read_people()
             before = dict(people)
             for key, harvest in sorted(harvests.items()):
+                if only_existing and key in only_existing and not store.post_path(key).exists():
+                    continue  # renamed meanwhile (a new slug): the next run reads it there
                 try:
                     record = store.read_post(key)
                 except RecordError:
