@@ -31,7 +31,7 @@ sys.path[:0] = [str(REPO / "plugins"), str(REPO / "tests")]
 
 from fakes.mastodon import FakeMastodon  # noqa: E402
 
-from roost.backfeed import backfeed  # noqa: E402
+from roost.commands.backfeed import backfeed  # noqa: E402
 from roost.model import PostRecord, Syndication, content_hash  # noqa: E402
 from roost.networks.mastodon.adapter import Mastodon  # noqa: E402
 from roost.store import Store  # noqa: E402

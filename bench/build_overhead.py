@@ -30,13 +30,8 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "plugins"))
 
-from roost.model import (  # noqa: E402
-    Interaction,
-    Person,
-    PostRecord,
-    Syndication,
-    content_hash,
-)
+from roost.model import Interaction, PostRecord, Syndication, content_hash  # noqa: E402
+from roost.people import Person  # noqa: E402
 from roost.store import Store  # noqa: E402
 
 PARAGRAPH = (

@@ -4,7 +4,7 @@ Each trial is a small real site (five posts: one with a picture, one a thread of
 one too old and one marked `Syndicate: no`), served locally so "is the post live?" is asked for
 real, a fresh fake Mastodon (tests/fakes/mastodon.py), and `roost syndicate` run again and again
 until one run finishes, runs being killed (SIGKILL) on the way. A run is a child forked from
-this process, which has already imported Roost and Pelican, calling `roost.cli.main` as the
+this process, which has already imported Roost and Pelican, calling `roost.commands.cli.main` as the
 command would; it is killed by a timer or by the fake's hooks. The scenarios:
 
     random-kill       killed at a random moment, 1 to 4 times
@@ -69,9 +69,9 @@ sys.path[:0] = [str(REPO / "plugins"), str(REPO / "tests")]
 import requests  # noqa: E402
 from fakes.mastodon import FakeMastodon, aged  # noqa: E402
 
-import roost.cli  # noqa: E402, F401 (imported once here, so every forked run starts warm)
-import roost.compose  # noqa: E402
-import roost.syndicate  # noqa: E402
+import roost.commands.cli  # noqa: E402, F401 (imported once here, so every forked run starts warm)
+import roost.commands.posts  # noqa: E402
+import roost.commands.syndicate  # noqa: E402
 from roost.model import PostRecord, RecordError  # noqa: E402
 from roost.networks.bluesky.adapter import Bluesky, shorten_links  # noqa: E402
 from roost.networks.mastodon.adapter import Mastodon  # noqa: E402
@@ -195,7 +195,7 @@ class World:
         cwd = os.getcwd()
         os.chdir(site)
         try:
-            posts = roost.compose.read_posts(read_settings("publishconf.py"))
+            posts = roost.commands.posts.read_posts(read_settings("publishconf.py"))
         finally:
             os.chdir(cwd)
         adapters = {"mastodon": Mastodon({"instance": "http://127.0.0.1:9"}, env={})}
@@ -245,11 +245,11 @@ def _child(root: Path, env: dict[str, str], backoff: float, log: Path, prepare=N
         os.chdir(root)
         os.environ.update(env)
         # Retries wait 1, 2, 4 s in real runs; the same retries, sooner, keep the bench quick.
-        roost.syndicate.BACKOFF = backoff
+        roost.commands.syndicate.BACKOFF = backoff
         print(f"-- run {os.getpid()} at {time.time():.3f}", flush=True)
         if prepare is not None:
             prepare()
-        code = roost.cli.main(["syndicate"])
+        code = roost.commands.cli.main(["syndicate"])
     except SystemExit as e:
         code = e.code if isinstance(e.code, int) else 1
     except BaseException:

@@ -23,10 +23,10 @@ sys.path[:0] = [str(REPO / "plugins"), str(REPO / "tests")]
 
 from fakes.mastodon import FakeMastodon  # noqa: E402
 
-from roost.compose import Post  # noqa: E402
+from roost.commands.syndicate import Syndicator  # noqa: E402
+from roost.networks.compose import Post  # noqa: E402
 from roost.networks.mastodon.adapter import Mastodon  # noqa: E402
 from roost.store import Store  # noqa: E402
-from roost.syndicate import Syndicator  # noqa: E402
 
 
 class SecondNetwork(Mastodon):

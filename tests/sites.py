@@ -194,7 +194,7 @@ def make_post(**overrides):
     """A syndication Post with plausible defaults; tests override what they are about."""
     from datetime import UTC, datetime
 
-    from roost.compose import Post
+    from roost.networks.compose import Post
 
     fields = dict(
         key="hello",
@@ -219,3 +219,12 @@ def same_picture(a: bytes, b: bytes) -> bool:
         return (
             one.size == two.size and one.convert("RGBA").tobytes() == two.convert("RGBA").tobytes()
         )
+
+
+def webmention_backfeed(store, source, posts: dict[str, str], fetcher=None):
+    """One backfeed run of webmention.io's feed, as ``roost backfeed`` runs it: (the change,
+    the failure or "")."""
+    from roost.commands.backfeed import backfeed
+
+    report = backfeed(store, source, posts_by_url=lambda: posts, fetcher=fetcher)
+    return report.change, report.failed

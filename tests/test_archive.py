@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 from roost.archive import Harvest, forget, merge
-from roost.model import Interaction, Moderation, Person, PostRecord, person_fingerprint
+from roost.model import Interaction, PostRecord
+from roost.people import Moderation, Person, person_fingerprint
 
 BOB, EVE = "mastodon:bob@b.example", "mastodon:eve@spam.example"
 

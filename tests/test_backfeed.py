@@ -8,10 +8,10 @@ from datetime import date
 import pytest
 import requests
 
-from roost.backfeed import backfeed
+from roost.commands.backfeed import backfeed
+from roost.commands.syndicate import Syndicator
 from roost.networks.mastodon.adapter import Mastodon
 from roost.store import Store
-from roost.syndicate import Syndicator
 
 from sites import make_post, same_picture
 
@@ -118,7 +118,7 @@ def archived(store: Store) -> dict:
 
 @pytest.mark.parametrize("fault", ["503", "truncate", "drop"])
 def test_a_fetch_that_fails_halfway_changes_nothing(fake, blog, fault, monkeypatch):
-    monkeypatch.setattr("roost.backfeed.RETRY_DELAYS", (0, 0))
+    monkeypatch.setattr("roost.commands.backfeed.RETRY_DELAYS", (0, 0))
     store, adapter, copies = blog
     act(fake, "bob", "POST", "/api/v1/statuses", status="@camille first",
         in_reply_to_id=copies["swifts"])  # fmt: skip
@@ -141,7 +141,7 @@ def test_a_fetch_that_fails_halfway_changes_nothing(fake, blog, fault, monkeypat
 
 
 def test_a_passing_outage_is_tried_again_within_the_run(fake, blog, monkeypatch):
-    monkeypatch.setattr("roost.backfeed.RETRY_DELAYS", (0, 0))
+    monkeypatch.setattr("roost.commands.backfeed.RETRY_DELAYS", (0, 0))
     store, adapter, copies = blog
     act(fake, "bob", "POST", "/api/v1/statuses", status="@camille hello",
         in_reply_to_id=copies["owls"])  # fmt: skip
@@ -259,7 +259,7 @@ def test_the_sweep_finds_what_no_notification_announces_and_stays_cheap(fake, bl
 def test_the_sweep_schedule_decays_with_age():
     from datetime import UTC, datetime, timedelta
 
-    from roost.backfeed import due_for_sweep
+    from roost.commands.backfeed import due_for_sweep
 
     now = datetime(2026, 11, 22, 12, tzinfo=UTC)
     published = {
@@ -391,9 +391,9 @@ def test_a_thread_the_server_is_still_fetching_is_read_again_next_run(fake, blog
 
 def test_people_who_share_an_avatar_address_all_get_it(tmp_path):
     """One download for a shared address, and every one of them shows the picture."""
-    from roost.mirror import Pictures, mirror_avatars
-    from roost.model import Person
+    from roost.commands.mirror import Pictures, mirror_avatars
     from roost.networks.guarded_fetch import Fetched
+    from roost.people import Person
 
     from sites import PNG_1X1
 

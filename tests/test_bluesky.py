@@ -9,9 +9,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from roost.compose import Post
 from roost.networks.base import NotConfigured, Rejected, Unauthorized
 from roost.networks.bluesky.adapter import Bluesky, shorten_links, tid
+from roost.networks.compose import Post
 
 from sites import REPO, conformance, make_post
 
@@ -202,7 +202,6 @@ def test_a_rate_limit_says_when_to_come_back(tmp_path, monkeypatch):
     PDS's documented shape (shared/docs/social-apis.md 2.9)."""
     from datetime import datetime as dt
 
-    import roost.networks.bluesky.adapter as adapter
     from roost.networks.base import RateLimited
 
     reset = int(dt.now(UTC).timestamp()) + 90
@@ -212,14 +211,16 @@ def test_a_rate_limit_says_when_to_come_back(tmp_path, monkeypatch):
         headers = {"RateLimit-Limit": "5000", "RateLimit-Remaining": "0",
                    "RateLimit-Reset": str(reset), "RateLimit-Policy": "5000;w=3600"}  # fmt: skip
         text = reason = ""
+        content, links = b"{}", {}
 
         def json(self):
             return {"error": "RateLimitExceeded", "message": "Rate Limit Exceeded"}
 
     sent = []
-    monkeypatch.setattr(adapter.requests, "request", lambda *a, **k: sent.append(a) or Answer())
     b = Bluesky({"handle": "camille.test", "service": "http://127.0.0.1:9"}, env={"X": "y"})
-    b._session = {"did": "did:plc:x", "handle": "camille.test", "accessJwt": "a", "refreshJwt": "r"}
+    monkeypatch.setattr(b.api._session, "request", lambda *a, **k: sent.append(a) or Answer())
+    b.session.data = {"did": "did:plc:x", "handle": "camille.test", "accessJwt": "a",
+                      "refreshJwt": "r"}  # fmt: skip
     with pytest.raises(RateLimited) as err:
         b.publish_part(b.draft(post(image=None)), 0, None)
     assert 80 < err.value.retry_after <= 90

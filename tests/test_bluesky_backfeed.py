@@ -13,11 +13,11 @@ from datetime import UTC, datetime, timedelta
 import pytest
 import requests
 
-from roost.backfeed import backfeed
+from roost.commands.backfeed import backfeed
+from roost.commands.syndicate import Syndicator
 from roost.networks.bluesky import richtext
 from roost.networks.bluesky.adapter import Bluesky
 from roost.store import Store
-from roost.syndicate import Syndicator
 
 from sites import PNG_1X1, make_post, same_picture
 
@@ -199,11 +199,13 @@ def test_replies_five_deep_likes_reposts_quotes_pictures_and_deletions(devnet, h
     # the people archived (25 a request), nothing written.
     files = {p: p.read_bytes() for p in store.root.rglob("*.json")}
     calls = []
-    real_xrpc = adapter._xrpc
-    adapter._xrpc = lambda method, nsid, **kw: calls.append(nsid) or real_xrpc(method, nsid, **kw)
+    real_call = adapter.api.call
+    adapter.api.call = lambda method, path, **kw: (
+        calls.append(path.lstrip("/")) or real_call(method, path, **kw)
+    )
     assert not backfeed(store, adapter).change
     assert calls == ["app.bsky.notification.listNotifications", "app.bsky.actor.getProfiles"]
-    del adapter._xrpc
+    del adapter.api.call
     assert {p: p.read_bytes() for p in store.root.rglob("*.json")} == files
 
     # A sixth level and two withdrawals, none of which notifies anybody: the sweep finds them,
@@ -259,9 +261,10 @@ def test_a_failed_fetch_leaves_the_archive_as_it_was(devnet, herons, monkeypatch
     alice.reply("First!", copy, copy)
     alice.like(copy)
     settle(devnet, lambda: len(truth(devnet, copy["uri"])) == 2 and camille_notifications(devnet))
-    monkeypatch.setattr("roost.backfeed.RETRY_DELAYS", (0, 0))
+    monkeypatch.setattr("roost.commands.backfeed.RETRY_DELAYS", (0, 0))
     snapshot = {p: p.read_bytes() for p in store.root.rglob("posts/*.json")}
-    real = requests.request
+    session = adapter.api._session  # the adapter's one connection to its PDS
+    real = session.request
 
     def truncated(method, url, **kwargs):
         r = real(method, url, **kwargs)
@@ -269,12 +272,12 @@ def test_a_failed_fetch_leaves_the_archive_as_it_was(devnet, herons, monkeypatch
             r._content = r.content[: len(r.content) // 2]  # half an answer
         return r
 
-    monkeypatch.setattr(requests, "request", truncated)
+    monkeypatch.setattr(session, "request", truncated)
     report = backfeed(store, adapter)
     assert report.failed and "bluesky" in report.failed
     assert {p: p.read_bytes() for p in store.root.rglob("posts/*.json")} == snapshot
     assert not (store.root / "people").exists()  # nobody stored either
-    monkeypatch.setattr(requests, "request", real)
+    monkeypatch.setattr(session, "request", real)
     assert backfeed(store, adapter).change.added == 2  # next time, all of it
 
 

@@ -133,10 +133,10 @@ def test_the_harness_catches_script_when_the_sanitiser_is_off(
     """Proof that the test above can fail: render the same payloads unsanitised."""
     from markupsafe import Markup
 
-    import roost.views
+    import roost.site.views
 
-    monkeypatch.setattr(roost.views, "clean_html", lambda html: html)
-    monkeypatch.setattr(roost.views, "escape", Markup)
+    monkeypatch.setattr(roost.site.views, "clean_html", lambda html: html)
+    monkeypatch.setattr(roost.site.views, "escape", Markup)
     write_hostile_site(tmp_path)
     built = build(tmp_path, ROOST_CSP=False)
     bad, fired, _, (context, _page) = visit(chromium, serve(built.output), "owasp")

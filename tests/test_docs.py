@@ -19,13 +19,14 @@ def test_every_setting_is_documented_with_its_default():
 
 
 def test_every_network_setting_is_documented_with_its_type_and_default():
-    from roost.networks.bluesky.adapter import BlueskySettings
-    from roost.networks.mastodon.adapter import MastodonSettings
-    from roost.webmention_io import WebmentionIOSettings
+    from roost.registry import adapter, with_adapters
 
     doc = (REPO / "docs/settings.md").read_text()
-    for cls in (MastodonSettings, BlueskySettings, WebmentionIOSettings):
-        section = doc.split(f"### `{cls.WHERE.format(network=cls.NETWORK)}`", 1)[1].split("###")[0]
+    assert {"mastodon", "bluesky", "webmention"} <= set(with_adapters())
+    for name in with_adapters():  # a new network's settings are held to it too
+        cls = adapter(name).SETTINGS
+        assert f"### `{cls.WHERE.format(network=name)}`" in doc, name
+        section = doc.split(f"### `{cls.WHERE.format(network=name)}`", 1)[1].split("###")[0]
         for key, kind, default, help_ in cls.describe():
             shown = "required" if default == "required" else f"`{default!r}`"
             assert f"| `{key}` | {kind} | {shown} | {help_} |" in section, (cls, key)

@@ -380,10 +380,10 @@ def test_real_pictures_are_kept():
 def test_an_avatar_inside_is_never_fetched_nor_stored(tmp_path, fake, canary):
     from test_backfeed import act
 
-    from roost.backfeed import backfeed
+    from roost.commands.backfeed import backfeed
+    from roost.commands.syndicate import Syndicator
     from roost.networks.mastodon.adapter import Mastodon
     from roost.store import Store
-    from roost.syndicate import Syndicator
 
     from sites import make_post
 
@@ -415,8 +415,9 @@ def test_pictures_named_inside_are_refused_and_nothing_is_fetched_under_the_lock
     """A picture attached to a reply that points inside is refused; one that is outside is
     fetched while the records lock is free (another command may write meanwhile)."""
     from roost.archive import Harvest
-    from roost.backfeed import merge_into
-    from roost.model import Interaction, Media, Person
+    from roost.commands.backfeed import merge_into
+    from roost.model import Interaction, Media
+    from roost.people import Person
     from roost.store import Store
 
     store = Store(tmp_path / "social")
@@ -456,7 +457,7 @@ def test_a_did_document_cannot_send_the_fetch_inside(tmp_path, canary):
     document names is a stranger's, and so is a did:web domain."""
     import json as json_
 
-    from roost.mirror import Pictures
+    from roost.commands.mirror import Pictures
     from roost.networks.bluesky.adapter import Bluesky
 
     trap = canary()
@@ -481,7 +482,9 @@ def test_a_did_document_cannot_send_the_fetch_inside(tmp_path, canary):
     embed = {"$type": "app.bsky.embed.images",
              "images": [{"image": {"ref": {"$link": "bafkrei"}, "mimeType": "image/png"},
                          "alt": "x"}]}  # fmt: skip
-    [picture] = b._pictures("did:plc:inside", embed)
+    from roost.networks.bluesky import reading
+
+    [picture] = reading.pictures("did:plc:inside", embed, b._pds_of)
     assert picture.source.startswith(f"http://127.0.0.1:{trap.port}/")
     with Pictures(GuardedFetcher(b.trusted_origins())) as pictures:
         pictures.fetch(picture.source, "a picture")
@@ -495,8 +498,10 @@ def test_a_did_document_cannot_send_the_fetch_inside(tmp_path, canary):
 def test_a_webmention_author_photo_inside_is_never_fetched(tmp_path, canary):
     from fakes.webmention_io import FakeWebmentionIO
 
+    from roost.networks.webmention_io import WebmentionIO
     from roost.store import Store
-    from roost.webmention_io import WebmentionIO, backfeed_webmentions
+
+    from sites import webmention_backfeed
 
     trap = canary()
     fake = FakeWebmentionIO()
@@ -508,7 +513,7 @@ def test_a_webmention_author_photo_inside_is_never_fetched(tmp_path, canary):
                  author={"type": "card", "name": "Tomas", "url": "https://tomas.example/",
                          "photo": f"http://127.0.0.1:{trap.port}/me.png"})  # fmt: skip
         store = Store(tmp_path)
-        change, failure = backfeed_webmentions(
+        change, failure = webmention_backfeed(
             store, source, {"https://camille.blog/swifts/": "swifts"}
         )
     finally:
@@ -577,8 +582,10 @@ def test_an_address_that_cannot_be_parsed_stops_nothing(tmp_path):
     a traceback, hour after hour: now that photo is simply not brought home."""
     from fakes.webmention_io import FakeWebmentionIO
 
+    from roost.networks.webmention_io import WebmentionIO
     from roost.store import Store
-    from roost.webmention_io import WebmentionIO, backfeed_webmentions
+
+    from sites import webmention_backfeed
 
     fake = FakeWebmentionIO()
     url = fake.start()
@@ -592,7 +599,7 @@ def test_an_address_that_cannot_be_parsed_stops_nothing(tmp_path):
                      author={"type": "card", "name": "Tomas", "url": f"https://tomas{n}.example/",
                              "photo": photo})  # fmt: skip
         store = Store(tmp_path)
-        change, failure = backfeed_webmentions(
+        change, failure = webmention_backfeed(
             store, source, {"https://camille.blog/swifts/": "swifts"}
         )
     finally:

@@ -8,7 +8,6 @@ from pathlib import Path
 import pytest
 from fakes.mastodon import FakeMastodon, aged
 
-from roost.compose import Post
 from roost.networks.base import (
     Draft,
     NotConfigured,
@@ -17,6 +16,7 @@ from roost.networks.base import (
     Unauthorized,
     Unavailable,
 )
+from roost.networks.compose import Post
 from roost.networks.mastodon.adapter import Mastodon
 
 from sites import REPO, make_post
@@ -193,8 +193,8 @@ def test_on_a_server_that_ignores_the_key_roost_looks_before_sending_again(tmp_p
     the orchestrator looks at the account's statuses before sending a part again."""
     from datetime import date
 
+    from roost.commands.syndicate import Syndicator
     from roost.store import Store
-    from roost.syndicate import Syndicator
 
     fake = FakeMastodon(idempotency=False)
     fake.start()

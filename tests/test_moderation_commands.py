@@ -6,7 +6,7 @@ import json
 
 from test_errors import site_with_config
 
-from roost.model import person_fingerprint
+from roost.people import person_fingerprint
 
 from conftest import run_roost
 from sites import PNG_1X1, article, person, record, reply

@@ -13,7 +13,7 @@ from test_backfeed import act, archive, blog  # noqa: F401 (a fixture)
 from test_ci import BIN, Remote, git
 from test_moderation_commands import BOB, make
 
-from roost.backfeed import backfeed
+from roost.commands.backfeed import backfeed
 
 from conftest import run_roost
 

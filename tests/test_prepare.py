@@ -7,8 +7,8 @@ import os
 
 import pytest
 
-import roost.build
-import roost.prepare
+import roost.site.build
+import roost.site.prepare
 
 from sites import article, build, person, record, reply, write_site
 
@@ -51,14 +51,14 @@ def inline_pages(tmp_path_factory):
 
 def test_the_worker_builds_the_same_site(tmp_path, monkeypatch, inline_pages):
     started = []
-    original = roost.prepare.InBackground.__init__
+    original = roost.site.prepare.InBackground.__init__
 
     def spy(self, fn, *, background):
         original(self, fn, background=background)
         started.append(self.in_child)
 
-    monkeypatch.setattr(roost.build, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(roost.prepare.InBackground, "__init__", spy)
+    monkeypatch.setattr(roost.site.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(roost.site.prepare.InBackground, "__init__", spy)
     make(tmp_path)
     built = build(tmp_path)
     assert started == [True]
@@ -78,15 +78,15 @@ def _raise_memory_error():
 )
 def test_a_failing_worker_is_redone_in_process(tmp_path, monkeypatch, inline_pages, failure):
     parent = os.getpid()
-    real = roost.build.prepare
+    real = roost.site.build.prepare
 
     def fails_in_child(*args):
         if os.getpid() != parent:
             failure()
         return real(*args)
 
-    monkeypatch.setattr(roost.build, "PARALLEL_FROM", 1)
-    monkeypatch.setattr(roost.build, "prepare", fails_in_child)
+    monkeypatch.setattr(roost.site.build, "PARALLEL_FROM", 1)
+    monkeypatch.setattr(roost.site.build, "prepare", fails_in_child)
     make(tmp_path)
     built = build(tmp_path)
     assert pages(built.output) == inline_pages[0]
@@ -97,20 +97,20 @@ def test_unchanged_posts_come_from_the_cache_and_any_changed_input_renders_anew(
 ):
     import json
 
-    import roost.views
+    import roost.site.views
 
     make(tmp_path)
     first = pages(build(tmp_path).output)
     cached = sorted((tmp_path / "cache" / "roost").glob("*.json"))
     assert len(cached) == 5  # post-5's record is broken: reported each time, never cached
     rendered = []
-    real = roost.views.ViewBuilder.build
+    real = roost.site.views.ViewBuilder.build
 
     def spy(self, rec, post_url):
         rendered.append(rec.key)
         return real(self, rec, post_url)
 
-    monkeypatch.setattr(roost.views.ViewBuilder, "build", spy)
+    monkeypatch.setattr(roost.site.views.ViewBuilder, "build", spy)
 
     def rebuild():
         rendered.clear()

@@ -9,16 +9,8 @@ import random
 
 import pytest
 
-from roost.model import (
-    Interaction,
-    Moderation,
-    Person,
-    PostRecord,
-    RecordError,
-    Syndication,
-    content_hash,
-    person_fingerprint,
-)
+from roost.model import Interaction, PostRecord, RecordError, Syndication, content_hash
+from roost.people import Moderation, Person, person_fingerprint
 from roost.store import Store, StoreLocked
 
 from sites import PNG_1X1

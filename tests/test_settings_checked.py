@@ -114,7 +114,7 @@ def test_a_bad_webmention_io_key_leaves_only_webmention_io_out(tmp_path, fake):
         named = lines_naming(result, 'ROOST_WEBMENTION_IO["tokn_env"]')
         assert len(named) == 1, output(result)
         assert 'did you mean "token_env"?' in named[0]
-        assert wm.requests == 0
+        assert wm.requests == []
         replies = [x for x in blog.record("swifts")["interactions"] if x["kind"] == "reply"]
         assert [x["content"] for x in replies] == ["<p>@camille nice</p>"], output(result)
         assert "Traceback" not in output(sent) + output(result)

@@ -10,7 +10,7 @@ from hypothesis import strategies as st
 
 from roost.networks.bluesky import richtext
 from roost.networks.mastodon import counting
-from roost.splitting import CannotSplit, split
+from roost.networks.splitting import CannotSplit, split
 
 WORDS = st.sampled_from(
     [

@@ -254,7 +254,7 @@ def test_killed_at_any_step_every_post_is_there_exactly_once(tmp_path, serve, tr
 
 def test_the_cli_module_runs(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "roost.cli", "--help"], capture_output=True, text=True
+        [sys.executable, "-m", "roost.commands.cli", "--help"], capture_output=True, text=True
     )
     assert "syndicate" in result.stdout
 
@@ -339,11 +339,11 @@ def test_a_stopped_network_does_not_stop_the_other(tmp_path, fake, serve):
     the other network still gets every post, and the run says what failed."""
     from datetime import date
 
-    from roost.compose import Post
+    from roost.commands.syndicate import Syndicator
     from roost.networks.base import Draft, Network, RateLimited
+    from roost.networks.compose import Post
     from roost.networks.mastodon.adapter import Mastodon
     from roost.store import Store
-    from roost.syndicate import Syndicator
 
     class Throttled(Network):
         NAME = "throttled"
@@ -392,7 +392,7 @@ def _syndicate_dying_at_rename(root: Path, nth: int) -> None:
     os.replace = dying
     os.chdir(root)
     os.environ.update(TOKEN)
-    from roost.cli import main
+    from roost.commands.cli import main
 
     sys.exit(main(["syndicate"]))
 

@@ -39,9 +39,9 @@ def test_a_new_slug_carries_the_ledger_over_and_posts_nothing_again(tmp_path, fa
 def test_a_run_that_cannot_record_posts_nothing(tmp_path, fake, serve):
     """Another command holds the records lock for the whole run: no intent can be written, so
     no request is made (it used to post, wait a minute for the lock, and die unrecorded)."""
-    from roost.compose import read_posts
+    from roost.commands.posts import read_posts
+    from roost.commands.syndicate import Syndicator
     from roost.networks.mastodon.adapter import Mastodon
-    from roost.syndicate import Syndicator
 
     from sites import write_settings
 

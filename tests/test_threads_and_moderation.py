@@ -55,7 +55,7 @@ def test_hidden_replies_and_blocked_people_never_render(tmp_path):
 
 
 def test_forgotten_and_opted_out_people_never_render(tmp_path):
-    from roost.model import person_fingerprint
+    from roost.people import person_fingerprint
 
     people = {"mastodon": [person(BOB, "Bob"), person(ANN, "Ann", opted_out=True)]}
     built = site(

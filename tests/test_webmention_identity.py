@@ -6,8 +6,10 @@ from __future__ import annotations
 import pytest
 from fakes.webmention_io import FakeWebmentionIO
 
+from roost.networks.webmention_io import WebmentionIO
 from roost.store import Store
-from roost.webmention_io import WebmentionIO, backfeed_webmentions
+
+from sites import webmention_backfeed
 
 POSTS = {"https://camille.blog/2026/swifts/": "swifts"}
 TARGET = "https://camille.blog/2026/swifts/"
@@ -29,12 +31,12 @@ def test_a_page_cannot_claim_to_be_another_site(tmp_path, wm):
     fake.add(TARGET, "in-reply-to", "friend.example", content={"text": "Lovely post."},
              author={"type": "card", "name": "Friend", "url": "https://friend.example/",
                      "photo": "https://friend.example/me.png"})  # fmt: skip
-    backfeed_webmentions(store, source, POSTS)
+    webmention_backfeed(store, source, POSTS)
     # evil.example's page says its author is https://friend.example/, with friend's name.
     fake.add(TARGET, "in-reply-to", "evil.example", content={"text": "Buy now"},
              author={"type": "card", "name": "Friend", "url": "https://friend.example/",
                      "photo": "https://evil.example/fake.png"})  # fmt: skip
-    backfeed_webmentions(store, source, POSTS)
+    webmention_backfeed(store, source, POSTS)
     people = store.read_people()
     friend, evil = people["webmention:friend.example"], people["webmention:evil.example"]
     assert (friend.name, friend.avatar_source) == ("Friend", "https://friend.example/me.png")
@@ -54,7 +56,7 @@ def test_a_block_of_the_source_s_site_applies_whatever_it_claims(tmp_path, wm):
     claim = {"type": "card", "name": "Friend", "url": "https://friend.example/"}
     fake.add(TARGET, "in-reply-to", "evil.example", content={"text": "Buy now"}, author=claim)
     fake.add(TARGET, "in-reply-to", "shop.evil.example", content={"text": "Cheap"})
-    change, failure = backfeed_webmentions(store, source, POSTS)
+    change, failure = webmention_backfeed(store, source, POSTS)
     assert not failure and change.added == 0
     assert store.read_post("swifts").interactions == []
     assert store.read_people() == {}
@@ -77,7 +79,7 @@ def test_people_arriving_through_bridgy_are_one_person_each(tmp_path, wm):
            "https://cdn.bsky.app/bob.jpg", 2)  # fmt: skip
     bridgy(fake, "repost-of", "https://mastodon.social/@carol", "Carol",
            "https://files.mastodon.social/carol.png", 3)  # fmt: skip
-    backfeed_webmentions(store, source, POSTS)
+    webmention_backfeed(store, source, POSTS)
     people = store.read_people()
     assert {p.name for p in people.values()} == {"Alice", "Bob", "Carol"}
     assert set(people) == {
@@ -95,14 +97,14 @@ def test_a_source_that_is_not_a_plain_domain_names_nobody(tmp_path, wm):
     store = Store(tmp_path)
     fake.add(TARGET, "in-reply-to", "x", **{"wm-source": "https://a$(reboot)b.example/p"})
     fake.add(TARGET, "in-reply-to", "y", **{"wm-source": "javascript:alert(1)"})
-    change, _ = backfeed_webmentions(store, source, POSTS)
+    change, _ = webmention_backfeed(store, source, POSTS)
     assert change.added == 0 and store.read_people() == {}
 
 
 def test_someone_forgotten_or_blocked_on_their_network_stays_out_when_bridgy_brings_them(
     tmp_path, wm
 ):
-    from roost import moderation
+    from roost.commands import moderation
 
     fake, source = wm
     store = Store(tmp_path)
@@ -110,7 +112,8 @@ def test_someone_forgotten_or_blocked_on_their_network_stays_out_when_bridgy_bri
         model = store.read_moderation()
         model.blocked_domains.append("spam.bsky.social")
         store.write_moderation(model)
-        from roost.model import Interaction, Person, PostRecord
+        from roost.model import Interaction, PostRecord
+        from roost.people import Person
 
         bob = Person("mastodon:bob@birds.example", "mastodon", "Bob", "@bob@birds.example")
         store.write_people("mastodon", {bob.id: bob})
@@ -120,5 +123,5 @@ def test_someone_forgotten_or_blocked_on_their_network_stays_out_when_bridgy_bri
     bridgy(fake, "like-of", "https://birds.example/@bob", "Bob", "", 1)
     bridgy(fake, "like-of", "https://bsky.app/profile/eve.spam.bsky.social", "Eve", "", 2)
     bridgy(fake, "like-of", "https://bsky.app/profile/carol.bsky.social", "Carol", "", 3)
-    backfeed_webmentions(store, source, POSTS)
+    webmention_backfeed(store, source, POSTS)
     assert [p.name for p in store.read_people().values()] == ["Carol"]

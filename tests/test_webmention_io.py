@@ -5,8 +5,10 @@ from __future__ import annotations
 import pytest
 from fakes.webmention_io import FakeWebmentionIO
 
+from roost.networks.webmention_io import PER_PAGE, WebmentionIO
 from roost.store import Store
-from roost.webmention_io import PER_PAGE, WebmentionIO, backfeed_webmentions
+
+from sites import webmention_backfeed
 
 POSTS = {
     "https://camille.blog/2026/swifts/": "swifts",
@@ -44,7 +46,7 @@ def test_replies_likes_and_mentions_from_other_sites(tmp_path, wm):
     )
     fake.add("https://camille.blog/2026/owls/", "rsvp", "carol.example")
     fake.add("https://camille.blog/unknown/", "in-reply-to", "dan.example")
-    change, failure = backfeed_webmentions(store, source, POSTS)
+    change, failure = webmention_backfeed(store, source, POSTS)
     assert not failure and change.added == 3
     swifts = {x.id: x for x in store.read_post("swifts").interactions}
     first = swifts[f"webmention:{reply['wm-id']}"]
@@ -55,16 +57,16 @@ def test_replies_likes_and_mentions_from_other_sites(tmp_path, wm):
     assert [(x.kind, x.content) for x in owls] == [("mention", "Camille wrote about owls")]
     assert store.read_people()["webmention:tomas.example"].name == "Tomas"
     # The next run asks only for what is newer, and finds nothing.
-    before = fake.requests
-    assert backfeed_webmentions(store, source, POSTS) == (change.__class__(), "")
-    assert fake.requests - before == 1
+    before = len(fake.requests)
+    assert webmention_backfeed(store, source, POSTS) == (change.__class__(), "")
+    assert len(fake.requests) - before == 1
 
 
 def test_many_mentions_are_read_page_by_page(tmp_path, wm):
     fake, source = wm
     for i in range(PER_PAGE + 30):
         fake.add("https://camille.blog/2026/owls/", "like-of", f"fan{i}.example")
-    change, _ = backfeed_webmentions(Store(tmp_path), source, POSTS)
+    change, _ = webmention_backfeed(Store(tmp_path), source, POSTS)
     assert change.added == PER_PAGE + 30
 
 
@@ -73,13 +75,13 @@ def test_a_bad_key_is_one_line_and_loses_nothing(tmp_path, wm):
     fake.add("https://camille.blog/2026/owls/", "in-reply-to", "bob.example")
     bad = WebmentionIO({"domain": "camille.blog", "api": f"http://127.0.0.1:{fake._server.server_address[1]}"},
                        env={"ROOST_WEBMENTION_IO_TOKEN": "nope"})  # fmt: skip
-    change, failure = backfeed_webmentions(Store(tmp_path), bad, POSTS)
+    change, failure = webmention_backfeed(Store(tmp_path), bad, POSTS)
     assert not change
     assert "Access token was not valid (check the key in ROOST_WEBMENTION_IO_TOKEN)" in failure
     missing = WebmentionIO({"domain": "camille.blog"}, env={})
     assert (
         "set the environment variable ROOST_WEBMENTION_IO_TOKEN"
-        in backfeed_webmentions(Store(tmp_path), missing, POSTS)[1]
+        in webmention_backfeed(Store(tmp_path), missing, POSTS)[1]
     )
 
 

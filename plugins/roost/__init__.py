@@ -7,7 +7,7 @@ never in the build.
 
 from pelican import signals
 
-from . import build
+from .site import build
 
 
 def register():

@@ -19,7 +19,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Interaction, Moderation, Person, PostRecord
+from .model import Interaction, PostRecord
+from .people import Moderation, Person
 
 #: What a reader would notice; anything else changing (a counter, a fetched-at time) is noise.
 _MEANINGFUL = ("kind", "author", "content", "media", "in_reply_to", "updated", "url", "published")
@@ -34,6 +35,9 @@ class Harvest:
     gone: set[str] = field(default_factory=set)  # interaction ids the network says are gone
     # The network said its answer is not complete yet (Mastodon-Async-Refresh): look again soon.
     incomplete: bool = False
+    # Each copy's like, repost and quote counts at this harvest ("3/1/0"), so the next one reads
+    # only the lists whose counts changed.
+    counts: dict[str, str] = field(default_factory=dict)
 
 
 @dataclass

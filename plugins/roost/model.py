@@ -13,8 +13,22 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Any
+
+from .record_fields import (  # noqa: F401 (parse_time, format_time: the records' times, for all)
+    _MEDIA_PATH_RE,
+    RecordError,
+    _dict,
+    _extra,
+    _list,
+    _network,
+    _part,
+    _str,
+    _time,
+    _url,
+    format_time,
+    parse_time,
+)
 
 #: Version of the on-disk format. Bump it (and write a migration) when a field changes meaning.
 FORMAT = 1
@@ -25,118 +39,11 @@ KINDS = ("reply", "quote", "mention", "repost", "like", "bookmark")
 #: Kinds whose content is text worth showing as a comment (the rest are facepiles).
 TEXT_KINDS = frozenset({"reply", "quote", "mention"})
 
-_NETWORK_RE = re.compile(r"^[a-z][a-z0-9_-]{0,31}$")
 _KEY_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")
-_CANONICAL_TIME = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
-_MEDIA_PATH_RE = re.compile(r"media/[0-9a-f]{2}/[0-9a-f]{64}\.(png|jpg|gif|webp)")
-
-
-class RecordError(ValueError):
-    """A record file (or a record inside one) is malformed; names the file and the problem."""
-
-    def __init__(self, problem: str, path: str | None = None):
-        self.problem = problem
-        self.path = path
-        super().__init__(f"{path}: {problem}" if path else problem)
-
-    def at(self, path: str) -> RecordError:
-        return RecordError(self.problem, path)
-
-
-# --------------------------------------------------------------------------------------------
-# small validators: each raises RecordError naming the dotted key
-
-
-def _req(d: dict, key: str, where: str) -> Any:
-    if key not in d:
-        raise RecordError(f"{where}{key} is missing")
-    return d[key]
-
-
-def _str(d: dict, key: str, where: str, *, required=True, default: str | None = None) -> Any:
-    v = _req(d, key, where) if required else d.get(key, default)
-    if v is None and not required:
-        return default
-    if not isinstance(v, str):
-        raise RecordError(f"{where}{key} must be a string, not {type(v).__name__}")
-    return v
-
-
-def _time(d: dict, key: str, where: str, *, required=True) -> str | None:
-    """A time with a zone, returned in the one form Roost writes (UTC, 'Z'), so that times
-    from hand-edited files sort and compare like the rest."""
-    v = _str(d, key, where, required=required)
-    if v is None:
-        return None
-    if _CANONICAL_TIME.fullmatch(v):
-        return v
-    try:
-        return format_time(parse_time(v))
-    except ValueError:
-        raise RecordError(f"{where}{key} is not an ISO 8601 time with a zone: {v!r}") from None
-
-
-def _url(d: dict, key: str, where: str, *, required=False) -> str | None:
-    v = _str(d, key, where, required=required)
-    if v and not v.startswith(("https://", "http://")):
-        raise RecordError(f"{where}{key} must be an http(s) URL: {v[:80]!r}")
-    return v or None
-
-
-def _network(d: dict, where: str) -> str:
-    v = _str(d, "network", where)
-    if not _NETWORK_RE.match(v):
-        raise RecordError(f"{where}network {v!r} is not a network name (lowercase letters)")
-    return v
-
-
-def _list(d: dict, key: str, where: str) -> list:
-    v = d.get(key, [])
-    if not isinstance(v, list):
-        raise RecordError(f"{where}{key} must be a list")
-    return v
-
-
-def _part(d: dict, where: str, key: str = "part") -> int:
-    part = d.get(key, 0)
-    if not isinstance(part, int) or isinstance(part, bool) or part < 0:
-        raise RecordError(f"{where}{key} must be a whole number >= 0")
-    return part
-
-
-def _extra(d: dict, where: str) -> dict:
-    extra = d.get("extra", {})
-    if not isinstance(extra, dict):
-        raise RecordError(f"{where}extra must be an object")
-    return extra
-
-
-def _dict(v: Any, where: str) -> dict:
-    if not isinstance(v, dict):
-        raise RecordError(f"{where.rstrip('.') or 'the file'} must be an object")
-    return v
-
-
-def parse_time(value: str) -> datetime:
-    """Parse an ISO 8601 time that carries a zone; naive times are refused (ambiguous)."""
-    t = datetime.fromisoformat(value.replace("Z", "+00:00"))
-    if t.tzinfo is None:
-        raise ValueError("no time zone")
-    return t
-
-
-def format_time(t: datetime) -> str:
-    """The one way times are written: UTC, seconds, 'Z'."""
-    return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def content_hash(text: str) -> str:
     return "sha256:" + hashlib.sha256(text.encode("utf-8")).hexdigest()
-
-
-def person_fingerprint(person_id: str) -> str:
-    """What `forget` keeps of a person: enough to refuse them again, nothing to identify them."""
-    return "sha256:" + hashlib.sha256(person_id.encode("utf-8")).hexdigest()
 
 
 def check_key(key: str) -> str:
@@ -419,133 +326,6 @@ class PostRecord:
             i for i in self.intents if (i.network, i.part) != (intent.network, intent.part)
         ]
         self.intents.append(intent)
-
-
-@dataclass
-class Person:
-    """Someone who interacted. ``id`` is ``<network>:<stable handle or DID>``."""
-
-    id: str
-    network: str
-    name: str = ""
-    handle: str = ""
-    url: str | None = None
-    avatar: str | None = None  # mirrored media path, never a remote URL
-    avatar_source: str | None = None  # where the avatar was mirrored from; never rendered
-    opted_out: bool = False  # their profile asked not to be archived (#nobot, #nobridge)
-    is_author: bool = False  # one of the blog author's own accounts
-    ref: str | None = None  # the network's own id of the account, to look its profile up again
-
-    @classmethod
-    def from_dict(cls, d: Any, where: str) -> Person:
-        d = _dict(d, where)
-        network = _network(d, where)
-        pid = _str(d, "id", where)
-        if not pid.startswith(network + ":"):
-            raise RecordError(f"{where}id {pid!r} must start with '{network}:'")
-        avatar = _str(d, "avatar", where, required=False)
-        if avatar is not None and not _MEDIA_PATH_RE.fullmatch(avatar):
-            raise RecordError(f"{where}avatar {avatar!r} is not a mirrored media path")
-        opted_out = d.get("opted_out", False)
-        if not isinstance(opted_out, bool):
-            raise RecordError(f"{where}opted_out must be true or false")
-        return cls(
-            id=pid,
-            network=network,
-            name=_str(d, "name", where, required=False, default=""),
-            handle=_str(d, "handle", where, required=False, default=""),
-            url=_url(d, "url", where),
-            avatar=avatar,
-            avatar_source=_url(d, "avatar_source", where),
-            opted_out=opted_out,
-            is_author=d.get("is_author", False) is True,
-            ref=_str(d, "ref", where, required=False),
-        )
-
-    def to_dict(self) -> dict:
-        d: dict[str, Any] = {
-            "id": self.id,
-            "network": self.network,
-            "name": self.name,
-            "handle": self.handle,
-            "url": self.url,
-            "avatar": self.avatar,
-        }
-        if self.avatar_source:
-            d["avatar_source"] = self.avatar_source
-        if self.opted_out:
-            d["opted_out"] = True
-        if self.is_author:
-            d["is_author"] = True
-        if self.ref:
-            d["ref"] = self.ref
-        return d
-
-    @property
-    def domain(self) -> str:
-        """The person's home domain, for domain blocks: the server of a ``user@server`` handle,
-        a Bluesky handle (a domain name itself), else the host of their address, else what
-        their id names."""
-        from urllib.parse import urlsplit
-
-        handle = self.handle.lstrip("@")
-        if handle.count("@") == 1 and "/" not in handle:
-            return handle.rsplit("@", 1)[1].lower()
-        if self.network == "bluesky" and handle and "/" not in handle:
-            return handle.lower()
-        if self.url:
-            return (urlsplit(self.url).hostname or "").lower()
-        rest = self.id.split(":", 1)[-1]  # "mastodon:user@domain", "webmention:blog.example"
-        if "@" in rest and "/" not in rest:
-            return rest.rsplit("@", 1)[1].lower()
-        return rest.split("/")[0].lower() if self.network == "webmention" else ""
-
-
-@dataclass
-class Moderation:
-    """The author's decisions: blocked accounts and domains, hidden interactions, forgotten
-    people."""
-
-    blocked_accounts: list[str] = field(default_factory=list)  # Person ids
-    blocked_domains: list[str] = field(default_factory=list)
-    hidden: list[str] = field(default_factory=list)  # Interaction ids
-    forgotten: list[str] = field(default_factory=list)  # person_fingerprint() values
-
-    @classmethod
-    def from_dict(cls, d: Any) -> Moderation:
-        d = _dict(d, "")
-        check_format(d)
-        out = cls()
-        for name in ("blocked_accounts", "blocked_domains", "hidden", "forgotten"):
-            items = _list(d, name, "")
-            for i, v in enumerate(items):
-                if not isinstance(v, str):
-                    raise RecordError(f"{name}[{i}] must be a string")
-            setattr(out, name, list(items))
-        out.blocked_domains = [x.lower().lstrip(".") for x in out.blocked_domains]
-        return out
-
-    def to_dict(self) -> dict:
-        return {
-            "format": FORMAT,
-            "blocked_accounts": sorted(set(self.blocked_accounts)),
-            "blocked_domains": sorted(set(self.blocked_domains)),
-            "hidden": sorted(set(self.hidden)),
-            "forgotten": sorted(set(self.forgotten)),
-        }
-
-    def refuses(self, person: Person | None, person_id: str) -> bool:
-        """True when nothing by this person may be stored or shown."""
-        if person_id in self.blocked_accounts:
-            return True
-        if person_fingerprint(person_id) in self.forgotten:
-            return True
-        if person is None:
-            return False
-        if person.opted_out:
-            return True
-        domain = person.domain
-        return any(domain == d or domain.endswith("." + d) for d in self.blocked_domains)
 
 
 def _sorted_dict(d: dict) -> dict:

@@ -22,7 +22,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from .model import Moderation, Person, PostRecord
+from .model import PostRecord
+from .people import Moderation, Person
 from .store import dumps
 
 

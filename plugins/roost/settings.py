@@ -44,13 +44,14 @@ def _bool(v: Any) -> str | None:
 
 
 def _networks(v: Any) -> str | None:
-    from .networks import ADAPTERS
+    from .registry import with_adapters
 
     if not isinstance(v, dict) or not all(isinstance(c, dict) for c in v.values()):
         return 'expected a dict such as {"mastodon": {"instance": "https://..."}}'
-    unknown = sorted(set(v) - set(ADAPTERS))
+    known = with_adapters()
+    unknown = sorted(set(v) - set(known))
     if unknown:
-        return f"no adapter for {', '.join(unknown)} (known: {', '.join(sorted(ADAPTERS))})"
+        return f"no adapter for {', '.join(unknown)} (known: {', '.join(sorted(known))})"
     return None
 
 

@@ -34,7 +34,8 @@ from pathlib import Path
 import filelock
 
 from . import pictures
-from .model import FORMAT, Moderation, Person, PostRecord, RecordError, check_format, check_key
+from .model import FORMAT, PostRecord, RecordError, check_format, check_key
+from .people import Moderation, Person
 from .sanitize import clean_html, clean_text
 
 #: Mirrored media: the only types stored (pictures.py says what passes), and the largest file.

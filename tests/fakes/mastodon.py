@@ -40,9 +40,8 @@ exactly once:
 * ``X-RateLimit-Limit/Remaining/Reset`` (ISO 8601) on every answer, 429 ``Too many requests``
   when the token's budget for the window is spent.
 
-Faults for tests, consumed one per request in order: ``"503"`` (answer 503 without doing
-anything), ``"drop"`` (do the work, then close the connection without an answer), ``"truncate"``
-(do the work, answer half a body), ``"slow:<s>"`` (wait, then go on). ``on_create`` is called
+The request log, ``faults`` and ``on_request`` are the shared fake's (fakes/server.py).
+``on_create`` is called
 after a status is stored and before its answer is sent (crash tests kill the client there).
 Tokens in ``expired`` get 401, those in ``unscoped`` 403 for everything. Tests may read and
 change the state directly (``statuses``, ``media``, ``edits``, ``profiles``, ``scopes``, ...);
@@ -59,10 +58,11 @@ import threading
 import time
 import zlib
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from roost.networks.mastodon.counting import status_length
+
+from .server import FakeHandler, FakeServer
 
 IDEMPOTENCY_SECONDS = 3600
 MAX_MEDIA = 4  # Status::MEDIA_ATTACHMENTS_LIMIT, also what /api/v2/instance advertises
@@ -82,7 +82,7 @@ OOB = "urn:ietf:wg:oauth:2.0:oob"
 VAPID_KEY = "BFake-VAPID-key-of-the-fake-Mastodon-server-not-a-real-one="
 
 
-class FakeMastodon:
+class FakeMastodon(FakeServer):
     def __init__(
         self,
         tokens: dict[str, str] | None = None,
@@ -93,6 +93,7 @@ class FakeMastodon:
         rate_window: float = 300,
         idempotency: bool = True,
     ):
+        super().__init__()
         # token -> account; the others act on camille's posts
         self.tokens = tokens or {
             "good-token": "camille",
@@ -133,41 +134,12 @@ class FakeMastodon:
         self.async_refresh = False  # context answers "still fetching remote replies" (4.5)
         self.expired: set[str] = {"expired-token"}  # 401 "The access token expired"
         self.unscoped: set[str] = {"read-only-token"}  # 403: a token without the scope needed
-        self.faults: list[str] = []
         self.on_create = None
-        self.on_request = None  # called first; a true answer drops the request undone
-        self.requests: list[tuple[str, str]] = []
         self.clock = time.time  # replaceable, to age idempotency keys
         self._keys: dict[tuple[str, str], tuple[float, str]] = {}
         self._budget: dict[str, tuple[float, int]] = {}
         self._next_id = 115_000_000_000_000_000
         self._lock = threading.RLock()  # create_status holds it while taking a new id
-        self._server: ThreadingHTTPServer | None = None
-
-    # -- lifecycle ---------------------------------------------------------------------------
-
-    def start(self) -> str:
-        fake = self
-
-        class Handler(_Handler):
-            server_fake = fake
-
-        self._server = _Server(("127.0.0.1", 0), Handler)
-        self._server.daemon_threads = True
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return self.url
-
-    @property
-    def url(self) -> str:
-        assert self._server is not None
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()
 
     # -- state helpers -----------------------------------------------------------------------
 
@@ -288,66 +260,28 @@ class FakeMastodon:
         )
 
 
-class _Server(ThreadingHTTPServer):
-    def handle_error(self, request, client_address):
-        # A client closing a kept-alive connection is normal, not a fault of the server.
-        import sys
+class _Handler(FakeHandler):
+    fake: FakeMastodon
 
-        if not isinstance(sys.exc_info()[1], ConnectionError):
-            super().handle_error(request, client_address)
+    # -- routing -----------------------------------------------------------------------------
 
-
-class _Handler(BaseHTTPRequestHandler):
-    server_fake: FakeMastodon
-    protocol_version = "HTTP/1.1"
-
-    def log_message(self, *args):
-        pass
-
-    # -- plumbing ----------------------------------------------------------------------------
-
-    def do_GET(self):
-        self._dispatch("GET")
-
-    def do_POST(self):
-        self._dispatch("POST")
-
-    def do_PUT(self):
-        self._dispatch("PUT")
-
-    def do_DELETE(self):
-        self._dispatch("DELETE")
-
-    def _dispatch(self, method: str) -> None:
-        fake = self.server_fake
-        path = urlsplit(self.path).path
-        fake.requests.append((method, path))
-        length = int(self.headers.get("Content-Length") or 0)
-        self._raw = self.rfile.read(length) if length else b""
-        if fake.on_request and fake.on_request(method, path):
-            self.close_connection = True
-            return
-        fault = fake.faults.pop(0) if fake.faults else None
-        if fault == "503":
-            return self._send(503, {"error": "Service Unavailable"})
-        if fault and fault.startswith("slow:"):
-            time.sleep(float(fault.split(":", 1)[1]))
-        self._fault = fault
+    def route(self, method: str, path: str) -> None:
+        fake = self.fake
         account = None
         if path != "/api/v2/instance" and not path.startswith(("/avatars/", "/media-files/")):
             token = self._token()
             if token in fake.expired:
-                return self._send(401, {"error": "The access token expired"})
+                return self.send(401, {"error": "The access token expired"})
             if token in fake.unscoped:  # valid, but made without the scopes this needs
-                return self._send(403, OUT_OF_SCOPE)
+                return self.send(403, OUT_OF_SCOPE)
             account = self._account()
             if account is None:
-                return self._send(401, {"error": "The access token is invalid"})
+                return self.send(401, {"error": "The access token is invalid"})
             if not self._spend(account):  # Rack::Attack counts it before any controller runs
                 return
             needed = _needed_scopes(method, path)
             if needed and not needed & fake.token_scopes(token):
-                return self._send(403, OUT_OF_SCOPE)
+                return self.send(403, OUT_OF_SCOPE)
         routes = [
             ("GET", "/api/v2/instance", self.instance),
             ("GET", "/api/v1/accounts/verify_credentials", self.verify),
@@ -391,17 +325,17 @@ class _Handler(BaseHTTPRequestHandler):
             ](account, parts[3])
         if parts[:3] == ["api", "v1", "media"] and len(parts) == 4 and method == "GET":
             return self.get_media(account, parts[3])
-        self._send(404, NOT_FOUND)
+        self.send(404, NOT_FOUND)
 
     def _token(self) -> str:
         auth = self.headers.get("Authorization", "")
         return auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
 
     def _account(self) -> str | None:
-        return self.server_fake.tokens.get(self._token())
+        return self.fake.tokens.get(self._token())
 
     def _spend(self, account: str) -> bool:
-        fake = self.server_fake
+        fake = self.fake
         now = fake.clock()
         with fake._lock:
             start, used = fake._budget.get(account, (now, 0))
@@ -410,7 +344,7 @@ class _Handler(BaseHTTPRequestHandler):
             self._reset = datetime.fromtimestamp(start + fake.rate_window, UTC)
             if used >= fake.rate_limit:
                 self._remaining = 0
-                self._send(429, {"error": "Too many requests"})
+                self.send(429, {"error": "Too many requests"})
                 return False
             fake._budget[account] = (start, used + 1)
             self._remaining = fake.rate_limit - used - 1
@@ -421,11 +355,11 @@ class _Handler(BaseHTTPRequestHandler):
         ``a[]`` a list, ``a[][k]`` or ``a[0][k]`` a list of dicts. Uploaded files stay bytes."""
         ctype = self.headers.get("Content-Type", "")
         if ctype.startswith("application/json"):
-            body = json.loads(self._raw or b"{}")
+            body = json.loads(self.raw or b"{}")
             return body if isinstance(body, dict) else {}
         if ctype.startswith("multipart/form-data"):
             msg = email.parser.BytesParser().parsebytes(
-                b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + self._raw
+                b"Content-Type: " + ctype.encode() + b"\r\n\r\n" + self.raw
             )
             pairs = []
             for part in msg.get_payload():
@@ -435,36 +369,20 @@ class _Handler(BaseHTTPRequestHandler):
                     value = value.decode("utf-8")
                 pairs.append((name, value))
             return _nested(pairs)
-        return _nested(parse_qsl(self._raw.decode("utf-8"), keep_blank_values=True))
+        return _nested(parse_qsl(self.raw.decode("utf-8"), keep_blank_values=True))
 
-    def _send(self, code: int, data, extra: dict | None = None) -> None:
-        fake = self.server_fake
-        raw = json.dumps(data).encode()
-        if getattr(self, "_fault", None) == "drop":
-            self.close_connection = True
-            self.connection.shutdown(2)
-            return
-        self.send_response(code)
-        self.send_header("Content-Type", "application/json; charset=utf-8")
-        self.send_header("Content-Length", str(len(raw)))
-        self.send_header("X-RateLimit-Limit", str(fake.rate_limit))
+    def answer_headers(self) -> dict[str, str]:
+        headers = {"X-RateLimit-Limit": str(self.fake.rate_limit)}
         if hasattr(self, "_remaining"):
-            self.send_header("X-RateLimit-Remaining", str(self._remaining))
-            self.send_header("X-RateLimit-Reset", self._reset.isoformat(timespec="microseconds"))
-        for k, v in (extra or {}).items():
-            self.send_header(k, v)
-        self.end_headers()
-        if getattr(self, "_fault", None) == "truncate":
-            self.wfile.write(raw[: len(raw) // 2])
-            self.close_connection = True
-            return
-        self.wfile.write(raw)
+            headers["X-RateLimit-Remaining"] = str(self._remaining)
+            headers["X-RateLimit-Reset"] = self._reset.isoformat(timespec="microseconds")
+        return headers
 
     # -- endpoints ---------------------------------------------------------------------------
 
     def instance(self, account):
-        fake = self.server_fake
-        self._send(
+        fake = self.fake
+        self.send(
             200,
             {
                 "domain": "fake.mastodon.example",
@@ -482,11 +400,11 @@ class _Handler(BaseHTTPRequestHandler):
 
     def verify(self, account):
         """The CredentialAccount: the account entity (its id as everywhere), local ``acct``."""
-        fake = self.server_fake
+        fake = self.fake
         me = fake.account_entity(account)
         source = {"privacy": "public", "sensitive": False, "language": None, "fields": []}
         source["note"] = re.sub(r"<[^>]+>", "", me["note"])  # as typed, not as rendered
-        self._send(200, {**me, "acct": account, "source": source})
+        self.send(200, {**me, "acct": account, "source": source})
 
     def app_credentials(self, account):
         """What 4.3+ answers: the token's application, with its scopes (no scope needed)."""
@@ -495,44 +413,44 @@ class _Handler(BaseHTTPRequestHandler):
             "id": str(zlib.crc32(token.encode()) % 100_000),
             "name": "Roost",
             "website": None,
-            "scopes": sorted(self.server_fake.token_scopes(token)),
+            "scopes": sorted(self.fake.token_scopes(token)),
             "redirect_uri": OOB,
             "redirect_uris": [OOB],
             "vapid_key": VAPID_KEY,
         }
-        self._send(200, app)
+        self.send(200, app)
 
     def accounts(self, account):
         """``GET /api/v1/accounts?id[]=``: at most 40 distinct ids (else 422, with the bare
         exception Mastodon raises), unknown ones left out."""
-        fake = self.server_fake
+        fake = self.fake
         ids = list(dict.fromkeys(parse_qs(urlsplit(self.path).query).get("id[]", [])))
         if len(ids) > MAX_ACCOUNTS:
-            return self._send(422, {"error": "Mastodon::ValidationError"})
+            return self.send(422, {"error": "Mastodon::ValidationError"})
         names = [fake.account_named_by(i) for i in ids]
-        self._send(200, [fake.account_entity(n) for n in names if n is not None])
+        self.send(200, [fake.account_entity(n) for n in names if n is not None])
 
     def account(self, account, aid):
-        fake = self.server_fake
+        fake = self.fake
         name = fake.account_named_by(aid)
         if name is None:
-            return self._send(404, NOT_FOUND)
-        self._send(200, fake.account_entity(name))
+            return self.send(404, NOT_FOUND)
+        self.send(200, fake.account_entity(name))
 
     def lookup(self, account):
         """``GET /api/v1/accounts/lookup?acct=user@domain`` (3.4+): one account, or 404."""
-        fake = self.server_fake
+        fake = self.fake
         acct = parse_qs(urlsplit(self.path).query).get("acct", [""])[0].lstrip("@")
         for name in fake.known_accounts():
             if fake.account_entity(name)["acct"] == acct:
-                return self._send(200, fake.account_entity(name))
-        self._send(404, NOT_FOUND)
+                return self.send(200, fake.account_entity(name))
+        self.send(404, NOT_FOUND)
 
     def _attachable(self, account: str, ids: list[str], status_id: str | None = None):
         """The uploads ``media_ids`` names, checked as Post/UpdateStatusService check them: at
         most 4, each the account's own and unattached (or, in an edit, already on this status),
         none still processing. (media in the asked order, None) or (None, error message)."""
-        fake = self.server_fake
+        fake = self.fake
         if len(ids) > MAX_MEDIA:
             return None, f"Cannot attach more than {MAX_MEDIA} files"
         found = {}  # by id, in the asked order, each once
@@ -549,7 +467,7 @@ class _Handler(BaseHTTPRequestHandler):
         return list(found.values()), None
 
     def create_status(self, account):
-        fake = self.server_fake
+        fake = self.fake
         body = self._body()
         key = self.headers.get("Idempotency-Key") if fake.idempotency else None
         with fake._lock if key else _nolock():
@@ -558,25 +476,25 @@ class _Handler(BaseHTTPRequestHandler):
                 if seen and fake.clock() - seen[0] < IDEMPOTENCY_SECONDS:
                     status = fake.statuses.get(seen[1])
                     if status is not None:
-                        return self._send(200, fake.status_entity(status))
+                        return self.send(200, fake.status_entity(status))
             # In Mastodon's order: the controller finds what it answers or quotes, the service
             # checks the media, the model validates the text.
             reply_to = body.get("in_reply_to_id")
             if reply_to and str(reply_to) not in fake.statuses:
-                return self._send(404, NOT_FOUND)
+                return self.send(404, NOT_FOUND)
             quoted = body.get("quoted_status_id")
             if quoted and str(quoted) not in fake.statuses:
-                return self._send(404, NOT_FOUND)
+                return self.send(404, NOT_FOUND)
             media_ids = _ids(body.get("media_ids"))
             media, error = self._attachable(account, media_ids)
             if error:
-                return self._send(422, {"error": error})
+                return self.send(422, {"error": error})
             text = str(body.get("status") or "")
             spoiler = str(body.get("spoiler_text") or "")
             if not text.strip() and not media:
-                return self._send(422, {"error": "Validation failed: Text can't be blank"})
+                return self.send(422, {"error": "Validation failed: Text can't be blank"})
             if status_length(text, spoiler) > fake.max_characters:
-                return self._send(422, self._too_long())
+                return self.send(422, self._too_long())
             sid = fake.new_id()
             for m in media:
                 m["_status"] = sid
@@ -609,10 +527,10 @@ class _Handler(BaseHTTPRequestHandler):
                 fake._keys[(account, key)] = (fake.clock(), sid)
         if fake.on_create:
             fake.on_create(status)
-        self._send(200, fake.status_entity(status))
+        self.send(200, fake.status_entity(status))
 
     def _too_long(self) -> dict:
-        limit = self.server_fake.max_characters
+        limit = self.fake.max_characters
         return {"error": f"Validation failed: Text character limit of {limit} exceeded"}
 
     def _page(self, items: list, key, base: str, default: int = 40, most: int = 80):
@@ -638,16 +556,16 @@ class _Handler(BaseHTTPRequestHandler):
         page = list(reversed(page))
         links = []
         if page:  # like Mastodon, the links keep the query's limit
-            url = f"{self.server_fake.url}{base}?limit={limit}"
+            url = f"{self.fake.url}{base}?limit={limit}"
             links.append(f'<{url}&max_id={key(page[-1])}>; rel="next"')
             links.append(f'<{url}&min_id={key(page[0])}>; rel="prev"')
         return page, {"Link": ", ".join(links)} if links else {}
 
     def avatar(self, name):
         """Avatars: a tiny PNG for most; kenji's is an SVG (refused), ines has none (404)."""
-        fake = self.server_fake
+        fake = self.fake
         if name.startswith("ines"):
-            return self._send(404, NOT_FOUND)
+            return self.send(404, NOT_FOUND)
         if name.startswith("kenji"):
             body, mime = (
                 b'<svg xmlns="http://www.w3.org/2000/svg" onload="alert(1)"/>',
@@ -655,10 +573,10 @@ class _Handler(BaseHTTPRequestHandler):
             )
         else:
             body, mime = fake.avatar_png, "image/png"
-        self._send_file(body, mime)
+        self.send_bytes(body, mime)
 
     def list_notifications(self, account):
-        fake = self.server_fake
+        fake = self.fake
         query = parse_qs(urlsplit(self.path).query)
         types = query.get("types[]")
         items = [
@@ -675,13 +593,13 @@ class _Handler(BaseHTTPRequestHandler):
              "status": fake.status_entity(fake.statuses[n["status"]])}
             for n in page
         ]  # fmt: skip
-        self._send(200, body, headers)
+        self.send(200, body, headers)
 
     def context(self, account, sid):
-        fake = self.server_fake
+        fake = self.fake
         status = fake.statuses.get(sid)
         if status is None:
-            return self._send(404, NOT_FOUND)
+            return self.send(404, NOT_FOUND)
         ancestors, cur = [], status
         while cur["in_reply_to_id"] and cur["in_reply_to_id"] in fake.statuses:
             cur = fake.statuses[cur["in_reply_to_id"]]
@@ -694,87 +612,80 @@ class _Handler(BaseHTTPRequestHandler):
                     descendants.append(fake.status_entity(s))
                     frontier.append(s["id"])
         extra = {"Mastodon-Async-Refresh": 'id="x", retry=5'} if fake.async_refresh else None
-        self._send(200, {"ancestors": ancestors, "descendants": descendants}, extra)
+        self.send(200, {"ancestors": ancestors, "descendants": descendants}, extra)
 
     def _who(self, table: dict, sid: str):
-        fake = self.server_fake
+        fake = self.fake
         if sid not in fake.statuses:
-            return self._send(404, NOT_FOUND)
+            return self.send(404, NOT_FOUND)
         accounts = [{"id": str(i + 1), "acct": a} for i, a in enumerate(table.get(sid, []))]
         page, headers = self._page(accounts, lambda a: a["id"], urlsplit(self.path).path)
-        self._send(200, [fake.account_entity(a["acct"]) for a in page], headers)
+        self.send(200, [fake.account_entity(a["acct"]) for a in page], headers)
 
     def quotes(self, account, sid):
         """Statuses quoting this one (Mastodon 4.5): limit default 20, max 40, Link paging."""
-        fake = self.server_fake
+        fake = self.fake
         if sid not in fake.statuses:
-            return self._send(404, NOT_FOUND)
+            return self.send(404, NOT_FOUND)
         query = parse_qs(urlsplit(self.path).query)
         if int(query.get("limit", ["20"])[0]) > 40:
             self.path = self.path.replace(f"limit={query['limit'][0]}", "limit=40")
         quoting = [s for s in fake.statuses.values() if s.get("_quoted") == sid]
         page, headers = self._page(quoting, lambda s: s["id"], urlsplit(self.path).path)
-        self._send(200, [fake.status_entity(s) for s in page], headers)
+        self.send(200, [fake.status_entity(s) for s in page], headers)
 
     def media_file(self, name):
         """The bytes of an uploaded picture (what a server's media URL serves)."""
-        self._send_file(self.server_fake.avatar_png, "image/png")
-
-    def _send_file(self, body: bytes, mime: str) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", mime)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        self.wfile.write(body)
+        self.send_bytes(self.fake.avatar_png, "image/png")
 
     def favourited_by(self, account, sid):
-        self._who(self.server_fake.favourites, sid)
+        self._who(self.fake.favourites, sid)
 
     def reblogged_by(self, account, sid):
-        self._who(self.server_fake.reblogs, sid)
+        self._who(self.fake.reblogs, sid)
 
     def _act(self, table: dict, kind: str, account: str, sid: str):
-        fake = self.server_fake
+        fake = self.fake
         status = fake.statuses.get(sid)
         if status is None:
-            return self._send(404, NOT_FOUND)
+            return self.send(404, NOT_FOUND)
         if account not in table.setdefault(sid, []):
             table[sid].append(account)
             owner = status["account"]["username"]
             if owner != account:
                 fake.notify(owner, kind, account, sid)
-        self._send(200, fake.status_entity(status))
+        self.send(200, fake.status_entity(status))
 
     def favourite(self, account, sid):
-        self._act(self.server_fake.favourites, "favourite", account, sid)
+        self._act(self.fake.favourites, "favourite", account, sid)
 
     def reblog(self, account, sid):
-        self._act(self.server_fake.reblogs, "reblog", account, sid)
+        self._act(self.fake.reblogs, "reblog", account, sid)
 
     def account_statuses(self, account, aid):
         """Newest first, paged like every list (``limit`` default 20, max 40): the author sees
         all their statuses, others what ``visible`` allows."""
-        fake = self.server_fake
+        fake = self.fake
         author = fake.account_named_by(aid)
         if author is None:
-            return self._send(404, NOT_FOUND)
+            return self.send(404, NOT_FOUND)
         theirs = [s for s in fake.live_statuses(author) if fake.visible(s, account)]
         path = urlsplit(self.path).path
         page, headers = self._page(theirs, lambda s: s["id"], path, default=20, most=40)
-        self._send(200, [fake.status_entity(s) for s in page], headers)
+        self.send(200, [fake.status_entity(s) for s in page], headers)
 
     def get_status(self, account, sid):
-        fake = self.server_fake
+        fake = self.fake
         status = fake.statuses.get(sid)
         if status is None:
-            return self._send(404, NOT_FOUND)
-        self._send(200, fake.status_entity(status))
+            return self.send(404, NOT_FOUND)
+        self.send(200, fake.status_entity(status))
 
     def _own_status(self, account, sid) -> dict | None:
         """The account's own status, or None after answering 404 (another's is not found)."""
-        status = self.server_fake.statuses.get(sid)
+        status = self.fake.statuses.get(sid)
         if status is None or status["account"]["username"] != account:
-            self._send(404, NOT_FOUND)
+            self.send(404, NOT_FOUND)
             return None
         return status
 
@@ -782,7 +693,7 @@ class _Handler(BaseHTTPRequestHandler):
         """UpdateStatusService. Mastodon's controller passes every parameter, present or not:
         so the attachments become exactly ``media_ids`` (none without it), the content warning
         and ``sensitive`` reset, and only ``language`` falls back to what the status had."""
-        fake = self.server_fake
+        fake = self.fake
         status = self._own_status(account, sid)
         if status is None:
             return
@@ -790,7 +701,7 @@ class _Handler(BaseHTTPRequestHandler):
         before = _version(status)
         media, error = self._attachable(account, _ids(body.get("media_ids")), sid)
         if error:
-            return self._send(422, {"error": error})
+            return self.send(422, {"error": error})
         # media_attributes change only attachments among the new ones; kept until validated
         changes = {}
         for attrs in body.get("media_attributes") or []:
@@ -809,11 +720,11 @@ class _Handler(BaseHTTPRequestHandler):
             "media_descriptions": [_changed(m, changes.get(m["id"]))["description"] for m in media],
         }
         if any(len(d or "") > DESCRIPTION_LIMIT for d in after["media_descriptions"]):
-            return self._send(422, {"error": DESCRIPTION_TOO_LONG})
+            return self.send(422, {"error": DESCRIPTION_TOO_LONG})
         if not text.strip() and not media:
-            return self._send(422, {"error": "Validation failed: Text can't be blank"})
+            return self.send(422, {"error": "Validation failed: Text can't be blank"})
         if status_length(after["text"], after["spoiler_text"]) > fake.max_characters:
-            return self._send(422, self._too_long())
+            return self.send(422, self._too_long())
         language = body.get("language") or status.get("language")
         refocused = any(
             _changed(m, changes.get(m["id"])).get("meta") != m.get("meta") for m in media
@@ -823,7 +734,7 @@ class _Handler(BaseHTTPRequestHandler):
             and language == status.get("language")
             and not refocused
         ):
-            return self._send(200, fake.status_entity(status))  # nothing changed: no edit
+            return self.send(200, fake.status_entity(status))  # nothing changed: no edit
         now = datetime.now(UTC).isoformat(timespec="milliseconds")
         history = fake.edits.setdefault(sid, [])
         if not history:  # the first edit keeps the original too, dated when it was posted
@@ -840,22 +751,22 @@ class _Handler(BaseHTTPRequestHandler):
             edited_at=now,
         )
         history.append({**after, "created_at": now})
-        self._send(200, fake.status_entity(status))
+        self.send(200, fake.status_entity(status))
 
     def history(self, account, sid):
         """Every version, oldest first; a status never edited has one, itself."""
-        fake = self.server_fake
+        fake = self.fake
         status = fake.statuses.get(sid)
         if status is None or not fake.visible(status, account):
-            return self._send(404, NOT_FOUND)
+            return self.send(404, NOT_FOUND)
         versions = fake.edits.get(sid) or [
             {**_version(status), "created_at": status.get("edited_at") or status["created_at"]}
         ]
         author = fake.account_entity(status["account"]["username"])
-        self._send(200, [self._edit_entity(v, author) for v in versions])
+        self.send(200, [self._edit_entity(v, author) for v in versions])
 
     def _edit_entity(self, version: dict, author: dict) -> dict:
-        fake = self.server_fake
+        fake = self.fake
         attachments = [
             fake.media_entity(fake.media[mid], description)
             for mid, description in zip(
@@ -876,33 +787,33 @@ class _Handler(BaseHTTPRequestHandler):
     def source(self, account, sid):
         """The text as typed, for editing. Mastodon serves it for any status the reader may
         see (StatusesBaseController authorizes ``show?``), not only their own."""
-        fake = self.server_fake
+        fake = self.fake
         status = fake.statuses.get(sid)
         if status is None or not fake.visible(status, account):
-            return self._send(404, NOT_FOUND)
+            return self.send(404, NOT_FOUND)
         body = {"id": sid, "text": status["_text"], "spoiler_text": status.get("spoiler_text", "")}
-        self._send(200, body)
+        self.send(200, body)
 
     def delete_status(self, account, sid):
-        fake = self.server_fake
+        fake = self.fake
         status = self._own_status(account, sid)
         if status is None:
             return
         entity = {**fake.status_entity(status), "text": status["_text"]}
         query = parse_qs(urlsplit(self.path).query)
         fake.discard(sid, delete_media=_truthy(query.get("delete_media", [None])[0]))
-        self._send(200, entity)
+        self.send(200, entity)
 
     def upload_media(self, account):
-        fake = self.server_fake
+        fake = self.fake
         body = self._body()
         if not body.get("file"):
-            return self._send(422, {"error": "Validation failed: File can't be blank"})
+            return self.send(422, {"error": "Validation failed: File can't be blank"})
         description = body.get("description", b"")
         if isinstance(description, bytes):
             description = description.decode()
         if len(description or "") > DESCRIPTION_LIMIT:
-            return self._send(422, {"error": DESCRIPTION_TOO_LONG})
+            return self.send(422, {"error": DESCRIPTION_TOO_LONG})
         mid = fake.new_id()
         media = {
             "id": mid,
@@ -915,19 +826,19 @@ class _Handler(BaseHTTPRequestHandler):
             "_status": None,
         }
         fake.media[mid] = media
-        self._send(202 if fake.async_media else 200, fake.media_entity(media))
+        self.send(202 if fake.async_media else 200, fake.media_entity(media))
 
     def get_media(self, account, mid):
-        fake = self.server_fake
+        fake = self.fake
         media = fake.media.get(mid)
         if media is None or media.get("_account") != account:
-            return self._send(404, NOT_FOUND)
+            return self.send(404, NOT_FOUND)
         if media["_processed_after"] > 0:
             media["_processed_after"] -= 1
             if media["_processed_after"] > 0:
-                return self._send(206, fake.media_entity(media))
+                return self.send(206, fake.media_entity(media))
             media["url"] = f"{fake.url}/media-files/{mid}.png"
-        self._send(200, fake.media_entity(media))
+        self.send(200, fake.media_entity(media))
 
 
 def _version(status: dict) -> dict:
@@ -1049,6 +960,9 @@ def _linkify(text: str) -> str:
             out.append(f'<a href="{url}" rel="nofollow noopener" target="_blank">{url}</a>')
         at = m.end()
     return "".join(out) + html.escape(text[at:])
+
+
+FakeMastodon.Handler = _Handler
 
 
 class _nolock:

@@ -7,19 +7,37 @@ feed. Entries are added with :meth:`add`, in the shape webmention.io gives them.
 
 from __future__ import annotations
 
-import json
-import threading
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from urllib.parse import parse_qs, urlsplit
+from .server import FakeHandler, FakeServer
 
 
-class FakeWebmentionIO:
+class _Handler(FakeHandler):
+    def route(self, method: str, path: str) -> None:
+        fake, q = self.fake, self.query
+        if (method, path) != ("GET", "/api/mentions.jf2"):
+            return self.send(404, {"error": "not_found"})
+        if q.get("token") != fake.token:
+            return self.send(
+                401, {"error": "forbidden", "error_description": "Access token was not valid"}
+            )
+        items = [e for e in fake.entries if q.get("domain", "") in e["wm-target"]]
+        if "since_id" in q:
+            items = [e for e in items if e["wm-id"] > int(q["since_id"])]
+        items.sort(key=lambda e: e["wm-id"], reverse=q.get("sort-dir") != "up")
+        per = int(q.get("per-page", 20))
+        page = int(q.get("page", 0))
+        children = items[page * per : (page + 1) * per]
+        self.send(200, {"type": "feed", "name": "Webmentions", "children": children})
+
+
+class FakeWebmentionIO(FakeServer):
+    Handler = _Handler
+    CONTENT_TYPE = "application/json"
+
     def __init__(self, token: str = "wm-token"):
+        super().__init__()
         self.token = token
         self.entries: list[dict] = []
-        self.requests = 0
         self._next = 1_000_000
-        self._server: ThreadingHTTPServer | None = None
 
     def add(self, target: str, prop: str, site: str, **extra) -> dict:
         """An entry from a page on ``site`` (its wm-source), its author that site's h-card unless
@@ -41,49 +59,3 @@ class FakeWebmentionIO:
         }  # fmt: skip
         self.entries.append(entry)
         return entry
-
-    def start(self) -> str:
-        fake = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args):
-                pass
-
-            def do_GET(self):
-                fake.requests += 1
-                url = urlsplit(self.path)
-                q = {k: v[0] for k, v in parse_qs(url.query).items()}
-                if url.path != "/api/mentions.jf2":
-                    return self._send(404, {"error": "not_found"})
-                if q.get("token") != fake.token:
-                    return self._send(
-                        401,
-                        {"error": "forbidden", "error_description": "Access token was not valid"},
-                    )
-                items = [e for e in fake.entries if q.get("domain", "") in e["wm-target"]]
-                if "since_id" in q:
-                    items = [e for e in items if e["wm-id"] > int(q["since_id"])]
-                items.sort(key=lambda e: e["wm-id"], reverse=q.get("sort-dir") != "up")
-                per = int(q.get("per-page", 20))
-                page = int(q.get("page", 0))
-                self._send(200, {"type": "feed", "name": "Webmentions",
-                                 "children": items[page * per : (page + 1) * per]})  # fmt: skip
-
-            def _send(self, code, data):
-                raw = json.dumps(data).encode()
-                self.send_response(code)
-                self.send_header("Content-Type", "application/json")
-                self.send_header("Content-Length", str(len(raw)))
-                self.end_headers()
-                self.wfile.write(raw)
-
-        self._server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        threading.Thread(
-            target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True
-        ).start()
-        return f"http://127.0.0.1:{self._server.server_address[1]}"
-
-    def stop(self) -> None:
-        if self._server:
-            self._server.shutdown()
-            self._server.server_close()

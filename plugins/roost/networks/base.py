@@ -1,122 +1,62 @@
-"""The small base every network adapter implements, and the errors adapters raise.
+"""The contract every network adapter implements: what it can do, declared; its settings, typed;
+and its methods, grouped by what they are for.
 
 An adapter owns one network's protocol: its limits and counting rules, its request bodies, its
-HTTP calls and the translation of its answers into Roost's records. It owns no policy: which
-posts are due, retries, what is written to the ledger and when, are the orchestrators' job
-(``syndicate.py``). So the orchestrator can treat every network alike, and a dry run shows
-exactly what would be sent, through the same code that sends it.
+answers translated into Roost's records. It owns no policy: which posts are due, retries, what
+is written to the ledger and when, are the orchestrators' (``commands/syndicate.py``,
+``commands/backfeed.py``). It talks to its API only through ``http.ApiClient``, and fetches an
+address a stranger named only through ``guarded_fetch``.
 
-Errors, translated at the adapter's edge so no foreign exception escapes::
+**Capabilities**, class constants the orchestrators choose by (and the README's table of
+networks is checked against):
 
-    NetworkError                  something went wrong talking to a network
-    ├── NotConfigured             a setting or the environment variable holding a secret is
-    │                             missing; says which one to set (no request was made)
-    ├── Unauthorized              the network refused the credentials (401/403)
-    │   └── MissingScopes         they work, but lack a scope some calls need
-    ├── Rejected                  the network refused this content (422, 400): its own message
-    ├── RateLimited               429 or a spent budget; ``retry_after`` seconds, if known
-    ├── Unavailable               5xx, timeouts, connection errors: the request may or may
-    │                             not have taken effect
-    └── Unreadable                an answer (or a hand-edited record) of a shape the adapter
-                                  does not know
+    POSTS         it can post a blog post (``draft``, ``request``, ``publish_part``,
+                  ``find_sent``)
+    EDITS         it can change a copy in place (``update_part``)
+    DELETES       it can take a copy down (``delete``)
+    THREADS       a long text can go out as a thread of parts
+    MAX_IMAGES    pictures a post may carry
+    BRINGS_HOME   the interaction kinds its backfeed archives (``activity``, ``harvest``)
+    FEED          it has a feed of what was said about the site, without posting (``feed``)
+    PROFILES      it can look people's profiles up again (``profiles``)
+    FOLLOWERS     it can list the account's followers (the audience issue)
+    DISCOVERS     it can find discussions of a post it did not start (Hacker News, Reddit)
 
-An adapter sets these class constants:
+**Settings**: ``SETTINGS`` is a ``networks.settings.NetworkSettings`` dataclass: every key, its
+type and default, and the environment variable holding each secret with how to make it.
 
-    NAME          the records name ("mastodon")
-    SECRETS       environment variables it reads, for ``roost doctor`` and the error messages
-
-and implements ``fits`` (its counter; ``draft`` composes with it, offline), ``protected`` and
-``too_long`` (for threads and refusals), ``request`` (the body ``publish_part`` would send, for
-previews), ``publish_part``, and where the network allows them ``update_part`` and ``delete``.
-
-For the backfeed (``backfeed.py`` owns the policy: which posts, how many, what is written) an
-adapter implements ``activity`` (what its notifications say happened since a cursor: which posts,
-and when each like or repost was made) and ``harvest`` (everything the network holds for one
-post's copies, in the normal form, with positive evidence of what is gone). For ``roost doctor``
-it implements ``check``: one read-only call that proves the credentials work.
+**Methods**, by group: offline (``fits``, ``protected``, ``too_long``, ``draft``,
+``request``), posting (``connect``, ``intent``, ``publish_part``, ``find_sent``,
+``update_part``, ``delete``), bringing home (``activity``, ``harvest``, ``feed``,
+``profiles``), and ``check`` (one read-only call with the credentials, for ``roost doctor``).
+A method the network cannot do raises ``Rejected`` (a ``NetworkError``, so the orchestrators'
+error handling covers it); they never call one their capabilities do not declare.
 """
 
 from __future__ import annotations
 
 import functools
 import hashlib
-import re
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any, ClassVar
 
-from ..model import Intent, Interaction, Person, Syndication, format_time
-from ..redaction import scrub
-
-
-class NetworkError(Exception):
-    """``status`` is the HTTP status (None when there was no answer), ``code`` the network's own
-    error name (Bluesky's ``InvalidSwap``, Mastodon has none). The message is scrubbed of every
-    secret and query string when the error is made (redaction.py)."""
-
-    network: str = ""
-
-    def __init__(
-        self, network: str, message: str, *, status: int | None = None, code: str | None = None
-    ):
-        self.network = network
-        self.message = scrub(message)  # without the network's name, for lines that say it
-        self.status = status
-        self.code = code
-        super().__init__(f"{network}: {self.message}")
-
-
-class NotConfigured(NetworkError):
-    pass
-
-
-class Unauthorized(NetworkError):
-    pass  # status 401, or 403: a valid token without the scope the call needs
-
-
-class MissingScopes(Unauthorized):
-    """The credentials work, but lack what some of Roost's calls need (``roost doctor``)."""
-
-
-class Rejected(NetworkError):
-    pass
-
-
-class RateLimited(NetworkError):
-    def __init__(self, network: str, message: str, retry_after: float | None = None, **kw):
-        super().__init__(network, message, **kw)
-        self.retry_after = retry_after
-
-
-class Unavailable(NetworkError):
-    pass
-
-
-class Unreadable(NetworkError):
-    """Something the adapter could not read: an answer of a shape the network never sends, or
-    a record edited by hand into one Roost does not expect. Not tried again in the same run."""
-
-
-def error_for(
-    network: str,
-    status: int,
-    message: str,
-    *,
-    credentials: str,
-    retry_after: float | None = None,
-    code: str | None = None,
-) -> NetworkError:
-    """The error for a refused request, by HTTP status, which means the same on every network:
-    ``credentials`` says what to check when the network refuses them."""
-    kw = {"status": status, "code": code}
-    if status in (401, 403):
-        return Unauthorized(network, f"{message} (check {credentials})", **kw)
-    if status == 429:
-        return RateLimited(network, message, retry_after=retry_after, **kw)
-    if status >= 500:
-        return Unavailable(network, f"{status} {message}", **kw)
-    return Rejected(network, f"{status} {message}", **kw)
+from ..model import Intent, Syndication, format_time
+from ..people import Person
+from .errors import (  # noqa: F401 (the error tree, importable from here too)
+    MissingScopes,
+    NetworkError,
+    NotConfigured,
+    RateLimited,
+    Rejected,
+    Unauthorized,
+    Unavailable,
+    Unreadable,
+    error_for,
+)
+from .harvesting import Activity, Hints
+from .settings import NetworkSettings
 
 
 @dataclass(frozen=True)
@@ -155,38 +95,11 @@ class Draft:
         return hashlib.sha256(raw.encode("utf-8")).hexdigest()[:40]
 
 
-@dataclass
-class Hints:
-    """What the notifications said about one post, so a harvest can be exact and cheap."""
-
-    times: dict[str, str] = field(default_factory=dict)  # reaction id -> when it was made
-    touched: set[tuple[str, str]] = field(default_factory=set)  # (like|repost|quote, copy id)
-
-
-@dataclass
-class Mention:
-    """Something that names the author without answering a copy: it belongs to the blog posts
-    it links to, which only the orchestrator knows."""
-
-    interaction: Interaction  # kind "mention"
-    person: Person
-    links: list[str]
-
-
-@dataclass
-class Activity:
-    """The posts the notifications since a cursor concern, and the cursor to store after."""
-
-    posts: dict[str, Hints] = field(default_factory=dict)  # post key -> hints
-    cursor: str | None = None
-    mentions: list[Mention] = field(default_factory=list)
-
-
 #: The methods where an adapter meets the network: an answer of a shape the adapter did not
 #: expect (a list where an object was due, a missing key) becomes Unreadable there, one line,
 #: instead of a traceback from deep inside the adapter.
 EDGE = ("connect", "publish_part", "update_part", "delete", "find_sent", "activity", "harvest",
-        "check", "profiles")  # fmt: skip
+        "feed", "check", "profiles")  # fmt: skip
 
 
 def _at_the_edge(method):
@@ -208,33 +121,50 @@ def _at_the_edge(method):
 
 class Network:
     NAME: ClassVar[str] = ""
+    SETTINGS: ClassVar[type[NetworkSettings]] = NetworkSettings  # none by default
+
+    POSTS: ClassVar[bool] = False
+    EDITS: ClassVar[bool] = False
+    DELETES: ClassVar[bool] = False
+    THREADS: ClassVar[bool] = False
+    MAX_IMAGES: ClassVar[int] = 0
+    BRINGS_HOME: ClassVar[frozenset[str]] = frozenset()
+    FEED: ClassVar[bool] = False
+    PROFILES: ClassVar[bool] = False
+    FOLLOWERS: ClassVar[bool] = False
+    DISCOVERS: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
-        for name in EDGE:
-            if name in cls.__dict__:
-                setattr(cls, name, _at_the_edge(cls.__dict__[name]))
+        for name in EDGE:  # defined by the adapter or a class it mixes in; wrapped once
+            method = getattr(cls, name)
+            if method is not getattr(Network, name) and not hasattr(method, "__wrapped__"):
+                setattr(cls, name, _at_the_edge(method))
 
-    SECRETS: ClassVar[tuple[str, ...]] = ()
-    #: Whether a copy can be changed in place when the post changes.
-    CAN_EDIT: ClassVar[bool] = False
-    #: Pictures a post may carry.
-    max_images: int = 4
-    #: The dataclass of this network's settings (networks/settings.py).
-    SETTINGS: ClassVar[type | None] = None
+    def __init__(self, config: dict[str, Any], env=None):
+        """``config``: the author's settings for this network (checked: NotConfigured names
+        every problem); ``env``: where secrets are read (the process environment by default;
+        an empty dict for offline commands)."""
+        import os
 
-    def __init__(self, config: dict[str, Any]):
-        self.config = config
-        # The run's guarded fetch (guarded_fetch.py), for every address a stranger names; the
-        # orchestrator sets it, so one run shares one deadline.
-        self.fetcher = None
-
-    def parse_settings(self, config: dict[str, Any]):
-        """This network's settings, checked; NotConfigured naming every problem."""
         settings, problems = self.SETTINGS.parse(config, self.NAME)
         if problems:
             raise NotConfigured(self.NAME, "; ".join(problems))
-        return settings
+        self.settings = settings
+        self.env = os.environ if env is None else env
+        # The run's guarded fetch (guarded_fetch.py), for every address a stranger names; the
+        # orchestrator sets it, so one run shares one deadline.
+        self.fetcher = None
+        self.max_images = self.MAX_IMAGES  # a server may announce another (``apply_limits``)
+
+    @classmethod
+    def secret_variables(cls, settings) -> dict[str, str]:
+        """The environment variables holding this network's secrets, with how to make each."""
+        return {getattr(settings, name): how for name, how in cls.SETTINGS.secrets().items()}
+
+    def can_edit(self) -> bool:
+        """Whether copies are edited when their post changes (the network, and the author)."""
+        return self.EDITS
 
     def limits(self) -> dict:
         """What the server announced that composing depends on (kept for offline previews)."""
@@ -251,7 +181,7 @@ class Network:
     # -- offline ---------------------------------------------------------------------------
     def fits(self, text: str) -> bool:
         """Within the network's limit, by the network's own counter."""
-        raise NotImplementedError
+        raise Rejected(self.NAME, "this network does not post")
 
     def protected(self, text: str) -> list[tuple[int, int]]:
         """Spans a thread must not be cut inside (links, mentions, tags)."""
@@ -264,13 +194,13 @@ class Network:
     def draft(self, post) -> Draft:
         """What this network gets for the post: one part, or a thread when the post asks for
         one; a text that does not fit otherwise is refused before anything is sent."""
-        from ..compose import compose
-        from ..splitting import CannotSplit, split
+        from .compose import compose
+        from .splitting import CannotSplit, split
 
         text = compose(post, self.NAME, self.fits)
         if self.fits(text):
             parts = [text]
-        elif post.thread:
+        elif post.thread and self.THREADS:
             try:
                 spans = split(text, self.fits, self.protected(text))
             except CannotSplit as e:
@@ -292,16 +222,19 @@ class Network:
             url=post.url,
             title=post.title,
             description=post.summary,
-            language=self.config.get("language") or post.lang,
+            language=getattr(self.settings, "language", None) or post.lang,
             images=images,
             published=post.date,
         )
 
     def request(self, draft: Draft, part: int, reply_to: Syndication | None) -> dict:
-        """The request ``publish_part`` would send for this part (method, path, body)."""
-        raise NotImplementedError
+        """The request ``publish_part`` would send for this part (method, url, body)."""
+        raise Rejected(self.NAME, "this network does not post")
 
-    # -- network ---------------------------------------------------------------------------
+    # -- posting ---------------------------------------------------------------------------
+    def connect(self) -> None:
+        """Ask the network what composing needs (its limits) before a run posts."""
+
     def intent(self, draft: Draft, part: int, started: datetime) -> Intent:
         """What the ledger holds while a part is being sent: written before the first attempt,
         so every attempt, in this run or a later one, sends the same thing and can be found."""
@@ -322,7 +255,7 @@ class Network:
     ) -> Syndication:
         """Send one part (``intent``: the ledger's, so a retry sends the same thing; a fresh
         one when not given)."""
-        raise NotImplementedError
+        raise Rejected(self.NAME, "this network does not post")
 
     def find_sent(
         self, draft: Draft, part: int, reply_to: Syndication | None, intent: Intent
@@ -339,114 +272,32 @@ class Network:
         raise Rejected(self.NAME, "this network cannot edit a post")
 
     def delete(self, copy: Syndication) -> None:
-        raise NotImplementedError
+        raise Rejected(self.NAME, "this network cannot delete a post")
 
-    # -- backfeed --------------------------------------------------------------------------
+    # -- bringing home ---------------------------------------------------------------------
     def activity(self, cursor: str | None, ours: dict[str, str], since=None) -> Activity:
         """What happened since ``cursor``: the posts concerned (``ours`` maps every copy id of
         this network to its post key), up to the newest notification. On a first run (no
         cursor) nothing older than ``since`` (the oldest copy's time) needs reading."""
-        raise NotImplementedError
+        raise Rejected(self.NAME, "this network brings nothing home")
 
     def harvest(self, record, hints: Hints, counts: dict[str, str]):
-        """``(Harvest, counts)``: every reply, quote, like and repost the network holds for the
-        record's copies on it, and each copy's reaction counts as text. ``counts`` holds the
-        counts of the last harvest: like, repost and quote lists are read only for copies whose
-        counts changed or that ``hints.touched`` names (``lists_to_read``)."""
-        raise NotImplementedError
+        """A ``Harvest``: every reply, quote, like and repost the network holds for the
+        record's copies on it, with each copy's reaction counts as text in ``counts``. The
+        ``counts`` given are the last harvest's: like, repost and quote lists are read only for
+        copies whose counts changed or that ``hints.touched`` names (``lists_to_read``)."""
+        raise Rejected(self.NAME, "this network brings nothing home")
 
-    def check(self) -> str:
-        """One read-only call with the credentials; the account's name on success."""
-        raise NotImplementedError
+    def feed(self, state: dict[str, str], posts_by_url: dict[str, str]):
+        """``(harvests by post key, the state to keep)``: what the feed says about the site's
+        posts (``posts_by_url``: each post's address and key) since ``state``."""
+        raise Rejected(self.NAME, "this network has no feed")
 
     def profiles(self, people: list[Person]) -> list[Person]:
         """These people's profiles as the network shows them now (so a late ``#nobot`` is seen,
-        and a new name or picture); those it could not look up are left out. None by default."""
+        and a new name or picture); those it could not look up are left out."""
         return []
 
-
-_OPT_OUT = re.compile(r"(?<![\w#])#(nobot|nobridge)\b", re.IGNORECASE)
-
-
-def secret_text(network: str, variable: str, value: str) -> str:
-    """``value`` when it could be a secret as networks issue them (printable ASCII); otherwise
-    NotConfigured saying so: a token pasted with a curly quote or a line break would fail in a
-    way that blames the server."""
-    if value and not (value.isascii() and value.isprintable() and " " not in value):
-        raise NotConfigured(
-            network,
-            f"the environment variable {variable} holds characters no secret has (a space, a "
-            "curly quote, a line break?); paste it again",
-        )
-    return value
-
-
-def asks_not_to_be_archived(profile_text: str) -> bool:
-    """A profile that says ``#nobot`` or ``#nobridge`` (as text or as Mastodon's hashtag HTML,
-    ``#<span>nobot</span>``): the Fediverse's way to ask bots not to keep what you write."""
-    return bool(_OPT_OUT.search(re.sub(r"<[^>]*>", "", profile_text or "")))
-
-
-def with_retries(call, *args, delays, max_rate_wait: float, sleep, rate_margin: float = 0.0):
-    """``call(*args)``, tried again after an outage (``Unavailable``: waiting ``delays[i]``
-    before try i + 2) or a rate limit that lifts within ``max_rate_wait`` seconds (waiting it
-    out, plus ``rate_margin``); ``len(delays) + 1`` tries in all. The orchestrators' one retry
-    policy: anything else, or the last failure, is raised."""
-    for wait in (*delays, None):
-        try:
-            return call(*args)
-        except Unavailable:
-            if wait is None:
-                raise
-            sleep(wait)
-        except RateLimited as e:
-            if wait is None or e.retry_after is None or e.retry_after > max_rate_wait:
-                raise
-            sleep(e.retry_after + rate_margin)
-    raise AssertionError("unreachable")
-
-
-def add_reactions(harvest, known: dict, hints: Hints, prefix: str, found, parse) -> None:
-    """A complete list of one copy's likes (or reposts) into the harvest: ``found`` holds
-    (reaction, person) pairs, each reaction's ``published`` what the list says (or today). A
-    reaction already stored keeps its stored time, a new one takes its notification's if there
-    was one (``parse`` reads the network's times); every stored reaction under ``prefix`` that
-    the list no longer holds is gone."""
-    fresh = set()
-    for reaction, person in found:
-        if reaction.id in known:
-            reaction.published = known[reaction.id].published
-        elif reaction.id in hints.times:
-            reaction.published = format_time(parse(hints.times[reaction.id]))
-        fresh.add(reaction.id)
-        harvest.people.append(person)
-        harvest.interactions.append(reaction)
-    harvest.gone |= {i for i in known if i.startswith(prefix) and i not in fresh}
-
-
-def gone_on_evidence(harvest, known: dict, network: str, kind: str, listed: set, still_there):
-    """Stored interactions of this network and kind that a complete crawl no longer lists are
-    asked about one by one: ``still_there(id)`` is True, False (the network says not found: the
-    evidence) or None (not something that can be asked about). Missing from a list alone never
-    removes anything, and an orphan whose parent went stays."""
-    for x in known.values():
-        unlisted = x.network == network and x.kind == kind and x.id not in listed
-        if unlisted and still_there(x.id) is False:
-            harvest.gone.add(x.id)
-
-
-LISTS = ("like", "repost", "quote")
-
-
-def lists_to_read(copy_id: str, before: str | None, now: str, hints: Hints, known: dict) -> set:
-    """Which of a copy's like, repost and quote lists are worth reading: those a notification
-    named, and those whose count ("3/1/0", in that order) changed since the last harvest, except a
-    count that fell to zero where nothing of the kind was ever stored."""
-    old, new = (before or "").split("/"), now.split("/")
-    stored = {x.kind for x in known.values()}
-    wanted = set()
-    for i, kind in enumerate(LISTS):
-        n, o = (new[i] if i < len(new) else "0"), (old[i] if i < len(old) else None)
-        if (kind, copy_id) in hints.touched or (n != o and not (n == "0" and kind not in stored)):
-            wanted.add(kind)
-    return wanted
+    def check(self) -> str:
+        """One read-only call with the credentials; the account's name on success."""
+        raise Rejected(self.NAME, "this network cannot be checked")

@@ -2,8 +2,8 @@
 
 Each adapter declares its settings as a subclass of :class:`NetworkSettings`: every allowed key
 is a field with its type, its default (none for a required key) and a one-line help; a field
-whose value names the environment variable holding a secret says so with ``holds=`` (what the
-secret is and how to get it). :meth:`NetworkSettings.parse` turns the author's dict into an
+whose value names the environment variable holding a secret says so with ``holds=`` (how to get
+the secret, as an instruction). :meth:`NetworkSettings.parse` turns the author's dict into an
 instance, or into one line per problem:
 
 * a key that is not a field: ``ROOST_NETWORKS["mastodon"]["visiblity"] is not a setting of
@@ -26,8 +26,8 @@ from typing import Any, ClassVar, Literal, get_args, get_origin
 
 def setting(default: Any = dataclasses.MISSING, *, help: str, holds: str = "") -> Any:
     """A field of a network's settings. ``holds``: this key names the environment variable that
-    holds a secret, and this says what the secret is and how to make one with the least it
-    needs."""
+    holds a secret, and this says how to make one with the least it needs, as an instruction
+    (``create one under ...``): ``roost doctor`` says it when the secret is refused."""
     return dataclasses.field(default=default, metadata={"help": help, "secret": holds})
 
 
@@ -40,10 +40,13 @@ class NetworkSettings:
     RETIRED: ClassVar[dict[str, str]] = {}
 
     @classmethod
-    def parse(cls, raw: Any, network: str | None = None) -> tuple[Any, list[str]]:
-        """(settings, []) or (None, one line per problem)."""
+    def parse(
+        cls, raw: Any, network: str | None = None, where: str | None = None
+    ) -> tuple[Any, list[str]]:
+        """(settings, []) or (None, one line per problem); ``where`` names the setting the
+        author wrote them in, for the messages."""
         network = network or cls.NETWORK
-        where = cls.WHERE.format(network=network)
+        where = where or cls.WHERE.format(network=network)
         if not isinstance(raw, dict):
             return None, [f"{where} must be a dict of settings, not {type(raw).__name__}"]
         fields = {f.name: f for f in dataclasses.fields(cls)}
@@ -73,7 +76,10 @@ class NetworkSettings:
 
     def check(self) -> list[str]:
         """Problems between keys or beyond types (``["instance"] must be an https:// address``):
-        each line starts with the key in brackets. Subclasses add theirs."""
+        each line starts with the key in brackets. Subclasses add theirs to these."""
+        timeout = getattr(self, "timeout", None)
+        if timeout is not None and not timeout <= 600:  # inf and nan too
+            return [f'["timeout"] = {timeout}: expected at most 600 seconds']
         return []
 
     @classmethod

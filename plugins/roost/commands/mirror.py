@@ -25,10 +25,11 @@ import logging
 import tempfile
 from pathlib import Path
 
-from . import pictures
-from .model import Interaction, Person
-from .networks.guarded_fetch import FetchError, GuardedFetcher, shown
-from .store import MEDIA_MAX_BYTES, Store
+from .. import pictures
+from ..model import Interaction
+from ..networks.guarded_fetch import FetchError, GuardedFetcher, shown
+from ..people import Person
+from ..store import MEDIA_MAX_BYTES, Store
 
 log = logging.getLogger(__name__)
 

@@ -18,8 +18,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from .model import Moderation, Person, RecordError, person_fingerprint
-from .store import Store
+from ..model import RecordError
+from ..people import Moderation, Person, person_fingerprint
+from ..store import Store
 
 
 @dataclass
@@ -107,14 +108,14 @@ def block_target(target: str) -> tuple[str, str]:
     otherwise: a block that matches nobody must not be stored as if it worked."""
     import re
 
-    from .networks import NETWORKS
+    from ..registry import NETWORKS
 
     text = target.strip()
     network, _, rest = text.partition(":")
     if network in NETWORKS and rest and not rest.startswith("//"):
         return "account", text
     if text.startswith(("https://", "http://")):
-        from .profile_urls import network_accounts
+        from ..people import network_accounts
 
         found = network_accounts(text)
         if found:
@@ -170,7 +171,8 @@ def purge_lines(done: Applied, person_id: str) -> list[str]:
     are in the files). Earlier versions of their words, edited since, are not known here."""
     import json
 
-    from .model import Interaction, Person
+    from ..model import Interaction
+    from ..people import Person
 
     strings = {person_id}
     for item in done.gone:
@@ -225,6 +227,6 @@ def _readable(store: Store, key: str):
     try:
         return store.read_post(key)
     except RecordError:
-        from .model import PostRecord
+        from ..model import PostRecord
 
         return PostRecord(key=key)

@@ -4,9 +4,10 @@ What Pelican's ``CACHE_CONTENT`` does for Markdown, this does for the records: a
 is reused when nothing that went into it changed. That is its record file (its bytes) and, for
 every post alike, the people files, the moderation file, which media files exist, the template
 and every template folder's ``roost/`` templates, the settings a template can see, and Roost's
-own code. All of it is hashed into the file name (``CACHE_PATH/roost/<post>@<digest>.json``), so
-a changed input is a miss, never a stale page. Files are JSON (never pickle: nothing in a cache
-folder can run code), written atomically; a file that cannot be read is a miss.
+build-time code (not the networks' nor the commands'). All of it is hashed into the file name
+(``CACHE_PATH/roost/<post>@<digest>.json``), so a changed input is a miss, never a stale page.
+Files are JSON (never pickle: nothing in a cache folder can run code), written atomically; a file
+that cannot be read is a miss.
 """
 
 from __future__ import annotations
@@ -22,12 +23,19 @@ from markupsafe import Markup
 _CODE_DIGEST: str | None = None
 
 
+def build_code() -> list[Path]:
+    """The code a build runs: the core at the package's root and ``site/``. Not ``networks/`` nor
+    ``commands/``: editing an adapter re-renders nothing."""
+    package = Path(__file__).resolve().parents[1]
+    return sorted([*package.glob("*.py"), *(package / "site").glob("*.py")])
+
+
 def _code_digest() -> str:
-    """Roost's own code: a new version renders anew."""
+    """Roost's build-time code: a new version renders anew."""
     global _CODE_DIGEST
     if _CODE_DIGEST is None:
         h = hashlib.sha256()
-        for path in sorted(Path(__file__).parent.rglob("*.py")):
+        for path in build_code():
             h.update(path.name.encode() + path.read_bytes())
         _CODE_DIGEST = h.hexdigest()
     return _CODE_DIGEST

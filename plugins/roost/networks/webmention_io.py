@@ -20,28 +20,23 @@ nothing of friend.example. Bridgy (``brid.gy``) sends Webmentions for replies an
 the networks: there the source is Bridgy's copy and the person is the network account it names
 (``webmention:mastodon.social/@bob``), one per account, with that account's own name and photo.
 
-Settings: ``ROOST_WEBMENTION_IO = {"domain": "camille.blog"}``, plus optionally ``token_env``
-(default ``ROOST_WEBMENTION_IO_TOKEN``) and ``api`` (default ``https://webmention.io``).
+An adapter with a feed only (``FEED``): it posts nothing, and the backfeed reads it like any
+other network. Settings: ``ROOST_WEBMENTION_IO`` (:class:`WebmentionIOSettings`).
 """
 
 from __future__ import annotations
 
-import os
 import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
-import requests
-
-from . import redaction
-from .archive import Change, Harvest
-from .backfeed import merge_into
+from ..archive import Harvest
+from ..model import Interaction, format_time, parse_time
+from ..people import Person
+from .base import Network, Unavailable
 from .compose import address
-from .model import Interaction, Person, format_time, parse_time
-from .networks.base import NetworkError, NotConfigured, Unavailable, error_for, secret_text
-from .networks.settings import NetworkSettings, setting
-from .profile_urls import network_accounts
-from .store import Store
+from .http import ApiClient, json_error
+from .settings import NetworkSettings, setting
 
 KINDS = {
     "in-reply-to": "reply",
@@ -80,75 +75,67 @@ class WebmentionIOSettings(NetworkSettings):
     token_env: str = setting(
         "ROOST_WEBMENTION_IO_TOKEN",
         help="the environment variable holding the API key",
-        holds="the API key on https://webmention.io/settings",
+        holds="copy the API key from https://webmention.io/settings",
     )
     api: str = setting("https://webmention.io", help="the webmention.io server")
+    timeout: float = setting(30.0, help="seconds to wait for each answer")
 
 
-class WebmentionIO:
+class WebmentionIO(Network):
+    """A feed of what the web said about the site: nothing is posted."""
+
     NAME = "webmention"
     SETTINGS = WebmentionIOSettings
+    FEED = True
+    BRINGS_HOME = frozenset({"reply", "like", "repost", "bookmark", "mention"})
 
-    def __init__(self, config: dict, env: dict | None = None):
-        settings, problems = WebmentionIOSettings.parse(config, self.NAME)
-        if problems:
-            raise NotConfigured(
-                self.NAME,
-                "; ".join(p.replace("ROOST_NETWORKS", "ROOST_WEBMENTION_IO", 1) for p in problems),
-            )
-        self.domain = settings.domain
-        self.api = settings.api.rstrip("/")
-        self.token_env = settings.token_env
-        self.env = os.environ if env is None else env
+    def __init__(self, config: dict, env=None):
+        super().__init__(config, env)
+        self.domain = self.settings.domain
+        self.api = ApiClient(
+            self.NAME,
+            self.settings.api,
+            env=self.env,
+            secret_variable=self.settings.token_env,
+            asks_for="your API key",
+            credentials=f"the key in {self.settings.token_env}",
+            rate=None,
+            read_error=json_error("error_description"),
+            timeout=self.settings.timeout,
+            auth=lambda: None,  # the key travels in the query string, as the API asks
+        )
 
     def trusted_origins(self) -> set[str]:
-        return {self.api}
+        return {self.settings.api}
 
     def check(self) -> str:
         """One read-only call (the newest entry of the feed), for ``roost doctor``."""
-        self._get({"per-page": 1, "page": 0})
+        self._page({"per-page": 1, "page": 0})
         return f"the key for {self.domain}"
 
-    def mentions(self, since_id: str | None) -> list[dict]:
-        found, page = [], 0
+    def feed(self, state: dict[str, str], posts_by_url: dict[str, str]):
+        """Every entry since the stored ``since_id``, as harvests of the posts they target."""
+        since = state.get("since_id")
+        entries, page = [], 0
         while True:
             params = {"per-page": PER_PAGE, "page": page, "sort-dir": "up"}
-            if since_id:
-                params["since_id"] = since_id
-            children = self._get(params)
-            found += children
+            if since:
+                params["since_id"] = since
+            children = self._page(params)
+            entries += children
             if len(children) < PER_PAGE:
-                return found
+                break
             page += 1
+        return harvests_of(entries, posts_by_url, since)
 
-    def _get(self, params: dict) -> list[dict]:
-        """One page of the jf2 feed: its entries; errors translated."""
-        token = secret_text(self.NAME, self.token_env, redaction.read(self.env, self.token_env))
-        if not token:
-            raise NotConfigured(
-                self.NAME, f"set the environment variable {self.token_env} to your API key"
-            )
-        params = {"token": token, "domain": self.domain, **params}
-        try:
-            r = requests.get(f"{self.api}/api/mentions.jf2", params=params, timeout=30)
-        except requests.RequestException as e:
-            raise Unavailable(self.NAME, f"mentions: {type(e).__name__}") from None
-        if r.status_code != 200:
-            try:
-                data = r.json()
-            except (ValueError, RecursionError):
-                data = None
-            if isinstance(data, dict):
-                message = data.get("error_description") or data.get("error")
-            else:
-                message = redaction.clip(r.text, 200)
-            raise error_for(
-                self.NAME, r.status_code, str(message), credentials=f"the key in {self.token_env}"
-            )
-        try:
-            return list(r.json()["children"])
-        except (ValueError, KeyError, TypeError):
-            raise Unavailable(self.NAME, "the answer is not a jf2 feed") from None
+    def _page(self, params: dict) -> list[dict]:
+        """One page of the jf2 feed: its entries."""
+        params = {"token": self.api.secret(), "domain": self.domain, **params}
+        data = self.api.get("/api/mentions.jf2", params=params)
+        children = data.get("children") if isinstance(data, dict) else None
+        if not isinstance(children, list):
+            raise Unavailable(self.NAME, "the answer is not a jf2 feed")
+        return children
 
 
 def _person(entry: dict) -> Person | None:
@@ -183,17 +170,10 @@ def _person(entry: dict) -> Person | None:
     )
 
 
-def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, str], fetcher=None):
-    """``posts`` maps each post's canonical URL to its key. Returns (Change, failure or "").
-    ``fetcher``: the run's guarded fetch, for authors' photos."""
-    by_address = {address(url): key for url, key in posts.items()}
-    moderation = store.read_moderation()
-    cursors = store.read_cursors()
-    since = cursors.get("webmention", {}).get("since_id")
-    try:
-        entries = source.mentions(since)
-    except NetworkError as e:
-        return Change(), str(e)
+def harvests_of(entries: list, posts_by_url: dict[str, str], since: str | None):
+    """(harvests by post key, the state to keep): each entry that targets one of the site's
+    posts, as an interaction of that post, by whom the module's docstring says."""
+    by_address = {address(url): key for url, key in posts_by_url.items()}
     harvests: dict[str, Harvest] = {}
     highest = since
     for entry in entries:
@@ -209,8 +189,6 @@ def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, st
         person = _person(entry)
         if person is None:
             continue  # no verified source to name anyone by
-        if any(moderation.refuses(alias, alias.id) for alias in network_accounts(person.url)):
-            continue  # someone forgotten or blocked on their network, arriving through Bridgy
         when = entry.get("published") or entry.get("wm-received")
         try:
             published = format_time(parse_time(str(when)))
@@ -232,6 +210,4 @@ def backfeed_webmentions(store: Store, source: WebmentionIO, posts: dict[str, st
                 else "",
             )
         )
-    cursor = {"since_id": highest} if highest and highest != since else {}
-    total = merge_into(store, harvests, "webmention", cursor, fetcher)
-    return total, ""
+    return harvests, ({"since_id": highest} if highest and highest != since else {})

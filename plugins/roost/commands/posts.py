@@ -1,102 +1,24 @@
-"""What a post says on a network: read the published posts, and compose their text to fit.
-
-Posts are read with Pelican's own readers (no plugins, nothing written), so what counts as
-published is exactly what the site publishes: drafts, hidden posts and posts dated in the future
-are never candidates, whatever WITH_FUTURE_DATES says.
-
-The author steers syndication from the front matter:
+"""The site's published posts, read with Pelican's own readers (no plugins, nothing written), so
+what counts as published is exactly what the site publishes: drafts, hidden posts and posts
+dated in the future are never candidates, whatever WITH_FUTURE_DATES says. Each becomes a
+``networks.compose.Post``, with what its front matter says about syndication:
 
     Syndicate: no                      never post this one anywhere
     Syndicate: mastodon                only these networks (comma-separated)
     Syndicate_text: A custom text      instead of the default (the link is added if missing)
     Mastodon_text: ... / Bluesky_text: the same, for one network
     Thread: yes                        post a long text as a thread instead of trimming it
-
-The default text is the title, the summary trimmed to fit, the canonical link, and hashtags
-from the post's tags. Trimming happens at a word boundary and is measured by the network's own
-counter, which the adapter passes in.
 """
 
 from __future__ import annotations
 
-import html
 import logging
-import re
-from collections.abc import Callable
-from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from pathlib import Path
 
+from ..networks.compose import Post, plain_text
+
 log = logging.getLogger(__name__)
-
-_TAG_CHARS = re.compile(r"[^\w]+", re.UNICODE)
-
-
-@dataclass(frozen=True)
-class Post:
-    key: str
-    title: str
-    summary: str  # plain text
-    url: str  # canonical, absolute
-    date: datetime
-    tags: tuple[str, ...] = ()
-    lang: str | None = None
-    image: Path | None = None  # a file of the site, for the first post's picture
-    image_alt: str = ""
-    networks: frozenset[str] | None = None  # None: every configured network
-    texts: dict[str, str] = field(default_factory=dict)  # network (or "*") -> custom text
-    thread: bool = False
-    source: str | None = None  # the Markdown file, relative to the content folder
-
-    def text_for(self, network: str) -> str | None:
-        return self.texts.get(network) or self.texts.get("*")
-
-    def wants(self, network: str) -> bool:
-        return self.networks is None or network in self.networks
-
-
-def plain_text(fragment: str) -> str:
-    """HTML (a Pelican summary) as one line of plain text."""
-    text = re.sub(r"<[^>]+>", " ", fragment or "")
-    return " ".join(html.unescape(text).split())
-
-
-def hashtag(tag: str) -> str:
-    """'small web' -> '#SmallWeb'; 'indieweb' -> '#indieweb'."""
-    words = [w for w in _TAG_CHARS.split(tag) if w]
-    if len(words) == 1:
-        return "#" + words[0]
-    return "#" + "".join(w[:1].upper() + w[1:] for w in words)
-
-
-def compose(post: Post, network: str, fits: Callable[[str], bool]) -> str:
-    """The text to post: the author's own if given, else title, summary, link, hashtags,
-    with the summary (then the tags, then the title) shortened until it fits."""
-    custom = post.text_for(network)
-    if custom:
-        return custom if post.url in custom else f"{custom.rstrip()}\n\n{post.url}"
-    tags = " ".join(hashtag(t) for t in post.tags)
-
-    def assemble(title: str, summary: str, tags: str) -> str:
-        return "\n\n".join(p for p in (title, summary, post.url, tags) if p)
-
-    summary = post.summary
-    if fits(assemble(post.title, summary, tags)):
-        return assemble(post.title, summary, tags)
-    words = summary.split()
-    lo, hi = 0, len(words)
-    while lo < hi:  # the most words of the summary that still fit
-        mid = (lo + hi + 1) // 2
-        if fits(assemble(post.title, " ".join(words[:mid]) + "…", tags)):
-            lo = mid
-        else:
-            hi = mid - 1
-    if lo:
-        return assemble(post.title, " ".join(words[:lo]) + "…", tags)
-    for candidate in (assemble(post.title, "", tags), assemble(post.title, "", "")):
-        if fits(candidate):
-            return candidate
-    return assemble("", "", "")  # the link alone
 
 
 def read_posts(settings: dict, now: datetime | None = None, problems: list | None = None):
@@ -105,7 +27,7 @@ def read_posts(settings: dict, now: datetime | None = None, problems: list | Non
     is given); the others are read."""
     from pelican.generators import ArticlesGenerator
 
-    from .model import RecordError, post_key
+    from ..model import RecordError, post_key
 
     found = [] if problems is None else problems
     context = settings.copy()
@@ -196,13 +118,3 @@ class _PelicanErrors(logging.Handler):
     def __exit__(self, *exc):
         self.logger.removeHandler(self)
         self.logger.propagate = self.propagate
-
-
-def address(url: str) -> str:
-    """An address as posts are matched by it (a Webmention's target, a link in a mention): no
-    scheme, no "www.", no trailing slash, no query."""
-    from urllib.parse import urlsplit
-
-    parts = urlsplit(url)
-    host = (parts.hostname or "").removeprefix("www.")
-    return f"{host}{parts.path.rstrip('/')}"

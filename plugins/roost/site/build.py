@@ -22,10 +22,10 @@ from pathlib import Path
 from markupsafe import Markup
 from pelican.utils import get_relative_path, path_to_url
 
-from .model import RecordError, post_key
+from ..model import RecordError, post_key
+from ..settings import validate
+from ..store import Store
 from .prepare import PARALLEL_FROM, InBackground, Preparation, prepare
-from .settings import validate
-from .store import Store
 
 log = logging.getLogger(__name__)
 

@@ -24,7 +24,6 @@ import json
 import logging
 import threading
 import time
-from collections import Counter
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
@@ -33,19 +32,20 @@ from datetime import UTC, date, datetime
 import filelock
 import requests
 
-from .compose import Post
-from .model import PostRecord, RecordError, Syndication, format_time
-from .networks import ADAPTERS
-from .networks.base import (
+from ..model import PostRecord, RecordError, Syndication, format_time
+from ..networks.base import (
     Draft,
     Network,
     NetworkError,
     NotConfigured,
     RateLimited,
     Unauthorized,
-    with_retries,
 )
-from .store import Store, StoreLocked
+from ..networks.compose import Post
+from ..store import Store, StoreLocked
+from .outcomes import Outcome
+from .renamed_posts import carry_over, remember_identity
+from .retrying import with_retries
 
 log = logging.getLogger(__name__)
 
@@ -55,15 +55,6 @@ MAX_RATE_LIMIT_WAIT = 60.0  # seconds; past this a rate-limited network stops fo
 # After a part went out, how long to wait for the records lock to write it down. The part is
 # safe either way (its intent makes the next run look for it), but recording it now is better.
 RECORD_WAIT = 600.0
-
-
-@dataclass
-class Outcome:
-    post: str
-    network: str
-    action: str  # posted, updated, skipped, failed, unchanged, would post, would update
-    detail: str = ""
-    quiet: bool = False  # a routine decision (listed with --verbose only)
 
 
 @dataclass
@@ -135,7 +126,7 @@ class Syndicator:
                 plans.append(Plan(post, name, "settle", draft, copies))
                 continue
             stale = [c for c in copies if c.sent_hash != draft.content_hash]
-            can_edit = adapter.CAN_EDIT and getattr(adapter, "edit", True)
+            can_edit = adapter.can_edit()
             more = len(copies) < len(draft.parts)
             # A thread cut short (Roost stopped between its parts) that must still be finished,
             # even when the post changed meanwhile.
@@ -172,8 +163,6 @@ class Syndicator:
         """Ask each network for what it needs first (its limits), under the same retry policy
         as every other request; a network that cannot be reached stops for this run."""
         for name, adapter in self.adapters.items():
-            if not hasattr(adapter, "connect"):
-                continue
             try:
                 self._with_retries(adapter.connect)
             except NetworkError as e:
@@ -215,7 +204,8 @@ class Syndicator:
             raise StoreLocked("another `roost syndicate` is still running") from None
 
     def _run(self, posts: list[Post], progress) -> list[Outcome]:
-        outcomes: list[Outcome] = self.reconcile(posts)
+        outcomes, blocked = carry_over(self.store, posts, list(self.adapters))
+        self.blocked |= blocked
         workers = max(1, len(self.adapters)) if self.concurrent else 1
         with ThreadPoolExecutor(max_workers=workers) as pool:
             for post in posts:
@@ -238,65 +228,6 @@ class Syndicator:
                 outcomes += list(pool.map(self._carry_out, plans))
                 if progress:
                     progress()
-        return outcomes
-
-    def reconcile(self, posts: list[Post]) -> list[Outcome]:
-        """Carry each post's ledger over to its new key when its slug changed, so it is not sent
-        again (``_same_post`` says which record that belongs to no post is this post's). Every
-        record of a post that has copies learns the post's identity for next time."""
-        outcomes: list[Outcome] = []
-        keys = {p.key for p in posts}
-        sources = {p.source for p in posts}
-        orphans: dict[str, PostRecord] = {}
-        for key in self.store.post_keys():
-            if key in keys:
-                continue
-            try:
-                record = self.store.read_post(key)
-            except RecordError:
-                continue  # named when its own post is planned, or by roost check
-            if record.syndications or record.intents:
-                orphans[key] = record
-        for post in posts:
-            try:
-                record = self.store.read_post(post.key)
-            except RecordError:
-                continue
-            mine = [k for k, r in orphans.items() if _same_post(r, post, sources)]
-            if len(mine) > 1:
-                outcomes += [
-                    Outcome(
-                        post.key,
-                        name,
-                        "failed",
-                        f"its ledger could be any of "
-                        f"{', '.join(sorted(mine))}; rename the right file to "
-                        f"{post.key}.json; nothing was sent",
-                    )  # fmt: skip
-                    for name in self.adapters
-                ]
-                self.blocked.add(post.key)
-                continue
-            if mine:
-                old = mine[0]
-                with self.store.lock():
-                    self.store.rename_post(old, post.key)
-                    record = self.store.read_post(post.key)
-                orphans.pop(old)
-                outcomes.append(
-                    Outcome(
-                        post.key,
-                        "*",
-                        "renamed",
-                        f"the ledger of {old} carried over "
-                        "(the post's slug changed); nothing is sent twice",
-                    )  # fmt: skip
-                )
-            if (record.syndications or record.intents) and _identity(record) != _identity(post):
-                with self.store.lock():
-                    record = self.store.read_post(post.key)
-                    _set_identity(record, post)
-                    self.store.write_post(record)
         return outcomes
 
     def _carry_out(self, plan: Plan) -> Outcome:
@@ -349,7 +280,7 @@ class Syndicator:
         with self.store.lock(timeout=self.lock_wait):
             record = self.store.read_post(key)
             record.set_intent(intent)
-            _set_identity(record, plan.post)  # so a new slug finds this ledger
+            remember_identity(record, plan.post)  # so a new slug finds this ledger
             self.store.write_post(record)
         sent = {"maybe": False}
 
@@ -460,60 +391,6 @@ class Syndicator:
                     record.record_copy(found)
                 self.store.write_post(record)
         return record.copies(network)
-
-
-def build_adapters(values: dict, env: dict | None = None) -> tuple[dict[str, Network], list[str]]:
-    """The adapters of ROOST_NETWORKS whose settings are understood, and one line per problem
-    of the others: nothing is sent under a setting Roost did not understand, and one network's
-    mistake does not stop the others."""
-    adapters, problems = {}, []
-    for name, config in values["ROOST_NETWORKS"].items():
-        cls = ADAPTERS[name]()
-        _, wrong = cls.SETTINGS.parse(config, name)
-        if wrong:
-            problems += [f"{line}; {name} is left out" for line in wrong]
-            continue
-        try:
-            adapters[name] = cls(config, env=env)
-        except NetworkError as e:
-            problems.append(f"{e}; {name} is left out")
-    return adapters, problems
-
-
-def summary(outcomes: list[Outcome]) -> str:
-    """The closing table: per network, how many posts went which way."""
-    counts: dict[str, Counter] = {}
-    for o in outcomes:
-        counts.setdefault(o.network, Counter())[o.action] += 1
-    columns = ["posted", "updated", "skipped", "unchanged", "failed"]
-    extra = sorted({a for c in counts.values() for a in c} - set(columns))
-    columns += extra
-    width = max([len("network"), *map(len, counts)])
-    lines = ["network".ljust(width) + "".join(f"{c:>12}" for c in columns)]
-    for name in sorted(counts):
-        lines.append(name.ljust(width) + "".join(f"{counts[name][c]:>12}" for c in columns))
-    return "\n".join(lines)
-
-
-def _same_post(record: PostRecord, post: Post, sources: set) -> bool:
-    """Whether a record that belongs to no post is this post's: it names the post's file and
-    has its date or its title (a new slug, perhaps a new title; not a new post written in a
-    file that once held another), or its file is gone and it has the post's date and title (a
-    file renamed with its slug), or it predates identities and has both."""
-    date = format_time(post.date)
-    same = (record.date == date) + (record.title == post.title)
-    if record.source and record.source == post.source:
-        return same >= 1
-    return same == 2 and (not record.source or record.source not in sources)
-
-
-def _set_identity(record: PostRecord, post: Post) -> None:
-    record.source, record.title, record.date = post.source, post.title, format_time(post.date)
-
-
-def _identity(thing) -> tuple:
-    date = thing.date if isinstance(thing.date, str | None) else format_time(thing.date)
-    return thing.source, thing.title, date
 
 
 def _is_live(url: str) -> bool:

@@ -30,9 +30,9 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
+from ..model import RecordError
+from ..store import Store
 from .fragment_cache import FragmentCache
-from .model import RecordError
-from .store import Store
 from .views import ViewBuilder
 
 log = logging.getLogger(__name__)

@@ -20,9 +20,10 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from .model import KINDS, TEXT_KINDS, Interaction, Moderation, Person, PostRecord, parse_time
-from .networks import info
-from .sanitize import clean_html, clean_text, safe_url
+from ..model import KINDS, TEXT_KINDS, Interaction, PostRecord, parse_time
+from ..people import Moderation, Person
+from ..registry import info
+from ..sanitize import clean_html, clean_text, safe_url
 
 _KIND_LABELS = {
     "reply": ("reply", "replies"),

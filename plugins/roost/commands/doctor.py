@@ -5,9 +5,9 @@ It checks, without changing anything anywhere:
 * the settings (every ``ROOST_*`` key, ``SITEURL`` for the published site, the date syndication
   starts from);
 * the records folder (every file readable and well-formed);
-* every configured network and webmention.io: the secret is in the environment, and one
-  read-only call with it succeeds (Mastodon ``GET /api/v1/accounts/verify_credentials``,
-  Bluesky ``com.atproto.server.getSession``, webmention.io one entry of the mentions feed).
+* every configured network (webmention.io included): the secret is in the environment, and
+  its adapter's ``check`` succeeds: read-only calls (Mastodon ``verify_credentials`` and the
+  token's scopes, Bluesky ``getSession``, webmention.io one entry of its feed).
 
 Each finding is one line that names the setting, file, variable or network and says what to
 do. Secrets are never printed: a variable is named, its value is not.
@@ -17,7 +17,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from .networks.base import (
+from ..networks.base import (
     MissingScopes,
     NetworkError,
     NotConfigured,
@@ -26,14 +26,6 @@ from .networks.base import (
     Unauthorized,
     Unavailable,
 )
-
-#: How to make each network's secret with the least it needs (also in the README).
-HOW_TO_GET = {
-    "mastodon": "create one under Preferences > Development > New application with the scopes "
-    "read:accounts read:notifications read:statuses write:statuses write:media",
-    "bluesky": "create one under Settings > Privacy and security > App passwords",
-    "webmention": "copy the API key from https://webmention.io/settings",
-}
 
 
 @dataclass
@@ -49,25 +41,16 @@ def diagnose(settings: dict, values: dict, problems: list[str], store, env=None)
     findings += _records(store)
     if problems:
         return findings  # the networks' settings are not trustworthy yet
-    from .syndicate import build_adapters
+    from .adapters import build_adapters, configured
 
-    if not values["ROOST_NETWORKS"]:
+    if not configured(values):
         findings.append(
             Finding(True, "no networks configured: nothing will be posted (ROOST_NETWORKS)")
         )
     adapters, wrong = build_adapters(values, env=env)
     findings += [Finding(False, line) for line in wrong]
     for name, adapter in adapters.items():
-        findings.append(_try(name, adapter.check, _secret(adapter)))
-    if values.get("ROOST_WEBMENTION_IO"):
-        from .webmention_io import WebmentionIO
-
-        try:
-            wm = WebmentionIO(values["ROOST_WEBMENTION_IO"], env=env)
-        except NetworkError as e:
-            findings.append(Finding(False, f"webmention: {e.message}"))
-        else:
-            findings.append(_try("webmention", wm.check, wm.token_env))
+        findings.append(_try(name, adapter))
     return findings
 
 
@@ -105,30 +88,28 @@ def _records(store) -> list[Finding]:
     return [Finding(True, f"records: {len(store.post_keys())} post files read, all well-formed")]
 
 
-def _secret(adapter) -> str:
-    return next(iter(adapter.SECRETS), "its secret")
-
-
-def _try(name: str, call, secret: str) -> Finding:
-    """One read-only call, and what its failure means for the person fixing it."""
+def _try(name: str, adapter) -> Finding:
+    """One read-only call, and what its failure means for the person fixing it: which variable
+    holds the secret, and how to make one with the least it needs (from the network's settings)."""
+    secrets = adapter.secret_variables(adapter.settings)
+    secret, make = next(iter(secrets.items()), ("its secret", "make a new one"))
     try:
-        who = call()
+        who = adapter.check()
     except NotConfigured as e:
-        return Finding(False, f"{name}: {e.message}; {HOW_TO_GET.get(name, '')}".rstrip("; "))
+        return Finding(False, f"{name}: {e.message}; {make}")
     except MissingScopes as e:
         return Finding(
-            False,
-            f"{name}: the token in {secret} works but lacks {e.message}: "
-            f"{HOW_TO_GET.get(name, 'make a new one')}, then set it again",
-        )
+            False, f"{name}: the token in {secret} works but lacks {e.message}: {make}, then set "
+            "it again",
+        )  # fmt: skip
     except Unauthorized as e:
         expired = "expired" in e.message.lower()
         why = "has expired" if expired else "was refused"
         scope = " (it lacks a scope this needs)" if e.status == 403 and not expired else ""
         return Finding(
             False,
-            f"{name}: the secret in {secret} {why}{scope}: {HOW_TO_GET.get(name, 'make a new one')}"
-            f", then set it again ({e.message.split(' (check')[0]})",
+            f"{name}: the secret in {secret} {why}{scope}: {make}, then set it again "
+            f"({e.message.split(' (check')[0]})",
         )
     except RateLimited as e:
         wait = f" in {int(e.retry_after)} s" if e.retry_after else " later"

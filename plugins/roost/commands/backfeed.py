@@ -35,14 +35,16 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
-from .archive import Change, Harvest, merge
-from .compose import address
+from ..archive import Change, Harvest, merge
+from ..model import RecordError, format_time, parse_time
+from ..networks.base import NetworkError
+from ..networks.compose import address
+from ..networks.guarded_fetch import GuardedFetcher
+from ..networks.harvesting import Hints
+from ..store import Store
 from .mirror import Pictures, mirror_attachments, mirror_avatars
-from .model import RecordError, format_time, parse_time
 from .moderation import apply as moderation_apply
-from .networks.base import Hints, Network, NetworkError, with_retries
-from .networks.guarded_fetch import GuardedFetcher
-from .store import Store
+from .retrying import with_retries
 
 #: (age below, look again every): a post is swept less often as it gets older.
 SWEEP_SCHEDULE = (
@@ -106,6 +108,8 @@ def backfeed(
     now = now or datetime.now(UTC)
     fetcher = fetcher or GuardedFetcher(adapter.trusted_origins())
     adapter.fetcher = fetcher
+    if adapter.FEED:
+        return _from_feed(store, adapter, report, posts_by_url, fetcher)
     ours: dict[str, str] = {}  # every copy id on this network -> post key
     published: dict[str, datetime] = {}
     records = {}
@@ -143,7 +147,8 @@ def backfeed(
     for key in sorted(todo):
         before = _counts(state.get(f"counts:{key}"))
         try:
-            harvests[key], counts = _harvest(adapter, records[key], todo[key], before)
+            harvests[key] = _harvest(adapter, records[key], todo[key], before)
+            counts = harvests[key].counts
         except NetworkError as e:
             report.failed = str(e)  # this post stays as it was; the ones done are kept
             break
@@ -171,7 +176,7 @@ def backfeed(
     # has since asked not to be archived (#nobot, noindex...) is removed from every record,
     # and a new name or picture is shown.
     profiles: list = []
-    looks = type(adapter).profiles is not Network.profiles
+    looks = adapter.PROFILES
     due, rest = profiles_due(store.read_people(), name, state.get("profiles"), PROFILES_A_RUN)
     if looks and due and not report.failed:
         try:
@@ -181,6 +186,20 @@ def backfeed(
             report.failed = str(e)
     report.change = merge_into(store, harvests, name, cursor, fetcher, profiles, done)
     report.posts, report.swept = len(done), len([k for k in swept if k in done])
+    return report
+
+
+def _from_feed(store: Store, adapter, report: Report, posts_by_url, fetcher) -> Report:
+    """A network that only has a feed about the site (webmention.io): what it says since the
+    stored state, matched to the site's posts by address."""
+    state = store.read_cursors().get(adapter.NAME, {})
+    try:
+        harvests, state = _with_retries(adapter.feed, state, posts_by_url() if posts_by_url else {})
+    except NetworkError as e:
+        report.failed = str(e)
+        return report  # nothing read, nothing changed: the next run starts from the same state
+    report.change = merge_into(store, harvests, adapter.NAME, state, fetcher)
+    report.posts = len(harvests)
     return report
 
 
