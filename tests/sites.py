@@ -12,16 +12,11 @@ import zlib
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from fakes.server import PNG_1X1  # noqa: F401 (a mirrored avatar in fixture records)
+
 REPO = Path(__file__).resolve().parents[1]
 #: Outside conformance data, kept in the repository with its licences (conformance/README.md).
 CONFORMANCE = REPO / "tests" / "conformance"
-
-# One tiny valid PNG (1x1), used as a mirrored avatar in fixture records.
-PNG_1X1 = bytes.fromhex(
-    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a55d0a"
-    "8b0000000049454e44ae426082"
-)
 
 
 def conformance(*parts: str) -> Path:

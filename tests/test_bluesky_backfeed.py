@@ -99,13 +99,25 @@ def _ref(post: dict) -> dict:
     return {"uri": post["uri"], "cid": post["cid"]}
 
 
-def settle(devnet, check=lambda: True, seconds: float = 10) -> None:
-    """Let the AppView index every write, and poll briefly for what it lists late."""
+def settle(devnet, check=lambda: True, seconds: float = 90) -> None:
+    """Let the AppView index every write, and poll for what it lists late. On a loaded machine
+    indexing can take tens of seconds: the wait ends as soon as ``check`` holds, and a check
+    that never holds fails here, not later as a puzzling missing reply."""
     devnet.process()
     deadline = time.monotonic() + seconds
-    while not check() and time.monotonic() < deadline:
+    while not check():
+        assert time.monotonic() < deadline, f"the AppView did not index it within {seconds} s"
         time.sleep(0.2)
         devnet.process()
+
+
+def indexed(devnet, *uris: str) -> bool:
+    """Whether the AppView shows these posts. A reply indexed before its parent notifies
+    nobody (the AppView finds no ancestor to notify, and indexing the parent later does not
+    notify its own author), so a test lets the copy be indexed before anyone answers it."""
+    r = requests.get(f"{devnet.appview}/xrpc/app.bsky.feed.getPosts",
+                     params={"uris": list(uris)}, timeout=30)  # fmt: skip
+    return r.ok and len(r.json().get("posts", [])) == len(uris)
 
 
 def truth(devnet, copy: str) -> set[str]:
@@ -154,6 +166,7 @@ def herons(devnet, tmp_path):
     ).run([post])
     assert [o.action for o in outcomes] == ["posted"], outcomes
     copy = store.read_post(key).copies("bluesky")[0]
+    settle(devnet, lambda: indexed(devnet, copy.id))
     return store, adapter, key, {"uri": copy.id, "cid": copy.extra["cid"]}
 
 
@@ -305,6 +318,7 @@ def test_after_backfeed_and_a_rebuild_the_conversation_is_on_the_page(
     site.run("syndicate", check=True)
     copy = next(s for s in site.ledger("owls")["syndications"] if s["network"] == "bluesky")
     ref = {"uri": copy["id"], "cid": copy["extra"]["cid"]}
+    settle(devnet, lambda: indexed(devnet, copy["id"]))
     question = Account(devnet, "bob").reply("Tawny or barn?", ref, ref, picture="A blurry owl")
     answer = Account(devnet, "camille").reply("Tawny, from the call.", question, ref)
     Account(devnet, "carol").like(ref)
@@ -336,6 +350,7 @@ def test_a_post_sent_as_a_thread_is_one_conversation(devnet, tmp_path):
     assert len(parts) >= 2
     root = {"uri": parts[0].id, "cid": parts[0].extra["cid"]}
     last = {"uri": parts[-1].id, "cid": parts[-1].extra["cid"]}
+    settle(devnet, lambda: indexed(devnet, *(p.id for p in parts)))
     alice, bob = Account(devnet, "alice"), Account(devnet, "bob")
     on_start = alice.reply("On the start", root, root)
     on_end = alice.reply("On the end", last, root)

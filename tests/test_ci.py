@@ -234,3 +234,35 @@ def test_records_changed_on_both_sides_are_merged_by_meaning(tmp_path):
     broken = write("x", {"format": 1})
     Path(broken).write_text("{not json")
     assert not merge_file(base, broken, theirs, "social/cursors.json")  # left to git
+
+
+def test_every_networks_secret_reaches_each_step_that_needs_it_and_the_readme_says_how():
+    """A network added to the registry is not done until CI passes its secret (by its default
+    variable) to `roost doctor`, to `roost syndicate` when it posts and to `roost backfeed` when
+    it brings something home, and the README's table of secrets says how to make it."""
+    import dataclasses
+
+    from roost.registry import adapter, with_adapters
+
+    readme = (REPO / "README.md").read_text()
+    steps = [
+        step
+        for w in WORKFLOWS
+        for job in YAML(typ="safe").load(w.read_text())["jobs"].values()
+        for step in job.get("steps", [])
+    ]
+    for name in with_adapters():
+        cls = adapter(name)
+        defaults = {f.name: f.default for f in dataclasses.fields(cls.SETTINGS)}
+        for field in cls.SETTINGS.secrets():
+            variable = defaults[field]
+            assert f"| `{variable}` |" in readme, (name, variable)
+            needs = ["roost doctor"]
+            needs += ["roost syndicate"] if cls.POSTS else []
+            needs += ["roost backfeed"] if cls.BRINGS_HOME or cls.FEED else []
+            for command in needs:
+                running = [s for s in steps if command in s.get("run", "")]
+                assert running, command
+                for step in running:
+                    passed = step.get("env", {}).get(variable)
+                    assert passed == f"${{{{ secrets.{variable} }}}}", (name, command, step["name"])

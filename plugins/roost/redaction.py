@@ -18,9 +18,10 @@ from collections.abc import Mapping
 _SECRETS: set[str] = set()
 # An address's query string, with a scheme or as a path alone ("GET /api/x.jf2?token=...").
 _QUERY = re.compile(
-    r"""(\b[a-z][a-z0-9+.-]*://[^\s?#"'<>]*|(?<![\w/])/[\w./%~-]*)\?[^\s#"'<>]*""",
+    r"""(\b[a-z][a-z0-9+.-]{0,30}://[^\s?#"'<>]*|(?<![\w/])/[\w./%~-]*)\?[^\s#"'<>]*""",
     re.IGNORECASE,
 )
+_WORDS = re.compile(r"""([\s"'<>]+)""")
 _BEARER = re.compile(r"(Bearer\s+)[^\s\"',;]+", re.IGNORECASE)
 MASK = "[secret]"
 
@@ -44,11 +45,26 @@ def scrub(text: str) -> str:
     for secret in sorted(_SECRETS, key=len, reverse=True):
         if secret in text:
             text = text.replace(secret, MASK)
-    text = _QUERY.sub(r"\1?…", text)
+    if "?" in text:
+        text = "".join(_without_query(word) for word in _WORDS.split(text))
     return _BEARER.sub(rf"\1{MASK}", text)
+
+
+def _without_query(word: str) -> str:
+    """One run of text without spaces or quotes, its addresses' query strings taken out. The
+    pattern runs on words that hold a "?" only, and a long one is cut at its first "?": the
+    work stays linear in the text, whatever a hostile server sends."""
+    if "?" not in word:
+        return word
+    if len(word) > 2_000:
+        return word[: word.index("?")] + "?…"
+    return _QUERY.sub(r"\1?…", word)
 
 
 def clip(text: str, limit: int) -> str:
     """``text`` scrubbed, then cut to ``limit`` characters: in that order, since a cut through a
-    secret leaves a part that :func:`scrub` can no longer recognise."""
-    return scrub(text)[:limit]
+    secret leaves a part that :func:`scrub` can no longer recognise. Only a prefix long enough
+    to hold any secret that starts before ``limit`` is scrubbed: an error page of megabytes
+    costs no more than a short one."""
+    longest = max(map(len, _SECRETS), default=0)
+    return scrub(str(text)[: 4 * limit + longest + 64])[:limit]

@@ -18,12 +18,17 @@ class Known:
     name: str  # as readers see it: "Mastodon"
     reply_label: str  # link text to the syndicated copy
     adapter: str | None = None  # "module:Class" under roost.networks; None: not reachable yet
+    # The setting that configures it: ROOST_NETWORKS["<name>"] for a network Roost posts to, or
+    # a setting of its own for a feed that only brings things home.
+    configured_in: str = "ROOST_NETWORKS"
 
 
 NETWORKS: dict[str, Known] = {
     "mastodon": Known("Mastodon", "Reply on Mastodon", "mastodon.adapter:Mastodon"),
     "bluesky": Known("Bluesky", "Reply on Bluesky", "bluesky.adapter:Bluesky"),
-    "webmention": Known("the web", "Reply from your own site", "webmention_io:WebmentionIO"),
+    "webmention": Known(
+        "the web", "Reply from your own site", "webmention_io:WebmentionIO", "ROOST_WEBMENTION_IO"
+    ),
     "x": Known("X", "Reply on X"),
     "threads": Known("Threads", "Reply on Threads"),
     "linkedin": Known("LinkedIn", "Comment on LinkedIn"),
@@ -44,8 +49,13 @@ def info(network: str) -> Known:
 
 
 def with_adapters() -> list[str]:
-    """The networks Roost can reach: the names ROOST_NETWORKS may hold."""
+    """The networks Roost can reach."""
     return [name for name, known in NETWORKS.items() if known.adapter]
+
+
+def in_networks_setting() -> list[str]:
+    """The names ROOST_NETWORKS may hold (the others have a setting of their own)."""
+    return [n for n in with_adapters() if NETWORKS[n].configured_in == "ROOST_NETWORKS"]
 
 
 def adapter(network: str) -> type:

@@ -44,11 +44,18 @@ def _bool(v: Any) -> str | None:
 
 
 def _networks(v: Any) -> str | None:
-    from .registry import with_adapters
+    from .registry import NETWORKS, in_networks_setting
 
     if not isinstance(v, dict) or not all(isinstance(c, dict) for c in v.values()):
         return 'expected a dict such as {"mastodon": {"instance": "https://..."}}'
-    known = with_adapters()
+    known = in_networks_setting()
+    elsewhere = sorted(
+        n for n in v if n in NETWORKS and NETWORKS[n].configured_in != "ROOST_NETWORKS"
+    )
+    if elsewhere:
+        return "; ".join(
+            f"{n} is configured with {NETWORKS[n].configured_in}, not here" for n in elsewhere
+        )
     unknown = sorted(set(v) - set(known))
     if unknown:
         return f"no adapter for {', '.join(unknown)} (known: {', '.join(sorted(known))})"

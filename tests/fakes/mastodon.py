@@ -62,7 +62,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from roost.networks.mastodon.counting import status_length
 
-from .server import FakeHandler, FakeServer
+from .server import PNG_1X1, FakeHandler, FakeServer
 
 IDEMPOTENCY_SECONDS = 3600
 MAX_MEDIA = 4  # Status::MEDIA_ATTACHMENTS_LIMIT, also what /api/v2/instance advertises
@@ -115,11 +115,7 @@ class FakeMastodon(FakeServer):
         self.rate_limit, self.rate_window = rate_limit, rate_window
         self.statuses: dict[str, dict] = {}
         self.notifications: list[dict] = []  # oldest first
-        self.avatar_png = bytes.fromhex(
-            "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
-            "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a55d0a"
-            "8b0000000049454e44ae426082"
-        )
+        self.avatar_png = PNG_1X1
         self.favourites: dict[str, list[str]] = {}  # status id -> accounts, in order
         self.reblogs: dict[str, list[str]] = {}
         self.media: dict[str, dict] = {}  # "_account" uploaded it, "_status" it is attached to
@@ -328,8 +324,7 @@ class _Handler(FakeHandler):
         self.send(404, NOT_FOUND)
 
     def _token(self) -> str:
-        auth = self.headers.get("Authorization", "")
-        return auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
+        return self.bearer()
 
     def _account(self) -> str | None:
         return self.fake.tokens.get(self._token())

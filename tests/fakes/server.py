@@ -13,8 +13,10 @@ A fake is a :class:`FakeServer` (its state, what tests read and change) with a `
 * ``on_request(method, path)``, called first: a true answer drops the request undone (a test
   kills the client there, or counts);
 * in the handler: ``raw`` (the request body), ``query`` (its parameters, first value each),
-  ``send(code, data, headers)`` (JSON) and ``send_bytes(body, mime)``, both honouring the
-  faults, and ``answer_headers()`` for what every answer carries (a network's rate headers).
+  ``json_body()``, ``bearer()`` (the token of ``Authorization: Bearer``), ``send(code, data,
+  headers)`` (JSON) and ``send_bytes(body, mime)``, both honouring the faults, and
+  ``answer_headers()`` for what every answer carries (a network's rate headers);
+* ``PNG_1X1``, a valid picture for avatars and uploads.
 """
 
 from __future__ import annotations
@@ -26,6 +28,13 @@ import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any, ClassVar
 from urllib.parse import parse_qs, urlsplit
+
+#: One tiny valid PNG (1x1): what fakes serve as avatars and pictures.
+PNG_1X1 = bytes.fromhex(
+    "89504e470d0a1a0a0000000d4948445200000001000000010806000000"
+    "1f15c4890000000d49444154789c6360f8cfc0f01f0005000201a55d0a"
+    "8b0000000049454e44ae426082"
+)
 
 
 class FakeHandler(BaseHTTPRequestHandler):
@@ -75,6 +84,17 @@ class FakeHandler(BaseHTTPRequestHandler):
     @property
     def query(self) -> dict[str, str]:
         return {k: v[0] for k, v in parse_qs(urlsplit(self.path).query).items()}
+
+    def json_body(self) -> Any:
+        """The request body as JSON (None when it is not)."""
+        try:
+            return json.loads(self.raw or b"null")
+        except ValueError:
+            return None
+
+    def bearer(self) -> str:
+        auth = self.headers.get("Authorization", "")
+        return auth.removeprefix("Bearer ").strip() if auth.startswith("Bearer ") else ""
 
     def answer_headers(self) -> dict[str, str]:
         """Headers every answer carries (a network's rate-limit headers)."""

@@ -1,24 +1,27 @@
-"""The adapters a command runs with: every network the settings name (``ROOST_NETWORKS``, and
-webmention.io from ``ROOST_WEBMENTION_IO``), built from settings checked key by key, and chosen
-by what they declare they can do (``POSTS``, ``BRINGS_HOME``...). A network whose settings Roost
-does not understand is left out with one line per problem; the others go on.
+"""The adapters a command runs with: every network the settings name (``ROOST_NETWORKS``, and a
+feed from its own setting, such as webmention.io from ``ROOST_WEBMENTION_IO``), built from
+settings checked key by key, and chosen by what they declare they can do (``POSTS``,
+``BRINGS_HOME``...). A network whose settings Roost does not understand is left out with one
+line per problem; the others go on.
 """
 
 from __future__ import annotations
 
 from ..networks.base import Network, NetworkError
-from ..registry import adapter
+from ..registry import NETWORKS, adapter, with_adapters
 
 
 def configured(values: dict) -> dict[str, tuple[dict, str]]:
-    """Each configured network's settings, and where the author wrote them."""
+    """Each configured network's settings, and where the author wrote them (the registry says
+    which setting configures which network)."""
     found = {
         name: (config, f'ROOST_NETWORKS["{name}"]')
         for name, config in values["ROOST_NETWORKS"].items()
     }
-    webmention = values.get("ROOST_WEBMENTION_IO")
-    if webmention is not None and "webmention" not in found:
-        found["webmention"] = (webmention, "ROOST_WEBMENTION_IO")
+    for name in with_adapters():
+        own = NETWORKS[name].configured_in
+        if own != "ROOST_NETWORKS" and values.get(own) is not None:
+            found[name] = (values[own], own)
     return found
 
 

@@ -34,6 +34,8 @@ def syndicator_for(args: argparse.Namespace, *, offline: bool = False):
         raise Stop("set ROOST_SYNDICATE_SINCE = 'YYYY-MM-DD' (posts before it are never sent)")
     wanted = getattr(args, "network", None)
     for name in sorted(set(wanted or ()) - names):
+        if name in configured(values):
+            raise Stop(f"--network {name}: {name} brings things home but does not post")
         raise Stop(f"--network {name}: not configured (configured: {', '.join(sorted(names))})")
     adapters, wrong = build_adapters(
         values, env={} if offline else None, only=set(wanted) if wanted else None

@@ -41,9 +41,10 @@ def diagnose(settings: dict, values: dict, problems: list[str], store, env=None)
     findings += _records(store)
     if problems:
         return findings  # the networks' settings are not trustworthy yet
+    from ..registry import adapter as adapter_class
     from .adapters import build_adapters, configured
 
-    if not configured(values):
+    if not any(adapter_class(name).POSTS for name in configured(values)):
         findings.append(
             Finding(True, "no networks configured: nothing will be posted (ROOST_NETWORKS)")
         )

@@ -175,7 +175,9 @@ class Network:
 
     def trusted_origins(self) -> set[str]:
         """The servers the author configured for this network (their instance, their PDS):
-        fetched as configured, without the public-address check strangers' addresses get."""
+        fetched as configured, without the public-address check strangers' addresses get.
+        Name the network's own server here, or the avatars and pictures it serves are fetched
+        as a stranger's (and a test's fake on 127.0.0.1 is refused)."""
         return set()
 
     # -- offline ---------------------------------------------------------------------------
@@ -208,10 +210,8 @@ class Network:
             parts = [text[s:e] for s, e in spans]
         else:
             label = self.NAME.capitalize()
-            raise Rejected(
-                self.NAME,
-                f"{post.key}: {self.too_long(text)}; shorten {label}_text or set 'Thread: yes'",
-            )
+            fix = f"shorten {label}_text" + (" or set 'Thread: yes'" if self.THREADS else "")
+            raise Rejected(self.NAME, f"{post.key}: {self.too_long(text)}; {fix}")
         images = []
         if post.image and post.image.is_file():
             images = [Image(post.image, post.image_alt)][: self.max_images]
@@ -222,6 +222,8 @@ class Network:
             url=post.url,
             title=post.title,
             description=post.summary,
+            # A network whose settings have a ``language`` key lets the author override the
+            # post's language for every copy.
             language=getattr(self.settings, "language", None) or post.lang,
             images=images,
             published=post.date,
@@ -278,14 +280,19 @@ class Network:
     def activity(self, cursor: str | None, ours: dict[str, str], since=None) -> Activity:
         """What happened since ``cursor``: the posts concerned (``ours`` maps every copy id of
         this network to its post key), up to the newest notification. On a first run (no
-        cursor) nothing older than ``since`` (the oldest copy's time) needs reading."""
-        raise Rejected(self.NAME, "this network brings nothing home")
+        cursor) nothing older than ``since`` (the oldest copy's time) needs reading.
+
+        Called for every network with ``BRINGS_HOME``. One without notifications keeps this
+        default (nothing known): its posts are then read by the backfeed's decaying sweep."""
+        return Activity(cursor=cursor)
 
     def harvest(self, record, hints: Hints, counts: dict[str, str]):
         """A ``Harvest``: every reply, quote, like and repost the network holds for the
         record's copies on it, with each copy's reaction counts as text in ``counts``. The
         ``counts`` given are the last harvest's: like, repost and quote lists are read only for
-        copies whose counts changed or that ``hints.touched`` names (``lists_to_read``)."""
+        copies whose counts changed or that ``hints.touched`` names (``lists_to_read``). A
+        copy's counts are written ``"<likes>/<reposts>/<quotes>"`` (``reading.counts`` in
+        mastodon/ and bluesky/); a network without one of them writes 0 there."""
         raise Rejected(self.NAME, "this network brings nothing home")
 
     def feed(self, state: dict[str, str], posts_by_url: dict[str, str]):

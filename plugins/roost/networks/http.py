@@ -6,12 +6,17 @@ its answers say "rate limited" and "error"), and calls it through :class:`ApiCli
 * the secret is read from the environment when first needed (never from settings), checked for
   characters no secret has, and remembered by ``redaction`` so no message can show it;
 * every request has a timeout; no request goes to another server than the configured one (a
-  ``Link`` header or a cursor cannot send the token elsewhere);
-* the rate budget is read from the network's own headers (:class:`RateHeaders`): once an answer
-  says it is spent, the next request waits for the reset instead of spending a sure 429;
+  ``Link`` header, a cursor or a redirect cannot send the token or a body elsewhere: redirects
+  are followed by hand, for reads, within that server only);
+* the rate budget is read from the network's own headers (:class:`RateHeaders`): once an
+  authenticated answer says it is spent, the next authenticated request stops for the reset
+  instead of spending a sure 429 (an anonymous call's budget is the address's, not the token's);
 * errors keep the HTTP status and the network's own error code as attributes
   (``NetworkError.status``, ``.code``), and their message is scrubbed of every secret;
-* paging: ``Link: rel="next"`` (Mastodon) and opaque cursors (Bluesky, the Graph API).
+* paging: ``Link: rel="next"`` (Mastodon) and opaque cursors (Bluesky, the Graph API), each
+  under a :class:`PageGuard`: a server that names the same page twice, or pages on past
+  ``MAX_PAGES``, makes the read fail as ``Unreadable`` (the records stay as they were) rather
+  than loop for ever. An adapter's own paging loop uses a guard too.
 
 Addresses a stranger names (avatars, pictures, DID documents) are not API calls: they go
 through ``guarded_fetch`` instead, which this client never replaces.
@@ -19,18 +24,46 @@ through ``guarded_fetch`` instead, which this client never replaces.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
 import requests
 
 from .. import redaction
-from .errors import NotConfigured, RateLimited, Unavailable, error_for, secret_text
+from .errors import NotConfigured, RateLimited, Unavailable, Unreadable, error_for, secret_text
 
 USER_AGENT = "Roost (+https://github.com/roost-blog/roost)"
+# Pages of one list read in one go. 1,000 pages of 80 to 100 items is more than any post's likes;
+# past it a server is paging for ever (by fault or on purpose).
+MAX_PAGES = 1000
+MAX_RESET = 86_400.0  # seconds: a budget said to reset later than this is spent for the run
+MAX_REDIRECTS = 3  # within the configured server only
+
+
+class PageGuard:
+    """Keeps one paging loop finite: every page asked for is named (its cursor, its URL, its
+    ``min_id``) with :meth:`next`, which refuses a name seen before and a page past ``most``."""
+
+    def __init__(self, network: str, what: str, most: int = MAX_PAGES):
+        self.network, self.what, self.most = network, what, most
+        self.seen: set[str] = set()
+
+    def next(self, page: Any) -> None:
+        name = repr(page)
+        if name in self.seen:
+            raise Unreadable(
+                self.network, f"{self.what}: the server named the same page twice; read again "
+                "next run",
+            )  # fmt: skip
+        if len(self.seen) >= self.most:
+            raise Unreadable(
+                self.network, f"{self.what}: more than {self.most} pages; read again next run"
+            )
+        self.seen.add(name)
 
 
 @dataclass(frozen=True)
@@ -42,19 +75,26 @@ class RateHeaders:
     reset_is: Literal["iso", "epoch", "seconds"]  # a time, a Unix time, or seconds from now
 
     def seconds_left(self, headers) -> float | None:
-        """Seconds until the reset an answer names, or None when it names none (or garbage)."""
+        """Seconds until the reset an answer names (at most a day: a later reset only means
+        "not in this run"), or None when it names none, or garbage (``inf``, ``nan``)."""
         value = headers.get(self.reset)
         if not value:
             return None
         try:
             if self.reset_is == "iso":
                 when = datetime.fromisoformat(value.replace("Z", "+00:00"))
-                return max(0.0, (when - datetime.now(UTC)).total_seconds())
-            if self.reset_is == "epoch":
-                return max(0.0, float(value) - datetime.now(UTC).timestamp())
-            return max(0.0, float(value))
-        except ValueError:
+                if when.tzinfo is None:  # no offset given: the API's times are UTC
+                    when = when.replace(tzinfo=UTC)
+                left = (when - datetime.now(UTC)).total_seconds()
+            elif self.reset_is == "epoch":
+                left = float(value) - datetime.now(UTC).timestamp()
+            else:
+                left = float(value)
+        except (ValueError, OverflowError):
             return None
+        if not math.isfinite(left):
+            return None
+        return min(max(0.0, left), MAX_RESET)
 
 
 @dataclass
@@ -122,7 +162,10 @@ class ApiClient:
         self.expired = expired
         self.refresh = refresh
         self._session = requests.Session()
-        self._session.trust_env = False  # no proxy or .netrc from the environment
+        # Proxies and CA bundles from the environment are honoured (a company's proxy, a
+        # self-hosted instance's CA); ~/.netrc is not: a request carries only the credentials
+        # given here (requests reads .netrc only for a session without ``auth``).
+        self._session.auth = _no_netrc
         self._session.headers["User-Agent"] = USER_AGENT
         self._spent_until: datetime | None = None
 
@@ -159,19 +202,16 @@ class ApiClient:
         url = path if path.startswith(("http://", "https://")) else self.base + path
         if _origin(url) != _origin(self.base):
             raise Unavailable(self.network, f"{method} {path}: the answer named another server")
-        self._wait_for_budget()
+        if auth:  # the token's budget; an anonymous call is counted by address, not here
+            self._wait_for_budget()
         for attempt in (1, 2):
             sent = dict(headers or {})
             who = self.auth() if auth is True else (auth or None)
             if who:
                 sent["Authorization"] = who
-            try:
-                r = self._session.request(method, url, headers=sent, timeout=self.timeout, **kwargs)
-            except requests.RequestException as e:
-                raise Unavailable(self.network, f"{method} {path}: {type(e).__name__}") from None
-            except UnicodeError:
-                raise NotConfigured(self.network, f"{self.credentials} cannot be sent") from None
-            self._note_budget(r)
+            r = self._send(method, url, path, sent, kwargs)
+            if who:
+                self._note_budget(r)
             if r.status_code in ok:
                 try:
                     data = r.json() if r.content else None
@@ -202,11 +242,37 @@ class ApiClient:
             )
         raise AssertionError("unreachable")
 
+    def _send(self, method: str, url: str, path: str, headers: dict, kwargs: dict):
+        """One request, following redirects by hand: only within the configured server and
+        only for reads, so neither a token nor a body (a password) can be sent elsewhere."""
+        for _ in range(MAX_REDIRECTS + 1):
+            try:
+                r = self._session.request(
+                    method, url, headers=headers, timeout=self.timeout, allow_redirects=False,
+                    **kwargs,
+                )  # fmt: skip
+            except requests.RequestException as e:
+                raise Unavailable(self.network, f"{method} {path}: {type(e).__name__}") from None
+            except UnicodeError:
+                raise NotConfigured(self.network, f"{self.credentials} cannot be sent") from None
+            if r.status_code not in _REDIRECTS or not r.headers.get("Location"):
+                return r
+            target = urljoin(url, r.headers.get("Location", ""))
+            if _origin(target) != _origin(self.base) or method not in ("GET", "HEAD"):
+                raise Unavailable(
+                    self.network, f"{method} {path}: the server sends it to {_origin(target)}; "
+                    "if the service moved, set its new address in the settings",
+                )  # fmt: skip
+            url = target
+        raise Unavailable(self.network, f"{method} {path}: more than {MAX_REDIRECTS} redirects")
+
     def link_pages(self, path: str, limit: int, **kwargs) -> list:
         """Every item of a list that pages with ``Link: rel="next"`` (a short page is the
         last: servers keep ``limit`` in their next links)."""
         items, url = [], f"{path}{'&' if '?' in path else '?'}limit={limit}"
+        guard = PageGuard(self.network, path.split("?")[0])
         while url:
+            guard.next(url)
             answer = self.call("GET", url, **kwargs)
             page = answer.data if isinstance(answer.data, list) else []
             items += page
@@ -216,7 +282,9 @@ class ApiClient:
     def cursor_pages(self, path: str, field: str, params: dict, **kwargs) -> list:
         """Every item of a list that pages with an opaque ``cursor`` (absent on the last)."""
         items, cursor = [], None
+        guard = PageGuard(self.network, path)
         while True:
+            guard.next(cursor)
             query = {**params, **({"cursor": cursor} if cursor else {})}
             data = self.get(path, params=query, **kwargs) or {}
             page = data.get(field) or []
@@ -244,6 +312,15 @@ class ApiClient:
                 self._spent_until = datetime.now(UTC) + timedelta(seconds=left)
 
 
+#: The statuses requests itself treats as redirects (only with a Location header).
+_REDIRECTS = frozenset({301, 302, 303, 307, 308})
+
+
 def _origin(url: str) -> tuple:
     parts = urlsplit(url)
     return parts.scheme, (parts.hostname or "").lower(), parts.port
+
+
+def _no_netrc(request):
+    """Session auth that adds nothing: its presence keeps requests from reading ~/.netrc."""
+    return request

@@ -19,9 +19,12 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
+import re
 import types
 import typing
 from typing import Any, ClassVar, Literal, get_args, get_origin
+
+_VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
 def setting(default: Any = dataclasses.MISSING, *, help: str, holds: str = "") -> Any:
@@ -77,6 +80,12 @@ class NetworkSettings:
     def check(self) -> list[str]:
         """Problems between keys or beyond types (``["instance"] must be an https:// address``):
         each line starts with the key in brackets. Subclasses add theirs to these."""
+        for name in self.secrets():  # never echoed: a pasted token must not reach a CI log
+            if not _VARIABLE.fullmatch(str(getattr(self, name))):
+                return [
+                    f'["{name}"] must be the name of an environment variable (letters, digits '
+                    "and _), not the secret itself: put the secret in the environment"
+                ]
         timeout = getattr(self, "timeout", None)
         if timeout is not None and not timeout <= 600:  # inf and nan too
             return [f'["timeout"] = {timeout}: expected at most 600 seconds']

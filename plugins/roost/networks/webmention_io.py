@@ -35,7 +35,7 @@ from ..model import Interaction, format_time, parse_time
 from ..people import Person
 from .base import Network, Unavailable
 from .compose import address
-from .http import ApiClient, json_error
+from .http import ApiClient, PageGuard, json_error
 from .settings import NetworkSettings, setting
 
 KINDS = {
@@ -80,6 +80,12 @@ class WebmentionIOSettings(NetworkSettings):
     api: str = setting("https://webmention.io", help="the webmention.io server")
     timeout: float = setting(30.0, help="seconds to wait for each answer")
 
+    def check(self) -> list[str]:
+        wrong = []
+        if not self.api.startswith(("https://", "http://")):
+            wrong.append('["api"] must be an https:// address, e.g. https://webmention.io')
+        return wrong + super().check()
+
 
 class WebmentionIO(Network):
     """A feed of what the web said about the site: nothing is posted."""
@@ -117,11 +123,16 @@ class WebmentionIO(Network):
         """Every entry since the stored ``since_id``, as harvests of the posts they target."""
         since = state.get("since_id")
         entries, page = [], 0
+        guard = PageGuard(self.NAME, "the feed")
         while True:
             params = {"per-page": PER_PAGE, "page": page, "sort-dir": "up"}
             if since:
                 params["since_id"] = since
             children = self._page(params)
+            # A page is named by its first entry: a server that ignores ``page`` repeats it.
+            guard.next(
+                children[0].get("wm-id") if children and isinstance(children[0], dict) else page
+            )
             entries += children
             if len(children) < PER_PAGE:
                 break

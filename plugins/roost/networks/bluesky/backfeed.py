@@ -19,6 +19,7 @@ from ...people import Person
 from ..base import Rejected
 from ..guarded_fetch import FetchError, GuardedFetcher
 from ..harvesting import Activity, Hints, add_reactions, gone_on_evidence, lists_to_read, today
+from ..http import PageGuard
 from . import reading
 
 DID_DOCUMENT_BYTES = 64 * 1024  # real ones are under 2 KB
@@ -37,7 +38,9 @@ class BlueskyBackfeed:
         # With no mark yet, nothing older than the oldest copy can concern one.
         floor = since.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%S") if since and not mark else ""
         found, top, page = Activity(cursor=cursor), None, None
+        guard = PageGuard(self.NAME, "the notifications")
         while True:
+            guard.next(page)
             params: dict[str, Any] = {"limit": 100, "reasons": list(REASONS)}
             if page:
                 params["cursor"] = page

@@ -15,6 +15,7 @@ from ...archive import Harvest
 from ...people import Person
 from ..base import Rejected
 from ..harvesting import Activity, Hints, add_reactions, gone_on_evidence, lists_to_read, parse_time
+from ..http import PageGuard
 from . import reading
 
 LOOKUPS_A_RUN = 20  # profiles without a stored account id, looked up one by one
@@ -119,7 +120,9 @@ class MastodonBackfeed:
         if cursor is None and since is not None:
             return self._notifications_back_to(since, types)
         found, current = [], cursor or "0"
+        guard = PageGuard(self.NAME, "the notifications")
         while True:
+            guard.next(current)
             page = self.api.get(f"/api/v1/notifications?min_id={current}&limit=80{types}")
             if not isinstance(page, list) or not page:
                 break
@@ -131,7 +134,9 @@ class MastodonBackfeed:
 
     def _notifications_back_to(self, since: datetime, types: str):
         found, newest, url = [], None, f"/api/v1/notifications?limit=80{types}"
+        guard = PageGuard(self.NAME, "the notifications")
         while True:
+            guard.next(url)
             page = self.api.get(url)
             if not isinstance(page, list) or not page:
                 break
