@@ -37,6 +37,8 @@ PAGE_LANG_SAVE_AS = "{slug}/{lang}/index.html"
 DRAFT_LANG_URL = "drafts/{slug}/{lang}/"
 DRAFT_LANG_SAVE_AS = "drafts/{slug}/{lang}/index.html"
 DEFAULT_PAGINATION = 10
+# 404.html: what the host serves for an address that is not there (theme/templates/404.html).
+DIRECT_TEMPLATES = ["index", "tags", "categories", "authors", "archives", "404"]
 SUMMARY_MAX_LENGTH = 60
 
 FEED_ALL_ATOM = "feeds/all.atom.xml"

@@ -218,7 +218,23 @@ def bluesky(c):
     (target / ".ready").touch()
 
 
-@task(browser, bluesky)
+@task
+def validators(c):
+    """Install the outside validators the tests run (W3C Nu HTML Checker, axe-core) and Java."""
+    if not shutil.which("java"):
+        if not shutil.which("apt-get"):
+            sys.exit("roost: the HTML checker needs Java (17 or newer); install it and rerun")
+        sudo = "" if os.geteuid() == 0 else "sudo "
+        env = {"DEBIAN_FRONTEND": "noninteractive"}
+        c.run(f"{sudo}apt-get update -qq", env=env)
+        c.run(f"{sudo}apt-get install -y -qq --no-install-recommends default-jre-headless", env=env)
+    sys.path.insert(0, str(ROOT / "tests"))
+    from outside_validators import install
+
+    install()
+
+
+@task(browser, bluesky, validators)
 def test(c, k=""):
     """Lint, check formatting, and run every test (-k to select)."""
     c.run(f"{BIN / 'ruff'} check .")

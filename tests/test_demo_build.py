@@ -129,7 +129,10 @@ def test_pages_have_landmarks_and_one_h1(demo_output):
     for page in html_pages(demo_output):
         soup = BeautifulSoup(page.read_text(), "html.parser")
         assert soup.find("main", id="main"), page
-        assert soup.find("header", role="banner") and soup.find("footer", role="contentinfo")
+        # A <header> and a <footer> that are children of <body> are the banner and contentinfo
+        # landmarks (HTML-AAM); the Nu checker flags an explicit role on them as redundant.
+        assert soup.body.find("header", recursive=False), page
+        assert soup.body.find("footer", recursive=False), page
         assert soup.find("nav"), page
         assert len(soup.find_all("h1")) == 1, page
         assert soup.select_one("a.skip[href='#main']"), page
@@ -155,6 +158,9 @@ def test_no_page_asks_another_site_for_anything(demo_output):
 
 def test_published_pages_have_canonical_and_open_graph(published_output):
     for page in html_pages(published_output):
+        if page.name == "404.html":  # served at every missing address: it has no address
+            assert 'content="noindex"' in page.read_text()
+            continue
         soup = BeautifulSoup(page.read_text(), "html.parser")
         canonical = soup.find("link", rel="canonical")
         assert canonical and canonical["href"].startswith("https://camille.example/"), page

@@ -12,6 +12,8 @@ from .site import build
 
 def register():
     signals.initialized.connect(build.initialized)
+    signals.generator_init.connect(build.generator_init)
+    signals.content_object_init.connect(build.content_object_init)
     signals.article_generator_finalized.connect(build.article_generator_finalized)
     signals.page_generator_finalized.connect(build.page_generator_finalized)
     signals.finalized.connect(build.finalized)

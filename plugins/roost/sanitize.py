@@ -94,3 +94,20 @@ def safe_url(url: str | None) -> str | None:
         return None
     url = url.strip()
     return url if _SAFE_URL.fullmatch(url) else None
+
+
+_INLINE = nh3.Cleaner(
+    tags={"em", "strong", "code", "i", "b", "sub", "sup", "s", "small", "mark", "q", "abbr"},
+    attributes={"abbr": {"title"}},
+    clean_content_tags={"script", "style", "template", "title", "textarea"},
+    strip_comments=True,
+)
+
+
+def inline_html(text: str | None) -> str:
+    """The author's own title or label as inline HTML: ``<em>`` and the like are kept, a stray
+    ``<`` or ``&`` is escaped, anything else (a link, a block, a script) is dropped. Pelican
+    leaves a title as written, so ``Title: Fish & "Chips" <3`` would otherwise break the page."""
+    if not text:
+        return ""
+    return _INLINE.clean(_UNSAFE_CHARS.sub("", str(text))).strip()

@@ -70,6 +70,14 @@ def _webmention_io(v: Any) -> str | None:
     return None
 
 
+def _endpoint(v: Any) -> str | None:
+    if v is None:
+        return None
+    if not isinstance(v, str) or not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", v):
+        return "expected an http(s) address such as 'https://webmention.io/camille.blog/webmention'"
+    return None
+
+
 def _date(v: Any) -> str | None:
     if v is None:
         return None
@@ -128,6 +136,12 @@ SETTINGS: tuple[Setting, ...] = (
         "Bring home the Webmentions webmention.io received for your site (replies from other "
         'blogs, and from Bridgy): {"domain": "camille.blog"}; the API key comes from '
         "ROOST_WEBMENTION_IO_TOKEN in the environment.",
+    ),
+    Setting(
+        "ROOST_WEBMENTION_ENDPOINT", None, _endpoint,
+        "Where other sites send Webmentions: advertised on every page with rel=\"webmention\" "
+        "and used by the \"Reply from your own site\" form under each post. By default the "
+        "webmention.io endpoint of ROOST_WEBMENTION_IO's domain; set it to use another receiver.",
     ),
     Setting(
         "ROOST_CHECK_DEPLOYED", True, _bool,

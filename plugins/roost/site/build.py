@@ -18,14 +18,17 @@ import re
 import shutil
 from dataclasses import dataclass, field
 from pathlib import Path
+from urllib.parse import quote
 
 from markupsafe import Markup
 from pelican.utils import get_relative_path, path_to_url
 
 from ..model import RecordError, post_key
+from ..sanitize import inline_html
 from ..settings import validate
 from ..store import Store
 from .prepare import PARALLEL_FROM, InBackground, Preparation, prepare
+from .words import fill, words
 
 log = logging.getLogger(__name__)
 
@@ -79,9 +82,50 @@ def records_path(settings: dict, configured: str) -> Path:
     return path
 
 
+def generator_init(generator) -> None:
+    """What every theme template may call: ``roost_words(lang)``, the interface's words in that
+    language (words.py)."""
+    env = getattr(generator, "env", None)
+    if env is not None:
+        env.globals.setdefault("roost_words", words)
+        env.filters.setdefault("roost_inline", _inline)
+
+
+#: A <pre> without a tabindex: a code block that may scroll sideways, which keyboard users can
+#: only scroll if it can take focus (WCAG 2.1.1; axe-core's scrollable-region-focusable).
+_PRE = re.compile(r"<pre(?![^>]*\btabindex=)(?=[\s>])")
+
+
+def content_object_init(content) -> None:
+    """Let keyboard users scroll code blocks: each ``<pre>`` of a post can take focus."""
+    html = getattr(content, "_content", None)
+    if html and "<pre" in html:
+        content._content = _PRE.sub('<pre tabindex="0"', html)
+
+
+def _inline(text) -> Markup:
+    return Markup(inline_html(text))  # noqa: S704 (sanitised)
+
+
 def initialized(pelican) -> None:
     # As early as possible, so a large site's records are worked out while Pelican reads posts.
-    _state_for(pelican.settings)
+    state = _state_for(pelican.settings)
+    # Templates read the endpoint from the settings, worked out here once.
+    pelican.settings["ROOST_WEBMENTION_ENDPOINT"] = webmention_endpoint(state.values)
+
+
+def webmention_endpoint(values: dict) -> str | None:
+    """Where this site receives Webmentions: the setting, else webmention.io's endpoint for the
+    domain ROOST_WEBMENTION_IO names (https://webmention.io/<domain>/webmention)."""
+    if values["ROOST_WEBMENTION_ENDPOINT"]:
+        return values["ROOST_WEBMENTION_ENDPOINT"]
+    wm = values["ROOST_WEBMENTION_IO"]
+    if not wm:
+        return None
+    api = str(wm.get("api") or "https://webmention.io").rstrip("/")
+    if not api.startswith(("https://", "http://")):
+        return None  # `roost doctor` names the bad address
+    return f"{api}/{quote(wm['domain'], safe='.-')}/webmention"
 
 
 def _state_for(settings: dict) -> BuildState:
@@ -120,7 +164,10 @@ def _attach(content, state: BuildState, translation: bool) -> None:
     else:
         siteurl = settings.get("SITEURL", "")
     post_url = f"{settings.get('SITEURL', '')}/{content.url}"
-    content.roost = Responses(prepared.html(siteurl, post_url), prepared.summary, prepared.counts)
+    # The page speaks the post's language; lists of posts speak the site's.
+    summary = Markup(fill(prepared.summary, settings.get("DEFAULT_LANG")))  # noqa: S704
+    html = prepared.html(siteurl, post_url, content.lang)
+    content.roost = Responses(html, summary, prepared.counts)
     state.media |= prepared.media
 
 

@@ -34,6 +34,7 @@ from ..model import RecordError
 from ..store import Store
 from .fragment_cache import FragmentCache
 from .views import ViewBuilder
+from .words import count_marker, fill, marker
 
 log = logging.getLogger(__name__)
 
@@ -57,9 +58,9 @@ class Prepared:
     counts: dict[str, int]
     media: set[str]
 
-    def html(self, siteurl: str, post_url: str) -> Markup:
+    def html(self, siteurl: str, post_url: str, lang: str | None = None) -> Markup:
         html = self.fragment.replace(SITEURL_MARK, siteurl).replace(POST_URL_MARK, post_url)
-        return Markup(html)  # noqa: S704 (rendered from sanitised, escaped views)
+        return Markup(fill(html, lang))  # noqa: S704 (rendered from sanitised, escaped views)
 
 
 @dataclass
@@ -153,6 +154,8 @@ def _environment(settings: dict, folders: list[Path]) -> Environment:
     # RoostView is already escaped or sanitised Markup.
     env = Environment(loader=loader, **options)  # noqa: S701
     env.filters.update(settings.get("JINJA_FILTERS", {}))
+    # Words are markers here, filled in per page in the page's language (words.py).
+    env.globals.update(word=marker, count=count_marker)
     env.globals.update(settings.get("JINJA_GLOBALS", {}))
     env.tests.update(settings.get("JINJA_TESTS", {}))
     return env

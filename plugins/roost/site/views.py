@@ -24,6 +24,7 @@ from ..model import KINDS, TEXT_KINDS, Interaction, PostRecord, parse_time
 from ..people import Moderation, Person
 from ..registry import info
 from ..sanitize import clean_html, clean_text, safe_url
+from .words import count_marker, marker
 
 _KIND_LABELS = {
     "reply": ("reply", "replies"),
@@ -103,6 +104,7 @@ class RoostView:
 
 
 def count_label(kind: str, n: int) -> Markup:
+    """ "12 likes", in English, for the terminal (pages use :func:`words.count_marker`)."""
     one, many = _KIND_LABELS[kind]
     return Markup(f"{int(n)} {one if n == 1 else many}")  # noqa: S704 (a number and our words)
 
@@ -263,7 +265,7 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
             facepiles.append(
                 Facepile(
                     kind=kind,
-                    label=count_label(kind, len(faces)),
+                    label=count_marker(kind, len(faces)),
                     faces=faces[: b.facepile_limit],
                     more=max(0, len(faces) - b.facepile_limit),
                 )
@@ -274,7 +276,7 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
         url = safe_url(s.url)
         if s.part == 0 and url:
             net = info(s.network)
-            copies.append(CopyView(escape(net.name), url, escape(net.reply_label)))
+            copies.append(CopyView(escape(net.name), url, _reply_label(net)))
 
     return RoostView(
         copies=copies,
@@ -284,8 +286,16 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
         facepiles=facepiles,
         counts=counts,
         media=used_media,
-        summary=Markup(" · ").join(count_label(k, counts[k]) for k in KINDS if k in counts),
+        summary=Markup(" · ").join(count_marker(k, counts[k]) for k in KINDS if k in counts),
     )
+
+
+def _reply_label(net) -> Markup:
+    """The registry's "Reply on Mastodon", as a marker the page fills in its language."""
+    label, name = net.reply_label, net.name
+    if any(c in label + name for c in "|\x1e"):  # a network name from a newer record
+        return escape(label)
+    return marker("reply_label", label, name)
 
 
 _NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_-]")
