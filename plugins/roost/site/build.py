@@ -25,6 +25,7 @@ from pelican.utils import get_relative_path, path_to_url
 from ..model import RecordError, post_key
 from ..settings import validate
 from ..store import Store
+from . import events
 from .prepare import PARALLEL_FROM, InBackground, Preparation, prepare
 
 log = logging.getLogger(__name__)
@@ -137,6 +138,11 @@ def _attach_all(generator, originals: tuple[str, ...], translations: tuple[str, 
 
 
 def article_generator_finalized(generator) -> None:
+    zone = events.site_zone(generator.settings)
+    for name in ("articles", "translations", "drafts", "drafts_translations",
+                 "hidden_articles", "hidden_translations"):  # fmt: skip
+        for item in getattr(generator, name, []):
+            events.attach(item, zone)
     _attach_all(
         generator,
         ("articles", "hidden_articles", "drafts"),
