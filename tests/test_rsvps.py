@@ -17,9 +17,7 @@ from roost.people import Moderation, Person
 from roost.records_merge import merge_posts
 from roost.store import Store
 
-from sites import (
-    PNG_1X1, article, build, person, record, reply, webmention_backfeed, write_site,
-)  # fmt: skip
+from sites import PNG_1X1, article, build, person, record, reply, webmention_backfeed, write_site
 
 EVENT = "https://camille.blog/2026/meetup/"
 AVATAR = "media/aa/" + "a" * 64 + ".png"
@@ -50,7 +48,8 @@ def test_an_rsvp_keeps_its_answer_through_the_store(tmp_path):
 @pytest.mark.parametrize(
     ("change", "message"),
     [
-        ({"rsvp": "perhaps"}, "interactions[0].rsvp 'perhaps' is not one of yes, maybe, no, interested"),
+        ({"rsvp": "perhaps"},
+         "interactions[0].rsvp 'perhaps' is not one of yes, maybe, no, interested"),
         ({"rsvp": None}, "interactions[0].rsvp is missing"),
         ({"rsvp": 1}, "interactions[0].rsvp must be a string, not int"),
         ({"kind": "like"}, "interactions[0].rsvp is only for kind 'rsvp', not 'like'"),
@@ -111,8 +110,8 @@ def test_rsvps_from_webmention_io_are_archived_with_their_answer(tmp_path, wm):
     for site, answer in (("ana.example", "yes"), ("bo.example", "maybe"),
                          ("cy.example", "no"), ("di.example", "interested")):  # fmt: skip
         fake.add(EVENT, "rsvp", site, rsvp=answer)
-    fake.add(EVENT, "rsvp", "ed.example", rsvp="Yes ",
-             content={"html": "<p>See you there<script>x()</script></p>", "text": "See you"})  # fmt: skip
+    note = {"html": "<p>See you there<script>x()</script></p>", "text": "See you there"}
+    fake.add(EVENT, "rsvp", "ed.example", rsvp="Yes ", content=note)
     fake.add(EVENT, "rsvp", "fay.example", rsvp="perhaps")  # not an answer: not archived
     fake.add(EVENT, "rsvp", "gus.example")  # no answer at all: not archived
     fake.add(EVENT, "rsvp", "hal.example", rsvp="yes", **{"wm-private": True})
@@ -139,8 +138,10 @@ def _site(tmp_path, interactions, moderation=None):
               person("webmention:cy.example", "Cy"),
               person("webmention:di.example", "Di", url="https://di.example/")]  # fmt: skip
     posts = {"meetup.md": article("Meetup", "meetup"), "plain.md": article("Plain", "plain")}
-    records = {"meetup": record("meetup", interactions),
-               "plain": record("plain", [reply("9", "webmention:bo.example", "<p>Hi</p>")])}
+    records = {
+        "meetup": record("meetup", interactions),
+        "plain": record("plain", [reply("9", "webmention:bo.example", "<p>Hi</p>")]),
+    }
     write_site(tmp_path, posts, records=records, people={"webmention": people},
                moderation=moderation, media={AVATAR: PNG_1X1})  # fmt: skip
     return build(tmp_path)
@@ -178,9 +179,10 @@ def test_four_facepiles_read_back_as_p_rsvp_with_name_url_and_photo(tmp_path):
 
 
 def test_hidden_and_blocked_rsvps_are_not_shown(tmp_path):
-    built = _site(tmp_path, [rsvp(1, "ana.example", "yes"), rsvp(2, "bo.example", "maybe"),
-                             rsvp(3, "cy.example", "no")],
-                  moderation={"hidden": ["webmention:2"], "blocked_domains": ["cy.example"]})  # fmt: skip
+    answers = [rsvp(1, "ana.example", "yes"), rsvp(2, "bo.example", "maybe"),
+               rsvp(3, "cy.example", "no")]  # fmt: skip
+    moderation = {"hidden": ["webmention:2"], "blocked_domains": ["cy.example"]}
+    built = _site(tmp_path, answers, moderation=moderation)
     html = built.page("meetup/index.html")
     assert "facepile-rsvp-yes" in html
     assert "facepile-rsvp-maybe" not in html and "facepile-rsvp-no" not in html

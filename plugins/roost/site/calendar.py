@@ -56,6 +56,11 @@ def _fold(line: str) -> str:
     return "\r\n".join(parts)
 
 
+def _plain(html) -> str:
+    """The text of a title or summary (Pelican gives them as HTML)."""
+    return Markup(str(html or "")).striptags()  # noqa: S704 (read as HTML to strip its tags)
+
+
 def calendar(event: Event, *, title: str, url: str, summary: str, stamp: datetime) -> bytes:
     """The calendar file of one event post; ``url`` is the post's address."""
     details = "\n\n".join(x for x in (summary, event.url and f"Details: {event.url}", url) if x)
@@ -97,9 +102,9 @@ def write_calendars(generator, writer) -> None:
             stamp = stamp.replace(tzinfo=event.start.tzinfo)
         data = calendar(
             event,
-            title=Markup(article.title).striptags(),
+            title=_plain(article.title),
             url=f"{base}/{article.url}",
-            summary=Markup(getattr(article, "summary", "") or "").striptags(),
+            summary=_plain(getattr(article, "summary", "")),
             stamp=stamp,
         )
         target = output / event.ics_save_as

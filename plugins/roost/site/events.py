@@ -38,6 +38,7 @@ log = logging.getLogger(__name__)
 KEYS = {"event_start": "Event_start", "event_end": "Event_end",
         "event_location": "Event_location", "event_url": "Event_url"}  # fmt: skip
 _WITH_TIME = re.compile(r"\d{4}-\d\d-\d\d[T ]\d\d?:\d\d")
+_ONE_DIGIT_HOUR = re.compile(r"T(\d:)")  # "9:05": fromisoformat wants "09:05"
 _ZONE_NAME = re.compile(r"(.*\d)\s+([A-Za-z][A-Za-z0-9_+-]*(?:/[A-Za-z0-9_+-]+)*)")
 EXAMPLE = "e.g. 2026-12-05 18:30, 2026-12-05 18:30+01:00 or 2026-12-05 18:30 Europe/Paris"
 
@@ -115,7 +116,7 @@ def parse_when(value: object, key: str, default_zone: tzinfo) -> datetime:
     if not _WITH_TIME.match(text):
         raise wrong
     try:
-        when = datetime.fromisoformat(text.replace(" ", "T", 1))
+        when = datetime.fromisoformat(_ONE_DIGIT_HOUR.sub(r"T0\1", text.replace(" ", "T", 1)))
     except ValueError:
         raise wrong from None
     if when.tzinfo is not None and named:
