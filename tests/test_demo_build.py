@@ -93,9 +93,9 @@ def test_index_is_an_h_feed_of_h_entries_without_drafts_or_future_posts(demo_out
     feeds = [i for i in parsed["items"] if "h-feed" in i["type"]]
     assert len(feeds) == 1
     titles = [c["properties"]["name"][0] for c in feeds[0]["children"]]
-    assert titles[0] == "A small-web reading list"
+    assert titles[0] == "A bird walk and a small-web meetup in Nantes"
     assert "Les martinets sont de retour 🐦" in titles
-    assert len(titles) == 5
+    assert len(titles) == 6
     assert not any("Owl notes" in t or "ten years on" in t for t in titles)
     assert not (demo_output / "2036").exists()
     assert (demo_output / "drafts/letter-to-ten-years-on/index.html").exists()
@@ -181,11 +181,11 @@ def test_atom_and_rss_feeds_list_published_posts(published_output):
     atom = ET.parse(published_output / "feeds/all.atom.xml").getroot()
     ns = {"a": "http://www.w3.org/2005/Atom"}
     titles = [e.findtext("a:title", namespaces=ns) for e in atom.findall("a:entry", ns)]
-    assert len(titles) == 5 and "Owl notes (unfinished)" not in titles
+    assert len(titles) == 6 and "Owl notes (unfinished)" not in titles
     links = [e.find("a:link", ns).get("href") for e in atom.findall("a:entry", ns)]
     assert all(href.startswith("https://camille.example/2026/") for href in links)
     rss = ET.parse(published_output / "feeds/all.rss.xml").getroot()
-    assert len(rss.findall("./channel/item")) == 5
+    assert len(rss.findall("./channel/item")) == 6
 
 
 def test_media_output_holds_only_what_pages_use(demo_output):

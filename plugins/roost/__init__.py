@@ -7,7 +7,7 @@ never in the build.
 
 from pelican import signals
 
-from .site import build
+from .site import build, calendar, events
 
 
 def register():
@@ -17,3 +17,6 @@ def register():
     signals.article_generator_finalized.connect(build.article_generator_finalized)
     signals.page_generator_finalized.connect(build.page_generator_finalized)
     signals.finalized.connect(build.finalized)
+    # Event posts (site/events.py): their when and where in the feeds, and a calendar file each.
+    signals.feed_generated.connect(events.feed_generated)
+    signals.article_writer_finalized.connect(calendar.write_calendars)

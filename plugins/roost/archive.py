@@ -23,7 +23,9 @@ from .model import Interaction, PostRecord
 from .people import Moderation, Person
 
 #: What a reader would notice; anything else changing (a counter, a fetched-at time) is noise.
-_MEANINGFUL = ("kind", "author", "content", "media", "in_reply_to", "updated", "url", "published")
+_MEANINGFUL = (
+    "kind", "author", "content", "media", "in_reply_to", "updated", "url", "published", "rsvp",
+)  # fmt: skip
 
 
 @dataclass

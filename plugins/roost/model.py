@@ -34,7 +34,11 @@ from .record_fields import (  # noqa: F401 (parse_time, format_time: the records
 FORMAT = 1
 
 #: Kinds of interaction, in the order the theme shows them.
-KINDS = ("reply", "quote", "mention", "repost", "like", "bookmark")
+KINDS = ("reply", "quote", "mention", "repost", "like", "bookmark", "rsvp")
+
+#: An RSVP's answer, as the IndieWeb's p-rsvp spells it (and webmention.io passes it on), in the
+#: order the theme shows them.
+RSVP_VALUES = ("yes", "maybe", "no", "interested")
 
 #: Kinds whose content is text worth showing as a comment (the rest are facepiles).
 TEXT_KINDS = frozenset({"reply", "quote", "mention"})
@@ -192,6 +196,7 @@ class Interaction:
     updated: str | None = None
     in_reply_to: str | None = None
     media: list[Media] = field(default_factory=list)
+    rsvp: str | None = None  # an RSVP's answer (RSVP_VALUES); None for every other kind
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> Interaction:
@@ -203,6 +208,11 @@ class Interaction:
         kind = _str(d, "kind", where)
         if kind not in KINDS:
             raise RecordError(f"{where}kind {kind!r} is not one of {', '.join(KINDS)}")
+        rsvp = _str(d, "rsvp", where, required=kind == "rsvp")
+        if kind != "rsvp" and rsvp is not None:
+            raise RecordError(f"{where}rsvp is only for kind 'rsvp', not {kind!r}")
+        if kind == "rsvp" and rsvp not in RSVP_VALUES:
+            raise RecordError(f"{where}rsvp {rsvp!r} is not one of {', '.join(RSVP_VALUES)}")
         return cls(
             id=iid,
             network=network,
@@ -217,6 +227,7 @@ class Interaction:
                 Media.from_dict(m, f"{where}media[{i}].")
                 for i, m in enumerate(_list(d, "media", where))
             ],
+            rsvp=rsvp,
         )
 
     def to_dict(self) -> dict:
@@ -233,6 +244,8 @@ class Interaction:
         }
         if self.media:
             d["media"] = [m.to_dict() for m in self.media]
+        if self.rsvp is not None:
+            d["rsvp"] = self.rsvp
         return d
 
 

@@ -114,7 +114,8 @@ SETTINGS: tuple[Setting, ...] = (
     ),
     Setting(
         "ROOST_FACEPILE_LIMIT", 30, _count(0, 1000),
-        "Most avatars shown in one facepile (likes, reposts, bookmarks); the rest are counted.",
+        "Most avatars shown in one facepile (likes, reposts, bookmarks, RSVPs); the rest are "
+        "counted.",
     ),
     Setting(
         "ROOST_THREAD_DEPTH", 6, _count(1, 50),

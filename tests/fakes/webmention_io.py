@@ -2,7 +2,9 @@
 
 Takes ``token`` (else 401 ``forbidden``), ``domain``, ``since_id`` (strictly greater),
 ``sort-dir`` (up or down), ``per-page`` (default 20) and ``page`` (from 0), and answers a jf2
-feed. Entries are added with :meth:`add`, in the shape webmention.io gives them.
+feed. Entries are added with :meth:`add`, in the shape webmention.io gives them: the property
+named by ``wm-property`` holds the target (an RSVP is ``in-reply-to`` it, with its answer in
+``rsvp``: yes, no, maybe or interested).
 """
 
 from __future__ import annotations
@@ -41,7 +43,7 @@ class FakeWebmentionIO(FakeServer):
 
     def add(self, target: str, prop: str, site: str, **extra) -> dict:
         """An entry from a page on ``site`` (its wm-source), its author that site's h-card unless
-        ``extra`` says otherwise (any jf2 key, ``author`` included)."""
+        ``extra`` says otherwise (any jf2 key, ``author`` included; an RSVP's ``rsvp="yes"``)."""
         self._next += 1
         entry = {
             "type": "entry",
@@ -55,6 +57,8 @@ class FakeWebmentionIO(FakeServer):
             "wm-target": target,
             "wm-property": prop,
             "wm-private": False,
+            # As webmention.io's jf2 does: the response's own property names the target.
+            ("in-reply-to" if prop == "rsvp" else prop): target,
             **extra,
         }  # fmt: skip
         self.entries.append(entry)

@@ -5,8 +5,10 @@ with the account ``token``, the site's ``domain``, ``since_id`` (strictly greate
 ``sort-dir=up``, paged with ``page`` and ``per-page``. Each jf2 entry becomes an interaction of
 the post it targets (``wm-target``, matched on the post's canonical address): ``in-reply-to`` a
 reply, ``like-of`` a like, ``repost-of`` a repost, ``bookmark-of`` a bookmark, ``mention-of`` a
-mention. Private entries (``wm-private``) and RSVPs are not archived. So replies that arrive
-through Bridgy, or from other people's blogs, land beside the rest.
+mention, ``rsvp`` an RSVP with its answer (the entry's ``rsvp``: yes, no, maybe or interested,
+as the IndieWeb's p-rsvp; an RSVP with any other answer is not archived). Private entries
+(``wm-private``) are not archived. So replies that arrive through Bridgy, or from other
+people's blogs, land beside the rest.
 
 webmention.io lists only verified, undeleted mentions and says nothing about deletions, so
 nothing is ever removed from this source without the author's moderation.
@@ -31,7 +33,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from ..archive import Harvest
-from ..model import Interaction, format_time, parse_time
+from ..model import RSVP_VALUES, Interaction, format_time, parse_time
 from ..people import Person
 from .base import Network, Unavailable
 from .compose import address
@@ -44,6 +46,7 @@ KINDS = {
     "repost-of": "repost",
     "bookmark-of": "bookmark",
     "mention-of": "mention",
+    "rsvp": "rsvp",
 }
 PER_PAGE = 100
 #: Bridgy's hosts: its sources are copies of what someone did on a network.
@@ -93,7 +96,7 @@ class WebmentionIO(Network):
     NAME = "webmention"
     SETTINGS = WebmentionIOSettings
     FEED = True
-    BRINGS_HOME = frozenset({"reply", "like", "repost", "bookmark", "mention"})
+    BRINGS_HOME = frozenset({"reply", "like", "repost", "bookmark", "mention", "rsvp"})
 
     def __init__(self, config: dict, env=None):
         super().__init__(config, env)
@@ -197,6 +200,9 @@ def harvests_of(entries: list, posts_by_url: dict[str, str], since: str | None):
         key = by_address.get(address(str(entry.get("wm-target", ""))))
         if not kind or not key or entry.get("wm-private") or not wm_id.isdigit():
             continue
+        rsvp = str(entry.get("rsvp") or "").strip().lower() if kind == "rsvp" else None
+        if kind == "rsvp" and rsvp not in RSVP_VALUES:
+            continue  # an RSVP that does not say which: nothing to show it as
         person = _person(entry)
         if person is None:
             continue  # no verified source to name anyone by
@@ -217,8 +223,9 @@ def harvests_of(entries: list, posts_by_url: dict[str, str], since: str | None):
                 published=published,
                 url=_http(entry.get("url")) or _http(entry.get("wm-source")),
                 content=str(content.get("html") or content.get("text") or "")
-                if kind in ("reply", "mention")
+                if kind in ("reply", "mention", "rsvp")  # an RSVP's note ("see you there")
                 else "",
+                rsvp=rsvp,
             )
         )
     return harvests, ({"since_id": highest} if highest and highest != since else {})

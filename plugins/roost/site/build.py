@@ -27,6 +27,7 @@ from ..model import RecordError, post_key
 from ..sanitize import inline_html
 from ..settings import validate
 from ..store import Store
+from . import events
 from .prepare import PARALLEL_FROM, InBackground, Preparation, prepare
 from .words import fill, words
 
@@ -184,6 +185,11 @@ def _attach_all(generator, originals: tuple[str, ...], translations: tuple[str, 
 
 
 def article_generator_finalized(generator) -> None:
+    zone = events.site_zone(generator.settings)
+    for name in ("articles", "translations", "drafts", "drafts_translations",
+                 "hidden_articles", "hidden_translations"):  # fmt: skip
+        for item in getattr(generator, name, []):
+            events.attach(item, zone)
     _attach_all(
         generator,
         ("articles", "hidden_articles", "drafts"),

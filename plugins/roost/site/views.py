@@ -20,7 +20,7 @@ from datetime import datetime
 
 from markupsafe import Markup, escape
 
-from ..model import KINDS, TEXT_KINDS, Interaction, PostRecord, parse_time
+from ..model import KINDS, RSVP_VALUES, TEXT_KINDS, Interaction, PostRecord, parse_time
 from ..people import Moderation, Person
 from ..registry import info
 from ..sanitize import clean_html, clean_text, safe_url
@@ -33,6 +33,7 @@ _KIND_LABELS = {
     "repost": ("repost", "reposts"),
     "like": ("like", "likes"),
     "bookmark": ("bookmark", "bookmarks"),
+    "rsvp": ("RSVP", "RSVPs"),
 }
 
 
@@ -61,6 +62,7 @@ class EntryView:
     author: PersonView
     network: Markup
     url: str | None
+    rsvp: str = ""  # an RSVP's answer (yes, maybe, no, interested), for p-rsvp
     # The rest is filled in only for comments (reply, quote, mention), not for faces.
     anchor: str = ""  # HTML id, safe
     content: Markup = Markup("")
@@ -86,6 +88,9 @@ class Facepile:
     label: Markup  # "12 likes"
     faces: list[EntryView]
     more: int  # how many are counted but not shown
+    # What each face is to the post, in mf2: u-like, u-repost, u-bookmark; an RSVP is a
+    # u-comment holding a p-rsvp (mf2 has no u-rsvp: consumers read RSVPs as comments).
+    mf_class: str = ""
 
 
 @dataclass
@@ -95,6 +100,7 @@ class RoostView:
     quotes: list[EntryView]
     mentions: list[EntryView]
     facepiles: list[Facepile]
+    rsvps: list[Facepile]  # Going, Maybe, Not going, Interested: only those with someone
     counts: dict[str, int]
     media: set[str]  # records-relative paths of every mirrored file this view uses
     summary: Markup = Markup("")  # "3 replies · 12 likes", for lists of posts
@@ -187,7 +193,7 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
             used_media.add(avatar)
         entry = EntryView(
             id=x.id, kind=x.kind, author=author, network=b.network_name(x.network),
-            url=safe_url(x.url),
+            url=safe_url(x.url), rsvp=x.rsvp or "",
         )  # fmt: skip
         entries[x.id] = entry
         if x.kind not in TEXT_KINDS:
@@ -256,20 +262,19 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
             entries[x.id].in_reply_to_url = post_url
             top_level[x.kind].append(entries[x.id])
 
-    tally = Counter(x.kind for x in shown.values())
+    # Someone who answered twice (maybe, then yes: two pages, two Webmentions) is counted once,
+    # by their latest answer, as the IndieWeb's RSVP receivers do.
+    latest = {x.author: x.id for x in sorted(shown.values(), key=lambda x: (x.published, x.id))
+              if x.kind == "rsvp"}  # fmt: skip
+    top_level["rsvp"] = [e for e in top_level["rsvp"] if latest.get(shown[e.id].author) == e.id]
+    tally = Counter(x.kind for x in shown.values() if x.kind != "rsvp")
+    tally["rsvp"] = len(top_level["rsvp"])
     counts = {k: tally[k] for k in KINDS if tally[k]}
-    facepiles = []
-    for kind in ("like", "repost", "bookmark"):
-        faces = top_level[kind]
-        if faces:
-            facepiles.append(
-                Facepile(
-                    kind=kind,
-                    label=count_marker(kind, len(faces)),
-                    faces=faces[: b.facepile_limit],
-                    more=max(0, len(faces) - b.facepile_limit),
-                )
-            )
+    facepiles = [_pile(b, kind, top_level[kind]) for kind in ("like", "repost", "bookmark")]
+    rsvps = [
+        _pile(b, "rsvp", [e for e in top_level["rsvp"] if e.rsvp == answer], answer)
+        for answer in RSVP_VALUES
+    ]
 
     copies = []
     for s in sorted(record.syndications, key=lambda s: (s.network, s.part)):
@@ -283,7 +288,8 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
         replies=top_level["reply"],
         quotes=top_level["quote"],
         mentions=top_level["mention"],
-        facepiles=facepiles,
+        facepiles=[p for p in facepiles if p.faces],
+        rsvps=[p for p in rsvps if p.faces],
         counts=counts,
         media=used_media,
         summary=Markup(" · ").join(count_marker(k, counts[k]) for k in KINDS if k in counts),
@@ -296,6 +302,15 @@ def _reply_label(net) -> Markup:
     if any(c in label + name for c in "|\x1e"):  # a network name from a newer record
         return escape(label)
     return marker("reply_label", label, name)
+
+
+def _pile(b: ViewBuilder, kind: str, faces: list[EntryView], rsvp: str = "") -> Facepile:
+    """A facepile; an RSVP one is named by its answer ("rsvp-yes", "Going (3)")."""
+    limit, more = b.facepile_limit, max(0, len(faces) - b.facepile_limit)
+    if rsvp:
+        label = marker("rsvp", rsvp, len(faces))  # "Going (3)", in the page's language
+        return Facepile(f"rsvp-{rsvp}", label, faces[:limit], more, "u-comment")
+    return Facepile(kind, count_marker(kind, len(faces)), faces[:limit], more, f"u-{kind}")
 
 
 _NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_-]")

@@ -67,6 +67,11 @@ _WORDS: dict[str, tuple[str, str]] = {
         "archives ou la page d’accueil.",
     ),
     "home": ("Home page", "Page d’accueil"),
+    "event": ("Event", "Événement"),
+    "when": ("When", "Quand"),
+    "where": ("Where", "Où"),
+    "details": ("Details", "Détails"),
+    "add_to_calendar": ("Add to your calendar (.ics)", "Ajouter à votre agenda (.ics)"),
     "colophon": (
         "Written in plain files, built with Pelican and Roost. Replies from other networks are "
         "archived here so that they outlive those networks.",
@@ -86,7 +91,15 @@ _COUNTED: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "repost": (("repost", "reposts"), ("partage", "partages")),
     "like": (("like", "likes"), ("j’aime", "j’aime")),
     "bookmark": (("bookmark", "bookmarks"), ("favori", "favoris")),
+    "rsvp": (("RSVP", "RSVPs"), ("réponse à l’invitation", "réponses à l’invitation")),
     "more": (("more", "more"), ("de plus", "de plus")),
+}
+
+_RSVP: dict[str, tuple[str, str]] = {
+    "yes": ("Going", "Participe"),
+    "maybe": ("Maybe", "Peut-être"),
+    "no": ("Not going", "Ne participe pas"),
+    "interested": ("Interested", "Intéressé·e"),
 }
 
 LANGUAGES = ("en", "fr")
@@ -120,6 +133,10 @@ class Words:
         one, many = _COUNTED[kind][self._i]
         singular = n <= 1 if self._i == 1 else n == 1
         return escape(f"{n} {one if singular else many}")
+
+    def rsvp(self, answer: str, n: int) -> Markup:
+        """ "Going (3)", "Participe (3)"."""
+        return escape(f"{_RSVP[answer][self._i]} ({int(n)})")
 
     def page_of(self, n: int, total: int) -> Markup:
         return escape(_WORDS["page_of"][self._i].format(n=int(n), total=int(total)))
@@ -170,6 +187,8 @@ def fill(fragment: str, lang: str | None) -> str:
         key, args = m.group(1), (m.group(2) or "").split("|")
         if key == "count":
             return w.count(args[0], int(args[1]))
+        if key == "rsvp":
+            return w.rsvp(args[0], int(args[1]))
         if key == "reply_label":
             return w.reply_label(args[0], args[1])
         if key == "mark":
