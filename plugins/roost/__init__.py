@@ -1,13 +1,14 @@
 """Roost: a Pelican plugin that shows, under each post, where else it lives and what people said.
 
-``register()`` only wires Pelican signals to the receivers in ``build.py``. The network side
-(syndicating posts, bringing interactions home) lives in the ``roost`` command (``cli.py``),
-never in the build.
+``register()`` only wires Pelican signals to the receivers in ``site/``: ``build.py`` (records
+under each post), ``feeds.py`` (Atom and RSS fixed up) and ``json_feed.py`` (the JSON Feed).
+The network side (syndicating posts, bringing interactions home, telling a WebSub hub) lives in
+the ``roost`` command (``commands/``), never in the build.
 """
 
 from pelican import signals
 
-from .site import build
+from .site import build, feeds, json_feed
 
 
 def register():
@@ -15,3 +16,5 @@ def register():
     signals.article_generator_finalized.connect(build.article_generator_finalized)
     signals.page_generator_finalized.connect(build.page_generator_finalized)
     signals.finalized.connect(build.finalized)
+    signals.feed_generated.connect(feeds.feed_generated)
+    signals.article_writer_finalized.connect(json_feed.article_writer_finalized)

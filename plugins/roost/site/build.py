@@ -79,9 +79,16 @@ def records_path(settings: dict, configured: str) -> Path:
     return path
 
 
+#: Settings that templates and the feed receivers read from Pelican's context: set there as
+#: validated (a bad value falls back to its default there too), defaults included.
+IN_CONTEXT = ("ROOST_JSON_FEED", "ROOST_WEBSUB_HUB")
+
+
 def initialized(pelican) -> None:
     # As early as possible, so a large site's records are worked out while Pelican reads posts.
-    _state_for(pelican.settings)
+    state = _state_for(pelican.settings)
+    for key in IN_CONTEXT:
+        pelican.settings[key] = state.values[key]
 
 
 def _state_for(settings: dict) -> BuildState:
