@@ -273,3 +273,21 @@ def test_no_json_feed_when_it_is_turned_off_and_bad_settings_are_named(tmp_path)
     assert "ROOST_WEBSUB_HUB = 'websubhub.com/hub'" in errors
     assert (built.output / "feeds/all.json").exists()  # the default, as the line says
     assert "hub" not in (built.output / "feeds/all.atom.xml").read_text()
+
+
+def test_absolute_links_touches_attributes_of_tags_only():
+    from roost.site.feeds import absolute_links
+
+    base = "https://b.example/2026/post/"
+    html = (
+        "<p><a href='../other/'>o</a> <a href=x.html>x</a> <a href=\"mailto:me@b.example\">m</a>"
+        ' <img src="data:image/png;base64,AAAA"> <a href="#notes">n</a>'
+        ' <video poster="/p.jpg"></video></p><pre><code>&lt;a href="kept.html"&gt;</code></pre>'
+    )
+    assert absolute_links(html, base) == (
+        '<p><a href="https://b.example/2026/other/">o</a>'
+        ' <a href="https://b.example/2026/post/x.html">x</a> <a href="mailto:me@b.example">m</a>'
+        ' <img src="data:image/png;base64,AAAA"> <a href="https://b.example/2026/post/#notes">n</a>'
+        ' <video poster="https://b.example/p.jpg"></video></p>'
+        '<pre><code>&lt;a href="kept.html"&gt;</code></pre>'
+    )

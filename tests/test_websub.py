@@ -54,6 +54,28 @@ def test_each_feed_is_announced_by_its_self_url(tmp_path, hub):
     assert result.stdout.count("the hub took it (202)") == 3
 
 
+def test_after_a_deploy_the_hub_reads_live_feeds_that_name_it_and_themselves(tmp_path, hub, serve):
+    deployed = tmp_path / "deployed"
+    deployed.mkdir()
+    site = serve(deployed)
+    root = blog(tmp_path / "blog", SITEURL=site, ROOST_WEBSUB_HUB=hub.hub)
+    hub.fetch = True
+    built = run_roost("build", "-s", "publishconf.py", "-o", str(deployed), cwd=root)
+    assert built.returncode == 0, built.stderr
+    result = run_roost("websub", cwd=root)
+    assert result.returncode == 0, result.stderr
+    assert sorted(hub.fetched) == sorted(f"{site}/{f}" for f in FEEDS)
+    for topic, body in hub.fetched.items():
+        assert isinstance(body, bytes), (topic, body)
+        if topic.endswith(".json"):
+            data = json.loads(body)
+            assert data["hubs"] == [{"type": "WebSub", "url": hub.hub}]
+            assert data["feed_url"] == topic
+            continue
+        links = {link.rel: link.href for link in feedparser.parse(body).feed.links}
+        assert links["hub"] == hub.hub and links["self"] == topic
+
+
 def test_a_refused_feed_is_one_line_and_the_others_still_go(tmp_path, hub):
     root = blog(tmp_path, ROOST_WEBSUB_HUB=hub.hub)
     hub.refuse = {f"{SITE}/{FEEDS[0]}"}

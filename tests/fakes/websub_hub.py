@@ -5,10 +5,15 @@ Takes a form-encoded body (anything else: 400). ``hub.mode=publish`` with one or
 and an empty body, and each URL is kept in ``published``; a missing or unknown ``hub.mode``, a
 missing or relative URL, a topic in ``refuse``, is ``400`` with a plain-text reason, as real
 hubs give one. ``GET /hub`` is 405 and every other path 404.
+
+With ``fetch`` set it then does what a real hub does: it reads each accepted topic (after
+answering) and keeps what it got in ``fetched``, where a test sees whether the live feed names
+this hub and itself. Off by default, so that no test sends a request past loopback.
 """
 
 from __future__ import annotations
 
+import urllib.request
 from urllib.parse import parse_qs
 
 from .server import FakeHandler, FakeServer
@@ -39,6 +44,12 @@ class _Handler(FakeHandler):
                 return self.text(400, f"Topic {topic} is not allowed on this hub")
         fake.published += topics
         self.send_bytes(b"", "text/plain", 202)
+        for topic in topics if fake.fetch else ():  # a hub's next step: read it, to push it on
+            try:
+                with urllib.request.urlopen(topic, timeout=10) as answer:  # noqa: S310
+                    fake.fetched[topic] = answer.read()
+            except OSError as e:
+                fake.fetched[topic] = e
 
     def text(self, code: int, body: str) -> None:
         self.send_bytes(body.encode(), "text/plain; charset=utf-8", code)
@@ -53,6 +64,8 @@ class FakeHub(FakeServer):
         self.published: list[str] = []  # every topic accepted, in order
         self.forms: list[dict] = []  # every form received, parsed
         self.refuse: set[str] = set()  # topics answered 400
+        self.fetch = False  # read each accepted topic, as a real hub does
+        self.fetched: dict[str, bytes | OSError] = {}  # each topic as the hub read it
 
     @property
     def hub(self) -> str:
