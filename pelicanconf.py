@@ -43,6 +43,10 @@ SUMMARY_MAX_LENGTH = 60
 
 FEED_ALL_ATOM = "feeds/all.atom.xml"
 FEED_ALL_RSS = "feeds/all.rss.xml"
+# Whole posts in RSS too (Pelican's default is the summary alone); Atom always has both.
+RSS_FEED_SUMMARY_ONLY = False
+# Roost also writes a JSON Feed (ROOST_JSON_FEED, "feeds/all.json" unless set); the WebSub hub
+# is set in publishconf.py, since only the published feeds are ever fetched by a hub.
 CATEGORY_FEED_ATOM = None
 TRANSLATION_FEED_ATOM = None
 AUTHOR_FEED_ATOM = None

@@ -19,3 +19,6 @@ DRAFT_PAGE_SAVE_AS = DRAFT_PAGE_URL = DRAFT_PAGE_LANG_SAVE_AS = DRAFT_PAGE_LANG_
 # Where `roost syndicate` posts (docs/syndication.md). Tokens come from the environment only.
 # ROOST_NETWORKS = {"mastodon": {"instance": "https://mastodon.social"}}
 # ROOST_SYNDICATE_SINCE = "2026-11-22"
+
+# A WebSub hub named in every feed and told of each deploy by `roost websub` (docs/feeds.md).
+# ROOST_WEBSUB_HUB = "https://websubhub.com/hub"

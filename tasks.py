@@ -70,6 +70,7 @@ def publish(c, to=""):
     ``--to rsync`` sends output/ to ROOST_RSYNC_TARGET (user@host:/path, over SSH);
     ``--to s3`` syncs it to ROOST_S3_BUCKET with the AWS CLI, at ROOST_S3_ENDPOINT for
     S3-compatible storage (credentials in the AWS_* variables); ``--to <folder>`` copies it there.
+    After a deploy, the WebSub hub (ROOST_WEBSUB_HUB, if set) is told the feeds changed.
     """
     _roost(c, "build -s publishconf.py")
     if not to:
@@ -87,6 +88,13 @@ def publish(c, to=""):
         folder.mkdir(parents=True, exist_ok=True)
         shutil.copytree(ROOT / "output", folder, dirs_exist_ok=True)
         print(f"roost: deployed to {folder}")
+    websub(c)
+
+
+@task
+def websub(c):
+    """Tell the WebSub hub (ROOST_WEBSUB_HUB) that the feeds changed (run it after deploying)."""
+    _roost(c, "websub -s publishconf.py")
 
 
 def _need(name: str, example: str) -> str:

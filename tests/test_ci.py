@@ -40,19 +40,32 @@ def test_the_workflows_publish_then_syndicate_and_never_run_side_by_side():
     assert any("make test" in s.get("run", "") for s in jobs["test"]["steps"])
     publish = [s.get("run", s.get("uses", "")) for s in jobs["publish"]["steps"]]
     order = ["roost build -s publishconf.py", "deploy-pages", "roost doctor", "roost syndicate",
-             "invoke push-records"]  # fmt: skip
+             "invoke push-records", "roost websub"]  # fmt: skip
     where = [next(i for i, s in enumerate(publish) if step in s) for step in order]
     assert where == sorted(where), publish
     backfeed = [
         s.get("run", s.get("uses", "")) for s in flows["backfeed"]["jobs"]["backfeed"]["steps"]
     ]
     order = ["roost backfeed", "invoke push-records", "roost build", "deploy-pages",
-             "roost syndicate"]  # fmt: skip
+             "roost websub", "roost syndicate"]  # fmt: skip
     where = [next(i for i, s in enumerate(backfeed) if step in s) for step in order]
     assert where == sorted(where), backfeed
     assert flows["backfeed"]["on"]["schedule"]
     text = "".join(w.read_text() for w in WORKFLOWS)
     assert "[skip ci]" in text  # the records commit does not start another publish
+
+
+def test_the_hub_is_told_after_every_deploy_and_a_failure_there_stops_nothing():
+    flows = {w.stem: YAML(typ="safe").load(w.read_text()) for w in WORKFLOWS}
+    publish = flows["publish"]["jobs"]["publish"]["steps"]
+    ping = next(s for s in publish if "roost websub" in s.get("run", ""))
+    # Told once the site is live, even when a network failed the syndication before it.
+    assert publish[-1] is ping and "steps.deploy.outcome == 'success'" in ping["if"]
+    assert "!cancelled()" in ping["if"] and "env" not in ping  # no secret: a hub needs none
+    steps = flows["backfeed"]["jobs"]["backfeed"]["steps"]
+    ping = next(s for s in steps if "roost websub" in s.get("run", ""))
+    assert ping["continue-on-error"] is True and "env" not in ping  # the posts still go out
+    assert "steps.websub.outcome == 'failure'" in steps[-1]["if"]  # and the run says it failed
 
 
 PUSH_RECORDS = [BIN / "invoke", "--search-root", str(REPO), "push-records", "--message"]
@@ -109,6 +122,7 @@ class Remote:
             ["cp", "-r", "output/.", str(self.deployed)],  # the deploy, to a served folder
             [BIN / "roost", "syndicate"],
             PUSH_RECORDS + [f"Records: {name} [skip ci]"],
+            [BIN / "roost", "websub"],  # no hub in this blog: nothing to do, exit 0
         ])  # fmt: skip
 
     def backfeed(self, name: str, work: Path | None = None) -> subprocess.CompletedProcess:

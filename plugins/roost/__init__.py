@@ -1,13 +1,14 @@
 """Roost: a Pelican plugin that shows, under each post, where else it lives and what people said.
 
-``register()`` only wires Pelican signals to the receivers in ``build.py``. The network side
-(syndicating posts, bringing interactions home) lives in the ``roost`` command (``cli.py``),
-never in the build.
+``register()`` only wires Pelican signals to the receivers in ``site/``: ``build.py`` (records
+under each post), ``feeds.py`` (Atom and RSS fixed up) and ``json_feed.py`` (the JSON Feed).
+The network side (syndicating posts, bringing interactions home, telling a WebSub hub) lives in
+the ``roost`` command (``commands/``), never in the build.
 """
 
 from pelican import signals
 
-from .site import build, calendar, events
+from .site import build, calendar, events, feeds, json_feed
 
 
 def register():
@@ -20,3 +21,5 @@ def register():
     # Event posts (site/events.py): their when and where in the feeds, and a calendar file each.
     signals.feed_generated.connect(events.feed_generated)
     signals.article_writer_finalized.connect(calendar.write_calendars)
+    signals.feed_generated.connect(feeds.feed_generated)
+    signals.article_writer_finalized.connect(json_feed.article_writer_finalized)

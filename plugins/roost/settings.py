@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
+from urllib.parse import urlsplit
 
 
 @dataclass(frozen=True)
@@ -75,6 +76,37 @@ def _endpoint(v: Any) -> str | None:
         return None
     if not isinstance(v, str) or not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", v):
         return "expected an http(s) address such as 'https://webmention.io/camille.blog/webmention'"
+    return None
+
+
+def _feed_path(v: Any) -> str | None:
+    if v is None:
+        return None
+    if (
+        not isinstance(v, str)
+        or not re.fullmatch(r"[A-Za-z0-9_-][A-Za-z0-9_.-]*(/[A-Za-z0-9_-][A-Za-z0-9_.-]*)*", v)
+        or not v.endswith(".json")
+    ):
+        return "expected a path in output/ ending in .json, such as 'feeds/all.json', or None"
+    return None
+
+
+def _hub(v: Any) -> str | None:
+    if v is None:
+        return None
+    try:
+        parts = urlsplit(v) if isinstance(v, str) else None
+    except ValueError:  # "http://[::1" and the like
+        parts = None
+    if (
+        parts is None
+        or parts.scheme not in ("http", "https")
+        or not parts.hostname
+        or parts.username is not None
+        or parts.fragment
+        or any(c.isspace() for c in v)
+    ):
+        return "expected the hub's address, such as 'https://websubhub.com/hub', or None"
     return None
 
 
@@ -159,6 +191,17 @@ SETTINGS: tuple[Setting, ...] = (
         "ROOST_CSP", True, _bool,
         "Add a Content-Security-Policy that lets pages load nothing from other sites and run no "
         "script: a second wall behind the sanitiser.",
+    ),
+    Setting(
+        "ROOST_JSON_FEED", "feeds/all.json", _feed_path,
+        "Where the JSON Feed 1.1 of the published posts is written in `output/` (full content, "
+        "the same ids as the Atom feed), linked from every page's head. None: no JSON Feed.",
+    ),
+    Setting(
+        "ROOST_WEBSUB_HUB", None, _hub,
+        "A WebSub hub, e.g. 'https://websubhub.com/hub': named in every feed (rel=hub beside "
+        "rel=self) so readers get new posts pushed, and told of each deploy by `roost websub` "
+        "(docs/feeds.md). None: no hub.",
     ),
 )  # fmt: skip
 

@@ -13,6 +13,7 @@
     roost forget PERSON               remove everything of a person, media included
     roost block ACCOUNT-OR-DOMAIN     never store or show anything from them (what is stored goes)
     roost moderate                    apply moderation.json to every record (after a merge)
+    roost websub                      tell the WebSub hub the feeds changed (after a deploy)
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -27,6 +28,7 @@ from .cmd_backfeed import cmd_backfeed
 from .cmd_moderation import cmd_block, cmd_forget, cmd_hide, cmd_moderate
 from .cmd_publish import cmd_mark_handled, cmd_preview, cmd_syndicate, cmd_unsyndicate
 from .cmd_records import cmd_build, cmd_check, cmd_doctor, cmd_merge_records, cmd_status
+from .cmd_websub import cmd_websub
 from .common import Stop, say
 
 
@@ -119,6 +121,13 @@ def main(argv: list[str] | None = None) -> int:
         "moderate",
         cmd_moderate,
         "apply moderation.json to every record: what it refuses is removed (after a merge)",
+    )
+
+    command(
+        "websub",
+        cmd_websub,
+        "tell the WebSub hub (ROOST_WEBSUB_HUB) that the feeds changed; run after deploying",
+        "publishconf.py",
     )
 
     args = parser.parse_args(argv)

@@ -195,10 +195,12 @@ class ApiClient:
         auth: bool | str = True,
         ok: tuple[int, ...] = (200,),
         headers: dict | None = None,
+        parse: bool = True,
         **kwargs,
     ) -> Answer:
         """One request (``path`` may be a whole URL on the same server: a next page). ``auth``:
-        True for the client's credentials, False for none, or the header value itself."""
+        True for the client's credentials, False for none, or the header value itself.
+        ``parse=False``: an accepted answer's body is kept as text (a WebSub hub's is not JSON)."""
         url = path if path.startswith(("http://", "https://")) else self.base + path
         if _origin(url) != _origin(self.base):
             raise Unavailable(self.network, f"{method} {path}: the answer named another server")
@@ -212,6 +214,8 @@ class ApiClient:
             r = self._send(method, url, path, sent, kwargs)
             if who:
                 self._note_budget(r)
+            if r.status_code in ok and not parse:
+                return Answer(r.status_code, r.headers, r.text, r.links)
             if r.status_code in ok:
                 try:
                     data = r.json() if r.content else None

@@ -108,9 +108,16 @@ def _inline(text) -> Markup:
     return Markup(inline_html(text))  # noqa: S704 (sanitised)
 
 
+#: Settings that templates and the feed receivers read from Pelican's context: set there as
+#: validated (a bad value falls back to its default there too), defaults included.
+IN_CONTEXT = ("ROOST_JSON_FEED", "ROOST_WEBSUB_HUB")
+
+
 def initialized(pelican) -> None:
     # As early as possible, so a large site's records are worked out while Pelican reads posts.
     state = _state_for(pelican.settings)
+    for key in IN_CONTEXT:
+        pelican.settings[key] = state.values[key]
     # Templates read the endpoint from the settings, worked out here once.
     pelican.settings["ROOST_WEBMENTION_ENDPOINT"] = webmention_endpoint(state.values)
 
