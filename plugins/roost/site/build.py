@@ -20,6 +20,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import quote
 
+from jinja2 import ChoiceLoader, FileSystemLoader
 from markupsafe import Markup
 from pelican.utils import get_relative_path, path_to_url
 
@@ -32,6 +33,10 @@ from .prepare import PARALLEL_FROM, InBackground, Preparation, prepare
 from .words import fill, words
 
 log = logging.getLogger(__name__)
+
+#: The templates and stylesheet Roost ships for any theme (docs/any-pelican-blog.md).
+TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
+STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "roost.css"
 
 
 @dataclass
@@ -88,6 +93,9 @@ def generator_init(generator) -> None:
     language (words.py)."""
     env = getattr(generator, "env", None)
     if env is not None:
+        # Roost's partials (roost/responses.html, roost/head.html, ...) come with the plugin, so
+        # any theme can include them; a theme's own copy of one wins, being found first.
+        env.loader = ChoiceLoader([env.loader, FileSystemLoader(str(TEMPLATES))])
         env.globals.setdefault("roost_words", words)
         env.filters.setdefault("roost_inline", _inline)
 
@@ -217,11 +225,22 @@ def finalized(pelican) -> None:
     if state is None:
         return
     _copy_media(state, Path(pelican.output_path))
+    _copy_stylesheet(Path(pelican.output_path))
     for key in sorted(set(state.store.post_keys()) - state.keys):
         log.warning(
             "roost: %s belongs to no post (was a slug changed?); it is kept, not rendered",
             state.store.display(state.store.post_path(key)),
         )
+
+
+def _copy_stylesheet(output: Path) -> None:
+    """``roost.css`` at the site's root, for themes that include ``roost/stylesheet.html``."""
+    target = output / "roost.css"
+    try:
+        if not target.is_file() or target.read_bytes() != STYLESHEET.read_bytes():
+            shutil.copyfile(STYLESHEET, target)
+    except OSError as e:
+        log.error("roost: cannot write %s: %s", target, e.strerror or e)
 
 
 #: What Roost names a mirrored file in the media folder (``Store.add_media``): only such files

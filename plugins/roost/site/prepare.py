@@ -140,9 +140,11 @@ def _read(store: Store, key: str) -> bytes | None:
 
 
 def _template_folders(settings: dict) -> list[Path]:
+    """Where Pelican looks, then Roost's own partials (a theme's copy wins)."""
     return [
         *map(Path, settings.get("THEME_TEMPLATES_OVERRIDES", [])),
         Path(settings["THEME"]) / "templates",
+        Path(__file__).resolve().parent.parent / "templates",
     ]
 
 

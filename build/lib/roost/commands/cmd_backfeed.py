@@ -1,0 +1,67 @@
+"""``roost backfeed``: every configured network that brings something home, one after the
+other, sharing one guarded fetch (one deadline for every picture), and the closing table. The
+policy is ``backfeed.py``'s."""
+
+from __future__ import annotations
+
+import argparse
+import functools
+
+from .common import Stop, print_problems, say, settings_and_store, with_progress
+
+
+def cmd_backfeed(args: argparse.Namespace) -> int:
+    from ..networks.guarded_fetch import GuardedFetcher
+    from .adapters import bringing_home, build_adapters, configured
+    from .backfeed import backfeed
+
+    settings, values, problems, store = settings_and_store(args)
+    known = set(configured(values))
+    for name in sorted(set(args.network or ()) - known):
+        raise Stop(f"--network {name}: not configured (configured: {', '.join(sorted(known))})")
+    adapters, wrong = build_adapters(values, only=set(args.network) if args.network else None)
+    problems += wrong
+    adapters = bringing_home(adapters)
+    # One guarded fetch for the whole run: one deadline for every picture of every network;
+    # the servers the author configured are trusted as configured.
+    fetcher = GuardedFetcher(set().union(*(a.trusted_origins() for a in adapters.values())))
+    posts_problems: list[str] = []
+
+    @functools.cache
+    def posts_by_url() -> dict[str, str]:
+        """Each post's address -> its key: Pelican reads every post for it, so once, and only
+        when something needs matching by address."""
+        from .posts import read_posts
+
+        return {p.url: p.key for p in read_posts(settings, problems=posts_problems)}
+
+    rows = []
+    for name, adapter in adapters.items():
+        report = with_progress(
+            None,
+            lambda tick, adapter=adapter: backfeed(
+                store,
+                adapter,
+                sweep=args.sweep,
+                progress=tick,
+                posts_by_url=posts_by_url,
+                fetcher=fetcher,
+            ),
+            f"backfeed from {name}",
+        )
+        problems += report.problems
+        posts = "" if adapter.FEED else str(report.posts)  # a feed looks at no post of its own
+        rows.append((name, posts, report.change, report.failed))
+    problems += posts_problems
+    print_problems(sorted(set(problems), key=problems.index))
+    print(f"{'network':<11}{'posts':>6}{'new':>8}{'updated':>9}{'removed':>9}")
+    for name, posts, c, _ in rows:
+        print(f"{name:<11}{posts:>6}{c.added:>8}{c.updated:>9}{c.removed:>9}")
+    failed = bool(problems)
+    for *_, failure in rows:
+        if failure:
+            say(f"roost: {failure}; nothing was lost, the next run tries again")
+            failed = True
+    if fetcher.spent:
+        print("roost: this run's time for fetching pictures ran out; the next run fetches the rest")
+    return 1 if failed else 0

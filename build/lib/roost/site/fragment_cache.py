@@ -1,0 +1,121 @@
+"""Each post's rendered responses kept between builds, so an unchanged post costs a file read.
+
+What Pelican's ``CACHE_CONTENT`` does for Markdown, this does for the records: a post's fragment
+is reused when nothing that went into it changed. That is its record file (its bytes) and, for
+every post alike, the people files, the moderation file, which media files exist, the template
+and every template folder's ``roost/`` templates, the settings a template can see, and Roost's
+build-time code (not the networks' nor the commands'). All of it is hashed into the file name
+(``CACHE_PATH/roost/<post>@<digest>.json``), so a changed input is a miss, never a stale page.
+Files are JSON (never pickle: nothing in a cache folder can run code), written atomically; a file
+that cannot be read is a miss.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from pathlib import Path
+
+from markupsafe import Markup
+
+_CODE_DIGEST: str | None = None
+
+
+def build_code() -> list[Path]:
+    """The code a build runs: the core at the package's root and ``site/``. Not ``networks/`` nor
+    ``commands/``: editing an adapter re-renders nothing."""
+    package = Path(__file__).resolve().parents[1]
+    return sorted([*package.glob("*.py"), *(package / "site").glob("*.py")])
+
+
+def _code_digest() -> str:
+    """Roost's build-time code: a new version renders anew."""
+    global _CODE_DIGEST
+    if _CODE_DIGEST is None:
+        h = hashlib.sha256()
+        for path in build_code():
+            h.update(path.name.encode() + path.read_bytes())
+        _CODE_DIGEST = h.hexdigest()
+    return _CODE_DIGEST
+
+
+def _plain(value) -> bool:
+    """Values whose repr is the same from one run to the next (no functions, no objects)."""
+    if value is None or isinstance(value, str | int | float | bool):
+        return True
+    if isinstance(value, list | tuple):
+        return all(_plain(v) for v in value)
+    if isinstance(value, dict):
+        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+    return False
+
+
+class FragmentCache:
+    def __init__(self, folder: Path, store, template_folders: list[Path], context: dict):
+        self.folder = folder
+        h = hashlib.sha256(_code_digest().encode())
+        for path in sorted((store.root / "people").glob("*.json")):
+            h.update(path.name.encode() + path.read_bytes())
+        if store.moderation_path.exists():
+            h.update(b"moderation" + store.moderation_path.read_bytes())
+        media = store.root / "media"
+        if media.is_dir():  # which files exist decides between a picture and a placeholder
+            h.update("\n".join(sorted(p.name for p in media.glob("*/*"))).encode())
+        for folder_ in template_folders:
+            for path in sorted((Path(folder_) / "roost").glob("*")):
+                h.update(str(path).encode() + path.read_bytes())
+        settings = sorted((k, v) for k, v in context.items() if _plain(v))
+        h.update(repr(settings).encode())
+        self.common = h.hexdigest()
+        self.used: set[str] = set()  # the file names this build asked for
+
+    def path(self, key: str, raw: bytes) -> Path:
+        """Where the fragment for this record's bytes is kept (whether or not it is there)."""
+        digest = hashlib.sha256(self.common.encode() + raw).hexdigest()[:32]
+        name = f"{key}@{digest}.json"  # "@" is never in a post key
+        self.used.add(name)
+        return self.folder / name
+
+    def get(self, path: Path):
+        """The prepared responses kept at ``path``, or None."""
+        from .prepare import Prepared
+
+        try:
+            data = json.loads(path.read_text(encoding="utf-8"))
+            return Prepared(
+                data["fragment"],
+                # Written by put() from a sanitised view; the cache is local, like the theme.
+                Markup(data["summary"]),  # noqa: S704
+                data["counts"],
+                set(data["media"]),
+            )
+        except (OSError, ValueError, KeyError, TypeError):
+            return None
+
+    def put(self, path: Path, prepared) -> None:
+        data = {
+            "fragment": prepared.fragment,
+            "summary": str(prepared.summary),
+            "counts": prepared.counts,
+            "media": sorted(prepared.media),
+        }
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+            with os.fdopen(fd, "w", encoding="utf-8") as f:
+                json.dump(data, f, ensure_ascii=False)
+            os.replace(tmp, path)
+        except OSError:
+            pass  # a cache that cannot be written only costs time
+
+    def prune(self) -> None:
+        """Forget what this build did not ask for: older versions, posts with no record any
+        more. One listing of the folder, at the end."""
+        try:
+            for path in self.folder.glob("*@*.json"):
+                if path.name not in self.used:
+                    path.unlink(missing_ok=True)
+        except OSError:
+            pass

@@ -1,0 +1,198 @@
+"""The interface's own words ("Responses", "12 likes", "Reply on Mastodon") in the page's language.
+
+A French post must not show English headings over French comments, and a screen reader must
+not read English words with a French voice. Roost speaks English and French; a page in any other
+language gets the English words with ``lang="en"`` on the elements that hold them (``mark``), so
+they are at least pronounced right.
+
+Two ways in:
+
+* Theme templates call ``roost_words(lang)`` (a Jinja global the plugin adds) and read words as
+  attributes: ``{% set w = roost_words(article.lang) %}{{ w.tags }}``, or
+  ``{{ w.count('reply', 3) }}``.
+* The responses fragment is rendered once per post, before Pelican knows the page's language, so
+  its template writes markers (``word('responses')``, ``count('like', 12)``) that
+  :func:`fill` replaces per page. Markers are delimited by a control character that never
+  survives the sanitiser, so no archived text can forge one.
+
+Plural rules follow CLDR: English is singular for 1 only, French for 0 and 1.
+"""
+
+from __future__ import annotations
+
+import re
+
+from markupsafe import Markup, escape
+
+# key: (English, French). Counted words are (singular, plural) pairs.
+_WORDS: dict[str, tuple[str, str]] = {
+    "skip": ("Skip to content", "Aller au contenu"),
+    "site_nav": ("Site", "Site"),
+    "archives": ("Archives", "Archives"),
+    "feed": ("Feed", "Flux"),
+    "updated": ("updated", "mis à jour"),
+    "in": ("in", "dans"),
+    "tags": ("Tags", "Mots-clés"),
+    "also_in": ("Also in", "Aussi en"),
+    "responses": ("Responses", "Réactions"),
+    "also_on": ("Also on", "Aussi sur"),
+    "quoted_by": ("Quoted by", "Cité par"),
+    "mentioned_by": ("Mentioned by", "Mentionné par"),
+    "replies": ("Replies", "Réponses"),
+    "quotes": ("Quotes", "Citations"),
+    "mentions": ("Mentions", "Mentions"),
+    "join": ("Join the conversation:", "Rejoindre la conversation :"),
+    "quoted_this": ("quoted this", "a cité ce billet"),
+    "mentioned_this": ("mentioned this", "a mentionné ce billet"),
+    "on": ("on", "sur"),
+    "in_reply_to": ("in reply to", "en réponse à"),
+    "author": ("author", "auteur"),
+    "missing_picture": ("A picture that could not be kept", "Une image qui n’a pas pu être gardée"),
+    "reply_own_site": ("Reply from your own site", "Répondre depuis votre site"),
+    "reply_form_help": (
+        "Wrote a reply on your own site? Send its address and it will appear here once checked.",
+        "Vous avez répondu sur votre propre site ? Envoyez son adresse : la réponse apparaîtra "
+        "ici une fois vérifiée.",
+    ),
+    "your_reply_url": ("Address of your reply", "Adresse de votre réponse"),
+    "send": ("Send", "Envoyer"),
+    "newer": ("Newer", "Plus récents"),
+    "older": ("Older", "Plus anciens"),
+    "page_of": ("Page {n} of {total}", "Page {n} sur {total}"),
+    "nothing_yet": ("Nothing here yet.", "Rien ici pour l’instant."),
+    "not_found": ("Page not found", "Page introuvable"),
+    "not_found_text": (
+        "There is nothing at this address. It may have moved: try the archives or the home page.",
+        "Il n’y a rien à cette adresse. La page a peut-être changé de place : essayez les "
+        "archives ou la page d’accueil.",
+    ),
+    "home": ("Home page", "Page d’accueil"),
+    "event": ("Event", "Événement"),
+    "when": ("When", "Quand"),
+    "where": ("Where", "Où"),
+    "details": ("Details", "Détails"),
+    "add_to_calendar": ("Add to your calendar (.ics)", "Ajouter à votre agenda (.ics)"),
+    "colophon": (
+        "Written in plain files, built with Pelican and Roost. Replies from other networks are "
+        "archived here so that they outlive those networks.",
+        "Écrit dans de simples fichiers, construit avec Pelican et Roost. Les réponses venues "
+        "d’autres réseaux sont archivées ici pour survivre à ces réseaux.",
+    ),
+}
+
+_REPLY_ON = ("Reply on {network}", "Répondre sur {network}")
+_COMMENT_ON = ("Comment on {network}", "Commenter sur {network}")
+_DISCUSS_ON = ("Discuss on {network}", "En discuter sur {network}")
+
+_COUNTED: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
+    "reply": (("reply", "replies"), ("réponse", "réponses")),
+    "quote": (("quote", "quotes"), ("citation", "citations")),
+    "mention": (("mention", "mentions"), ("mention", "mentions")),
+    "repost": (("repost", "reposts"), ("partage", "partages")),
+    "like": (("like", "likes"), ("j’aime", "j’aime")),
+    "bookmark": (("bookmark", "bookmarks"), ("favori", "favoris")),
+    "rsvp": (("RSVP", "RSVPs"), ("réponse à l’invitation", "réponses à l’invitation")),
+    "more": (("more", "more"), ("de plus", "de plus")),
+}
+
+_RSVP: dict[str, tuple[str, str]] = {
+    "yes": ("Going", "Participe"),
+    "maybe": ("Maybe", "Peut-être"),
+    "no": ("Not going", "Ne participe pas"),
+    "interested": ("Interested", "Intéressé·e"),
+}
+
+LANGUAGES = ("en", "fr")
+
+
+def _index(lang: str | None) -> int | None:
+    """0 for English, 1 for French, None for a language Roost does not speak."""
+    base = (lang or "en").split("-")[0].split("_")[0].lower()
+    return LANGUAGES.index(base) if base in LANGUAGES else None
+
+
+class Words:
+    """The words for one language; attributes are Markup, safe in text and attributes."""
+
+    def __init__(self, lang: str | None):
+        found = _index(lang)
+        self._i = 0 if found is None else found
+        #: ``lang="en"`` for elements holding interface words when the page is in a language
+        #: Roost does not speak; empty otherwise.
+        self.mark = Markup("") if found is not None else Markup(' lang="en"')
+
+    def __getattr__(self, key: str) -> Markup:
+        try:
+            return escape(_WORDS[key][self._i])
+        except KeyError:
+            raise AttributeError(key) from None
+
+    def count(self, kind: str, n: int) -> Markup:
+        """``12 likes``, ``1 réponse``, ``0 réponse``."""
+        n = int(n)
+        one, many = _COUNTED[kind][self._i]
+        singular = n <= 1 if self._i == 1 else n == 1
+        return escape(f"{n} {one if singular else many}")
+
+    def rsvp(self, answer: str, n: int) -> Markup:
+        """ "Going (3)", "Participe (3)"."""
+        return escape(f"{_RSVP[answer][self._i]} ({int(n)})")
+
+    def page_of(self, n: int, total: int) -> Markup:
+        return escape(_WORDS["page_of"][self._i].format(n=int(n), total=int(total)))
+
+    def reply_label(self, english_label: str, network: str) -> Markup:
+        """The registry's "Reply on Mastodon" in this language (kept as is when unknown)."""
+        for pattern in (_REPLY_ON, _COMMENT_ON, _DISCUSS_ON):
+            if english_label == pattern[0].format(network=network):
+                return escape(pattern[self._i].format(network=network))
+        if english_label == _WORDS["reply_own_site"][0]:
+            return escape(_WORDS["reply_own_site"][self._i])
+        return escape(english_label)
+
+
+_CACHE: dict[str | None, Words] = {}
+
+
+def words(lang: str | None) -> Words:
+    if lang not in _CACHE:
+        _CACHE[lang] = Words(lang)
+    return _CACHE[lang]
+
+
+# ------------------------------------------------------------------ markers for the fragment
+
+_SEP = "\x1e"
+_MARKER = re.compile(_SEP + r"w:([a-z_]+)(?::([^\x1e]*))?" + _SEP)
+
+
+def marker(key: str, *args: object) -> Markup:
+    """A stand-in for a word, filled in per page by :func:`fill`. Arguments must not hold the
+    separator (they are numbers and registry names)."""
+    extra = ":" + "|".join(str(a) for a in args) if args else ""
+    return Markup(f"{_SEP}w:{key}{extra}{_SEP}")  # noqa: S704 (our key and our numbers)
+
+
+def count_marker(kind: str, n: int) -> Markup:
+    return marker("count", kind, int(n))
+
+
+def fill(fragment: str, lang: str | None) -> str:
+    """Replace every word marker in ``fragment`` with the words of ``lang``."""
+    if _SEP + "w:" not in fragment:
+        return fragment
+    w = words(lang)
+
+    def one(m: re.Match) -> str:
+        key, args = m.group(1), (m.group(2) or "").split("|")
+        if key == "count":
+            return w.count(args[0], int(args[1]))
+        if key == "rsvp":
+            return w.rsvp(args[0], int(args[1]))
+        if key == "reply_label":
+            return w.reply_label(args[0], args[1])
+        if key == "mark":
+            return w.mark
+        return getattr(w, key)
+
+    return _MARKER.sub(one, fragment)
