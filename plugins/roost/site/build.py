@@ -25,6 +25,7 @@ from pelican.utils import get_relative_path, path_to_url
 from ..model import RecordError, post_key
 from ..settings import validate
 from ..store import Store
+from .gone import write_tombstones
 from .prepare import PARALLEL_FROM, InBackground, Preparation, prepare
 
 log = logging.getLogger(__name__)
@@ -156,7 +157,9 @@ def finalized(pelican) -> None:
     state = _STATES.pop(id(pelican.settings), None)
     if state is None:
         return
-    _copy_media(state, Path(pelican.output_path))
+    output = Path(pelican.output_path)
+    _copy_media(state, output)
+    write_tombstones(state.store.root, pelican.settings.get("SITEURL", ""), output)
     for key in sorted(set(state.store.post_keys()) - state.keys):
         log.warning(
             "roost: %s belongs to no post (was a slug changed?); it is kept, not rendered",
