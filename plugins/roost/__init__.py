@@ -14,4 +14,5 @@ def register():
     signals.initialized.connect(build.initialized)
     signals.article_generator_finalized.connect(build.article_generator_finalized)
     signals.page_generator_finalized.connect(build.page_generator_finalized)
+    signals.content_written.connect(build.content_written)
     signals.finalized.connect(build.finalized)

@@ -27,6 +27,8 @@ from .webmention_plan import Due, plan, read_ledger, read_sources, record, write
 
 #: Every fetch of one run together (discovery and sending); what is left waits for the next run.
 RUN_SECONDS = 600.0
+#: One Webmention's discovery, or its POST, redirects included.
+FETCH_SECONDS = 20.0
 
 
 @dataclass
@@ -79,7 +81,7 @@ def run(store, due: list[Due], fetcher=None) -> list[Outcome]:
     from ..networks.guarded_fetch import FetchError, GuardedFetcher, shown
     from ..networks.webmention_send import NoEndpoint, send
 
-    fetcher = fetcher or GuardedFetcher(run_seconds=RUN_SECONDS)
+    fetcher = fetcher or GuardedFetcher(fetch_seconds=FETCH_SECONDS, run_seconds=RUN_SECONDS)
     outcomes: list[Outcome] = []
     run_lock = filelock.FileLock(str(store.root / ".webmention.lock"))
     store.root.mkdir(parents=True, exist_ok=True)

@@ -83,6 +83,15 @@ def records_path(settings: dict, configured: str) -> Path:
 def initialized(pelican) -> None:
     # As early as possible, so a large site's records are worked out while Pelican reads posts.
     _state_for(pelican.settings)
+    _WRITTEN.clear()
+
+
+#: Every file this build wrote (Pelican's ``content_written``): a tombstone never replaces one.
+_WRITTEN: set[Path] = set()
+
+
+def content_written(path, context=None) -> None:
+    _WRITTEN.add(Path(path).resolve())
 
 
 def _state_for(settings: dict) -> BuildState:
@@ -159,7 +168,7 @@ def finalized(pelican) -> None:
         return
     output = Path(pelican.output_path)
     _copy_media(state, output)
-    write_tombstones(state.store.root, pelican.settings.get("SITEURL", ""), output)
+    write_tombstones(state.store.root, pelican.settings.get("SITEURL", ""), output, _WRITTEN)
     for key in sorted(set(state.store.post_keys()) - state.keys):
         log.warning(
             "roost: %s belongs to no post (was a slug changed?); it is kept, not rendered",

@@ -8,7 +8,8 @@ source that ``roost webmention`` has sent Webmentions for (``social/webmentions.
 this build did not write gets a small page at its old address holding
 ``<meta http-equiv="Status" content="410 Gone">``, the signal receivers read in the page when
 the server cannot send the status (webmention.rocks' delete test accepts it). Nothing the build
-wrote is ever replaced, and only addresses under the site's own ``SITEURL`` are considered.
+wrote is replaced (a page left in the output folder by an earlier build is: the post is gone),
+and only addresses under the site's own ``SITEURL`` are considered.
 
 Authors whose server can answer a real 410 (nginx, Apache, Netlify) are shown how in
 ``docs/webmention.md``; the tombstones do no harm there.
@@ -56,23 +57,26 @@ def gone_paths(records: Path, siteurl: str) -> list[str]:
     return sorted(found)
 
 
-def write_tombstones(records: Path, siteurl: str, output: Path) -> int:
-    """Write a tombstone for every known source the build did not write; how many."""
+def write_tombstones(records: Path, siteurl: str, output: Path, written: set[Path]) -> int:
+    """Write a tombstone for every known source this build did not write (``written``: the
+    resolved paths of what it wrote); how many."""
     root = output.resolve()
-    written = 0
+    count = 0
     for rel in gone_paths(records, siteurl):
         if not rel or rel.endswith("/"):
             rel += "index.html"
         target = (root / rel).resolve()
-        if root not in target.parents or ".." in Path(rel).parts or target.exists():
+        if root not in target.parents or ".." in Path(rel).parts or target in written:
             continue
         try:
+            if target.is_file() and target.read_text(encoding="utf-8") == TOMBSTONE:
+                continue
             target.parent.mkdir(parents=True, exist_ok=True)
             target.write_text(TOMBSTONE, encoding="utf-8")
         except OSError as e:
             log.error("roost: cannot write a tombstone at %s: %s", target, e.strerror or e)
             continue
-        written += 1
-    if written:
-        log.info("roost: %d tombstone(s) for deleted posts (410 Gone, for Webmentions)", written)
-    return written
+        count += 1
+    if count:
+        log.info("roost: %d tombstone(s) for deleted posts (410 Gone, for Webmentions)", count)
+    return count
