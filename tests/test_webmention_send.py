@@ -183,7 +183,8 @@ def test_each_troubled_target_is_one_line_and_the_others_are_still_sent(
     assert any("longer than" in ln for ln in lines if "/slow" in ln)
     assert any("answered 500" in ln for ln in lines if "/broken-endpoint" in ln)
     fields = sorted(body for path, body in targets.posted if path.startswith("/wm?key="))
-    assert len(fields) == 2 and all("source=https%3A%2F%2Fcamille.example%2Fp%2F" in f for f in fields)
+    assert len(fields) == 2
+    assert all("source=https%3A%2F%2Fcamille.example%2Fp%2F" in f for f in fields)
     assert "s3cr3t-endpoint-key" not in out + err
     assert "link-secret" not in out + err
     assert "s3cr3t-endpoint-key" not in (blog.root / "social" / "webmentions.json").read_text()
@@ -210,6 +211,10 @@ def test_dry_run_says_what_would_be_sent_and_sends_nothing(tmp_path, targets, ca
     assert targets.requests == [] and not (blog.root / "social" / "webmentions.json").exists()
 
 
+def with_status(text: str, status: str) -> str:
+    return text.replace("\n\n", f"\nStatus: {status}\n\n", 1)
+
+
 def test_only_published_posts_links_to_others_and_from_the_since_date(
     tmp_path, targets, capsys, monkeypatch
 ):
@@ -218,8 +223,8 @@ def test_only_published_posts_links_to_others_and_from_the_since_date(
     posts = {
         "pub.md": post("Pub", "pub", 1, f"[ok]({t}/ok/1) [home]({site}/other/) [rel](/x/) "
                        "[mail](mailto:a@b.example)"),  # fmt: skip
-        "draft.md": post("Draft", "draft", 2, f"[ok]({t}/ok/2)").replace("\n\n", "\nStatus: draft\n\n", 1),
-        "hidden.md": post("Hid", "hid", 3, f"[ok]({t}/ok/3)").replace("\n\n", "\nStatus: hidden\n\n", 1),
+        "draft.md": with_status(post("Draft", "draft", 2, f"[ok]({t}/ok/2)"), "draft"),
+        "hidden.md": with_status(post("Hid", "hid", 3, f"[ok]({t}/ok/3)"), "hidden"),
         "future.md": post("Fut", "fut", 4, f"[ok]({t}/ok/4)").replace("2026-05-04", "2999-01-01"),
         "old.md": post("Old", "old", 5, f"[ok]({t}/ok/5)").replace("2026-05-05", "2025-01-01"),
     }  # fmt: skip
