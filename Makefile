@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
-TASKS := build rebuild clean serve livereload publish syndicate backfeed push-records test browser lock
+TASKS := build rebuild clean serve livereload publish syndicate webmention backfeed push-records test browser lock
 
 $(TASKS): $(STAMP)
 	$(VENV)/bin/invoke $@

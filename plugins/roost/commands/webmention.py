@@ -1,6 +1,6 @@
 """``roost webmention``: tell every page the blog's articles link to, through its Webmention
-endpoint, that the article exists, changed or is gone (W3C Webmention, 3.1; what is due is
-``webmention_plan.py``'s, the protocol ``networks/webmention_send.py``'s).
+endpoint, that the article exists, changed or is gone (W3C Webmention, "Sending Webmentions").
+What is due is ``webmention_plan.py``'s; the protocol ``networks/webmention_send.py``'s.
 
 Exactly once per change: one run at a time holds ``social/.webmention.lock`` for its whole
 length, and each outcome is written to ``social/webmentions.json`` (atomically, under the

@@ -3,7 +3,8 @@ each one holds, and the ledger of what was sent to which target for which versio
 (``social/webmentions.json``). Pure apart from reading the posts and the ledger; the sending is
 ``webmention.py``'s.
 
-The rules are the W3C Recommendation's (3.1.4, updated posts; 3.1.5, deleted posts):
+The rules are the W3C Recommendation's ("Sending Webmentions for updated posts" and "... for
+deleted posts", https://www.w3.org/TR/webmention/):
 
 * a **source** is an article as published (never a draft, a hidden or a future post), at its
   canonical URL; its **targets** are the ``<a href>`` links of its content (what the theme's

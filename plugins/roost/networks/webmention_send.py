@@ -1,5 +1,6 @@
-"""Sending one Webmention, as the W3C Recommendation "Webmention" (2017-01-12) says in 3.1.2
-(endpoint discovery) and 3.1.3 (sending), through the guarded fetch: the target page and the
+"""Sending one Webmention, as the W3C Recommendation "Webmention" (2017-01-12,
+https://www.w3.org/TR/webmention/) says under "Sender discovers receiver Webmention endpoint" and
+"Sender notifies receiver", through the guarded fetch: the target page and the
 endpoint it names are a stranger's addresses.
 
 Discovery: GET the target (redirects followed, each one checked); the endpoint is the first of

@@ -1,6 +1,6 @@
 """Tombstones for deleted posts, so a Webmention receiver can tell that a post is gone (W3C
-Webmention 3.1.5 and 3.2.3: the receiver learns a source was deleted when it answers
-``410 Gone``).
+Webmention, "Sending Webmentions for deleted posts": the receiver learns that a source was
+deleted when fetching it answers ``410 Gone``).
 
 A static host (GitHub Pages, most others) cannot answer 410 for a page that is not there: it
 answers 404, which receivers may take for a passing fault. So at the end of every build, each
