@@ -102,6 +102,8 @@ def run(store, due: list[Due], fetcher=None) -> list[Outcome]:
                 if fetcher.spent:
                     break  # not this target's fault: it is sent on the next run
                 outcome = Outcome(d, "failed", str(e))
+            except (ValueError, RecursionError) as e:  # a page or endpoint beyond reading
+                outcome = Outcome(d, "failed", f"its page cannot be read ({type(e).__name__})")
             else:
                 outcome = Outcome(d, "sent", f"{sent.status} from {shown(sent.endpoint)}")
             outcomes.append(outcome)
