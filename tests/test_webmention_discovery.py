@@ -124,6 +124,10 @@ def hostile():
         "/wm-302": (302, {"Location": f"{base}/elsewhere"}, b""),
         "/to-302": (200, {"Link": "</wm-302>; rel=webmention"}, b""),
         "/plain": (200, {"Content-Type": "text/plain"}, b'<link rel="webmention" href="/x">'),
+        "/big.pdf": (200, {"Content-Type": "application/pdf", "Link": "</wm>; rel=webmention"},
+                     b"%PDF" * (1024 * 1024)),
+        "/big.png": (200, {"Content-Type": "image/png"}, b"\x89PNG" * (1024 * 1024)),
+        "/big.html": (200, {}, b"<p>" * (1024 * 1024)),
     }  # fmt: skip
     yield base
     server.shutdown()
@@ -151,3 +155,11 @@ def test_a_target_at_an_internal_address_is_never_fetched():
 def test_a_page_that_is_not_html_has_no_endpoint_in_its_body(hostile):
     with pytest.raises(NoEndpoint):
         discover(GuardedFetcher(), hostile + "/plain")
+
+
+def test_a_large_file_that_is_not_html_is_judged_by_its_headers_and_a_large_page_refused(hostile):
+    assert discover(GuardedFetcher(), hostile + "/big.pdf") == hostile + "/wm"
+    with pytest.raises(NoEndpoint):
+        discover(GuardedFetcher(), hostile + "/big.png")
+    with pytest.raises(Refused, match="byte limit"):
+        discover(GuardedFetcher(), hostile + "/big.html")

@@ -159,9 +159,10 @@ class GuardedFetcher:
     def trust(self, *urls: str) -> None:
         self.trusted |= {_origin(u) for u in urls if u}
 
-    def get(self, url: str, *, max_bytes: int, accept: str = "*/*") -> Fetched:
-        """The body at ``url`` (a 2xx answer), or FetchError saying why not."""
-        return self._request("GET", url, max_bytes, accept, None)
+    def get(self, url: str, *, max_bytes: int, accept: str = "*/*", only=None) -> Fetched:
+        """The body at ``url`` (a 2xx answer), or FetchError saying why not. ``only``: the media
+        types whose body is read; another type's answer comes back with its headers alone."""
+        return self._request("GET", url, max_bytes, accept, None, only)
 
     def post_form(self, url: str, fields: dict[str, str], *, max_bytes: int = 64 * 1024):
         """POST ``fields`` as ``application/x-www-form-urlencoded`` to ``url`` (its query string
@@ -170,7 +171,7 @@ class GuardedFetcher:
         body = urlencode(fields).encode("ascii")
         return self._request("POST", url, max_bytes, "*/*", body)
 
-    def _request(self, method: str, url: str, max_bytes: int, accept: str, body) -> Fetched:
+    def _request(self, method, url, max_bytes, accept, body, only=None) -> Fetched:
         deadline = min(self.clock() + self.fetch_seconds, self.run_deadline)
         watch: list[threading.Timer] = []  # cut each connection at the deadline
         follow = (307, 308) if method == "POST" else (301, 302, 303, 307, 308)
@@ -186,11 +187,14 @@ class GuardedFetcher:
                         continue
                     if not 200 <= response.status < 300:
                         raise FetchError(f"{shown(url)}: the server answered {response.status}")
+                    ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
                     # A POST's answer is its status: its body, however large, is not read.
-                    data = self._read(response, url, max_bytes, deadline) if body is None else b""
+                    wanted = body is None and (only is None or ctype in only)
+                    data = self._read(response, url, max_bytes, deadline) if wanted else b""
+                    if not wanted:
+                        response.close()  # the unread rest is not waited for
                 finally:
                     response.release_conn()
-                ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
                 links = tuple(response.headers.getlist("Link"))
                 return Fetched(url, response.status, ctype, data, links)
         except ValueError:  # an address, or a redirect's, that cannot even be parsed

@@ -46,7 +46,10 @@ class Sent:
 
 def discover(fetcher: GuardedFetcher, target: str) -> str:
     """The target's Webmention endpoint; NoEndpoint, or FetchError/Refused saying why not."""
-    page = fetcher.get(target, max_bytes=PAGE_MAX_BYTES, accept="text/html, */*;q=0.5")
+    # Only an HTML page's body is read: a large PDF or picture may still have a Link header.
+    page = fetcher.get(
+        target, max_bytes=PAGE_MAX_BYTES, accept="text/html, */*;q=0.5", only=HTML_TYPES
+    )
     for value in page.links:
         for href, rels in link_header_values(value):
             if "webmention" in rels:
