@@ -76,7 +76,10 @@ def test_links_are_the_contents_anchors_to_other_sites_each_once():
     html = (f'<p><a href="{A}">a</a> <a href="/about/">me</a> <a href="{SITE}/x/">x</a> '
             f'<a href="mailto:c@d.example">m</a> <a href="{A}">again</a> <a href="http://[x">bad</a>'
             f'<!-- <a href="{B}">hidden</a> --> &lt;a href="{C}"&gt;</p>')  # fmt: skip
-    assert links(html, f"{SITE}/p/", "camille.example") == [A]
+    assert links(html, f"{SITE}/p/", SITE) == [A]
+    neighbours = '<a href="https://u.github.io/blog/x/">me</a><a href="https://u.github.io/other/">'
+    assert links(neighbours, "https://u.github.io/blog/p/", "https://u.github.io/blog") == [
+        "https://u.github.io/other/"]  # fmt: skip
 
 
 def test_the_ledger_is_merged_by_source_and_target():

@@ -156,11 +156,13 @@ def targets(monkeypatch):
 
 
 TROUBLE = ["/error", "/huge", "/slow", "/broken-endpoint"]
+#: An address, and a name, that are not on the public internet.
+PRIVATE = ["http://10.9.8.7/private", "http://localhost:9/private-name"]
 
 
 def trouble_blog(tmp_path, targets) -> tuple[Blog, list[str]]:
     t = targets.url
-    links = [f"{t}/ok/1", f"{t}/none", *(t + p for p in TROUBLE), "http://10.9.8.7/private",
+    links = [f"{t}/ok/1", f"{t}/none", *(t + p for p in TROUBLE), *PRIVATE,
              f"{t}/ok/2?token=link-secret"]  # fmt: skip
     body = " ".join(f"[link {i}]({url})" for i, url in enumerate(links))
     return blog_at(tmp_path, "https://camille.example", {"p.md": post("P", "p", 1, body)}), links
@@ -173,12 +175,12 @@ def test_each_troubled_target_is_one_line_and_the_others_are_still_sent(
     code, out, err = roost(blog, capsys, monkeypatch)
     assert code == 1  # something failed for a reason other than "no endpoint"
     lines = err.splitlines()
-    for target in [targets.url + p for p in (*TROUBLE, "/none")] + ["http://10.9.8.7/private"]:
+    for target in [targets.url + p for p in (*TROUBLE, "/none")] + PRIVATE:
         naming = [ln for ln in lines if ln.endswith(target) or f"-> {target}:" in ln]
         assert len(naming) == 1, (target, err)
         assert "https://camille.example/p/" in naming[0]
     assert [ln for ln in lines if "/none" in ln][0].startswith("roost: webmention no endpoint")
-    assert any("not a public address" in ln for ln in lines)
+    assert sum("not a public address" in ln for ln in lines) == len(PRIVATE)
     assert any("byte limit" in ln for ln in lines if "/huge" in ln)
     assert any("longer than" in ln for ln in lines if "/slow" in ln)
     assert any("answered 500" in ln for ln in lines if "/broken-endpoint" in ln)
@@ -199,7 +201,7 @@ def test_each_troubled_target_is_one_line_and_the_others_are_still_sent(
     roost(blog, capsys, monkeypatch)
     code, out, err = roost(blog, capsys, monkeypatch)
     assert code == 0 and "0 sent" in out
-    assert sum("given up" in ln for ln in err.splitlines()) == len(TROUBLE) + 1
+    assert sum("given up" in ln for ln in err.splitlines()) == len(TROUBLE) + len(PRIVATE)
 
 
 def test_dry_run_says_what_would_be_sent_and_sends_nothing(tmp_path, targets, capsys, monkeypatch):
@@ -253,3 +255,29 @@ def test_a_post_that_cannot_be_read_is_not_announced_as_deleted(
     code, out, err = roost(blog, capsys, monkeypatch)
     assert code == 1 and "no deletion is announced" in err
     assert len(targets.posted) == posted
+
+
+def test_a_run_stopped_midway_sends_nothing_twice_that_was_recorded(
+    tmp_path, targets, capsys, monkeypatch
+):
+    from roost.networks import webmention_send
+
+    t = targets.url
+    body = " ".join(f"[{n}]({t}/ok/{n})" for n in range(1, 5))
+    blog = blog_at(tmp_path, "https://camille.example", {"p.md": post("P", "p", 1, body)})
+    real, calls = webmention_send.send, []
+
+    def killed_at_the_third(fetcher, source, target):
+        calls.append(target)
+        if len(calls) == 3:
+            raise KeyboardInterrupt  # the runner is stopped between two Webmentions
+        return real(fetcher, source, target)
+
+    monkeypatch.setattr(webmention_send, "send", killed_at_the_third)
+    with pytest.raises(KeyboardInterrupt):
+        roost(blog, capsys, monkeypatch)
+    monkeypatch.setattr(webmention_send, "send", real)
+    code, out, _ = roost(blog, capsys, monkeypatch)
+    assert code == 0 and out.count("sent ") == 2  # the third and the fourth, not again the first
+    bodies = [b for path, b in targets.posted if path.startswith("/wm")]
+    assert sorted(b.rsplit("%2Fok%2F", 1)[1] for b in bodies) == ["1", "2", "3", "4"]

@@ -101,7 +101,8 @@ def run(store, due: list[Due], fetcher=None) -> list[Outcome]:
             except FetchError as e:
                 if fetcher.spent:
                     break  # not this target's fault: it is sent on the next run
-                outcome = Outcome(d, "failed", str(e))
+                why = str(e).removeprefix(f"{shown(d.target)}: ")  # named once in the line
+                outcome = Outcome(d, "failed", why)
             except (ValueError, RecursionError) as e:  # a page or endpoint beyond reading
                 outcome = Outcome(d, "failed", f"its page cannot be read ({type(e).__name__})")
             else:
@@ -109,7 +110,7 @@ def run(store, due: list[Due], fetcher=None) -> list[Outcome]:
             outcomes.append(outcome)
             _write(store, outcome)
             if outcome.kind == "sent":
-                say(f"sent         {where} ({outcome.detail})")
+                say(f"sent         {where}: {outcome.detail}")
             else:
                 say(f"roost: webmention {outcome.kind}: {where}: {outcome.detail}", sys.stderr)
     finally:

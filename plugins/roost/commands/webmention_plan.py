@@ -33,6 +33,7 @@ from datetime import date
 from urllib.parse import urljoin, urlsplit
 
 from ..model import FORMAT, RecordError, check_format
+from ..networks.guarded_fetch import shown
 from ..store import Store, dumps
 
 LEDGER = "webmentions.json"
@@ -69,23 +70,22 @@ def read_sources(settings: dict, since: date, problems: list) -> tuple[list[Sour
     from .posts import published_articles
 
     siteurl = settings.get("SITEURL", "")
-    own = (urlsplit(siteurl).hostname or "").lower()
     sources, every = [], set()
     for article, key, when, url in published_articles(settings, found=problems):
         every.add(url)
         if when.date() < since:
             continue
         content = article.content or ""
-        sources.append(
-            Source(key, url, version_of(url, str(article.title), content), links(content, url, own))
-        )
+        version = version_of(url, str(article.title), content)
+        sources.append(Source(key, url, version, links(content, url, siteurl)))
     sources.sort(key=lambda s: s.url)
     return sources, every
 
 
-def links(content_html: str, base: str, own_host: str) -> list[str]:
+def links(content_html: str, base: str, siteurl: str) -> list[str]:
     """The absolute http(s) targets of the ``<a href>`` elements in a post's content, in order,
-    each once, without links to the site itself (``own_host``)."""
+    each once, without links to the site itself (``siteurl`` and below, http or https; another
+    site on the same host, such as a neighbour on ``user.github.io``, is someone else)."""
     from bs4 import BeautifulSoup
 
     found: list[str] = []
@@ -97,9 +97,18 @@ def links(content_html: str, base: str, own_host: str) -> list[str]:
             host = (parts.hostname or "").lower()
         except ValueError:
             continue  # an address no receiver could be reached at
-        if parts.scheme in ("http", "https") and host and host != own_host and url not in found:
+        web = parts.scheme in ("http", "https") and host
+        if web and not _own(parts, siteurl) and url not in found:
             found.append(url)
     return found
+
+
+def _own(parts, siteurl: str) -> bool:
+    site = urlsplit(siteurl)
+    if (parts.hostname or "").lower() != (site.hostname or "").lower():
+        return False
+    root = site.path.rstrip("/")
+    return not root or parts.path == root or parts.path.startswith(root + "/")
 
 
 def version_of(url: str, title: str, content_html: str) -> str:
@@ -160,8 +169,8 @@ def plan(
         if failed.get("version") == version and failed.get("attempts", 0) >= MAX_ATTEMPTS:
             why_not = failed.get("why", "")
             given_up.append(
-                f"{source} -> {target}: given up after {MAX_ATTEMPTS} attempts ({why_not}); "
-                "it is tried again when the post changes"
+                f"{shown(source)} -> {shown(target)}: given up after {MAX_ATTEMPTS} attempts "
+                f"({why_not}); it is tried again when the post changes"
             )
             return
         due.append(Due(source, target, version, why, linked, key))
