@@ -281,3 +281,33 @@ def test_a_run_stopped_midway_sends_nothing_twice_that_was_recorded(
     assert code == 0 and out.count("sent ") == 2  # the third and the fourth, not again the first
     bodies = [b for path, b in targets.posted if path.startswith("/wm")]
     assert sorted(b.rsplit("%2Fok%2F", 1)[1] for b in bodies) == ["1", "2", "3", "4"]
+
+
+def test_two_runs_at_once_send_each_webmention_once(tmp_path, targets, monkeypatch):
+    from roost.commands.webmention_plan import Source, plan, read_ledger
+    from roost.networks import webmention_send
+    from roost.store import Store
+
+    source = Source("p", "https://camille.example/p/", "v1", [f"{targets.url}/ok/{n}" for n in
+                                                             range(1, 4)])  # fmt: skip
+    real = webmention_send.send
+
+    def slow_send(fetcher, s, t):
+        time.sleep(0.2)  # so the second run surely starts while the first is sending
+        return real(fetcher, s, t)
+
+    monkeypatch.setattr(webmention_send, "send", slow_send)
+    monkeypatch.setattr(webmention, "say", lambda *a, **k: None)
+
+    def one_run():
+        store = Store(tmp_path / "social")  # each run its own, as two processes would have
+        with webmention.one_run(store):
+            due, _ = plan([source], {source.url}, read_ledger(store))
+            webmention.run(store, due)
+
+    runs = [threading.Thread(target=one_run) for _ in range(2)]
+    for r in runs:
+        r.start()
+    for r in runs:
+        r.join(60)
+    assert len([p for p, _ in targets.posted if p.startswith("/wm")]) == 3

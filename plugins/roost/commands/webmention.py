@@ -15,6 +15,7 @@ Webmention failed for a reason other than "no endpoint" (most pages have none).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
@@ -58,16 +59,18 @@ def cmd_webmention(args: argparse.Namespace) -> int:
     if read_problems:
         say("roost: some posts could not be read (above): no deletion is announced this run",
             sys.stderr)  # fmt: skip
-    ledger = read_ledger(store)
-    due, given_up = plan(sources, published, ledger, deletions=not read_problems)
-    for line in given_up:
-        say(f"roost: webmention {line}", sys.stderr)
-    if args.dry_run:
-        for d in due:
-            say(f"would send   {d.why:<8} {shown(d.source)} -> {shown(d.target)}")
-        print(f"roost: {len(due)} Webmention(s) would be sent")
-        return 1 if problems else 0
-    outcomes = run(store, due)
+    # Planned under the run's lock: a second run waits, then plans from what the first recorded.
+    with contextlib.nullcontext() if args.dry_run else one_run(store):
+        ledger = read_ledger(store)
+        due, given_up = plan(sources, published, ledger, deletions=not read_problems)
+        for line in given_up:
+            say(f"roost: webmention {line}", sys.stderr)
+        if args.dry_run:
+            for d in due:
+                say(f"would send   {d.why:<8} {shown(d.source)} -> {shown(d.target)}")
+            print(f"roost: {len(due)} Webmention(s) would be sent")
+            return 1 if problems else 0
+        outcomes = run(store, due)
     counts = {k: sum(o.kind == k for o in outcomes) for k in ("sent", "no endpoint", "failed")}
     left = len(due) - len(outcomes)
     print(f"roost: Webmentions: {counts['sent']} sent, {counts['no endpoint']} without an "
@@ -76,45 +79,52 @@ def cmd_webmention(args: argparse.Namespace) -> int:
     return 1 if problems or counts["failed"] or left else 0
 
 
+@contextlib.contextmanager
+def one_run(store):
+    """``social/.webmention.lock``, held from planning to the last outcome written."""
+    store.root.mkdir(parents=True, exist_ok=True)
+    run_lock = filelock.FileLock(str(store.root / ".webmention.lock"))
+    try:
+        run_lock.acquire(timeout=RUN_SECONDS + 60)
+    except filelock.Timeout:
+        raise Stop("another `roost webmention` is still running; try again later") from None
+    try:
+        yield
+    finally:
+        run_lock.release()
+
+
 def run(store, due: list[Due], fetcher=None) -> list[Outcome]:
-    """Send every Webmention due, in order, recording each outcome before the next request."""
+    """Send every Webmention due, in order, recording each outcome before the next request
+    (the caller holds :func:`one_run`)."""
     from ..networks.guarded_fetch import FetchError, GuardedFetcher, shown
     from ..networks.webmention_send import NoEndpoint, send
 
     fetcher = fetcher or GuardedFetcher(fetch_seconds=FETCH_SECONDS, run_seconds=RUN_SECONDS)
     outcomes: list[Outcome] = []
-    run_lock = filelock.FileLock(str(store.root / ".webmention.lock"))
-    store.root.mkdir(parents=True, exist_ok=True)
-    try:
-        run_lock.acquire(timeout=600)
-    except filelock.Timeout:
-        raise Stop("another `roost webmention` has run for ten minutes; try again later") from None
-    try:
-        for d in due:
+    for d in due:
+        if fetcher.spent:
+            break
+        where = f"{d.why:<8} {shown(d.source)} -> {shown(d.target)}"
+        try:
+            sent = send(fetcher, d.source, d.target)
+        except NoEndpoint:
+            outcome = Outcome(d, "no endpoint", "no Webmention endpoint")
+        except FetchError as e:
             if fetcher.spent:
-                break
-            where = f"{d.why:<8} {shown(d.source)} -> {shown(d.target)}"
-            try:
-                sent = send(fetcher, d.source, d.target)
-            except NoEndpoint:
-                outcome = Outcome(d, "no endpoint", "no Webmention endpoint")
-            except FetchError as e:
-                if fetcher.spent:
-                    break  # not this target's fault: it is sent on the next run
-                why = str(e).removeprefix(f"{shown(d.target)}: ")  # named once in the line
-                outcome = Outcome(d, "failed", why)
-            except (ValueError, RecursionError) as e:  # a page or endpoint beyond reading
-                outcome = Outcome(d, "failed", f"its page cannot be read ({type(e).__name__})")
-            else:
-                outcome = Outcome(d, "sent", f"{sent.status} from {shown(sent.endpoint)}")
-            outcomes.append(outcome)
-            _write(store, outcome)
-            if outcome.kind == "sent":
-                say(f"sent         {where}: {outcome.detail}")
-            else:
-                say(f"roost: webmention {outcome.kind}: {where}: {outcome.detail}", sys.stderr)
-    finally:
-        run_lock.release()
+                break  # not this target's fault: it is sent on the next run
+            why = str(e).removeprefix(f"{shown(d.target)}: ")  # named once in the line
+            outcome = Outcome(d, "failed", why)
+        except (ValueError, RecursionError) as e:  # a page or endpoint beyond reading
+            outcome = Outcome(d, "failed", f"its page cannot be read ({type(e).__name__})")
+        else:
+            outcome = Outcome(d, "sent", f"{sent.status} from {shown(sent.endpoint)}")
+        outcomes.append(outcome)
+        _write(store, outcome)
+        if outcome.kind == "sent":
+            say(f"sent         {where}: {outcome.detail}")
+        else:
+            say(f"roost: webmention {outcome.kind}: {where}: {outcome.detail}", sys.stderr)
     return outcomes
 
 
