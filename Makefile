@@ -17,7 +17,7 @@ $(STAMP): pyproject.toml requirements.lock
 
 venv: $(STAMP)
 
-TASKS := build rebuild clean serve livereload publish syndicate backfeed websub push-records test browser lock
+TASKS := build rebuild clean serve livereload publish syndicate webmention backfeed websub push-records test browser validators lock
 
 $(TASKS): $(STAMP)
 	$(VENV)/bin/invoke $@

@@ -172,6 +172,12 @@ def syndicate(c, dry_run=False):
 
 
 @task
+def webmention(c, dry_run=False):
+    """Send Webmentions for the links of new, changed and deleted posts (after deploying)."""
+    _roost(c, "webmention -s publishconf.py" + (" --dry-run" if dry_run else ""))
+
+
+@task
 def backfeed(c):
     """Bring home replies, quotes, likes, reposts and pictures of the copies into social/."""
     _roost(c, "backfeed -s publishconf.py")

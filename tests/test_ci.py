@@ -40,14 +40,14 @@ def test_the_workflows_publish_then_syndicate_and_never_run_side_by_side():
     assert any("make test" in s.get("run", "") for s in jobs["test"]["steps"])
     publish = [s.get("run", s.get("uses", "")) for s in jobs["publish"]["steps"]]
     order = ["roost build -s publishconf.py", "deploy-pages", "roost doctor", "roost syndicate",
-             "invoke push-records", "roost websub"]  # fmt: skip
+             "roost webmention", "invoke push-records", "roost websub"]  # fmt: skip
     where = [next(i for i, s in enumerate(publish) if step in s) for step in order]
     assert where == sorted(where), publish
     backfeed = [
         s.get("run", s.get("uses", "")) for s in flows["backfeed"]["jobs"]["backfeed"]["steps"]
     ]
     order = ["roost backfeed", "invoke push-records", "roost build", "deploy-pages",
-             "roost websub", "roost syndicate"]  # fmt: skip
+             "roost websub", "roost syndicate", "roost webmention"]  # fmt: skip
     where = [next(i for i, s in enumerate(backfeed) if step in s) for step in order]
     assert where == sorted(where), backfeed
     assert flows["backfeed"]["on"]["schedule"]

@@ -11,7 +11,8 @@ neighbouring line; this merges by meaning, three ways (the common ancestor, ours
   recorded a copy of), the people (by id), each list of the moderation file, each cursor: an entry
   only one side changed takes that side's version; an entry one side removed (present in the
   ancestor, unchanged by the other side) is removed; an entry both sides changed takes ours;
-* a cursor both sides moved takes the further one, so no notification is read twice or skipped.
+* a cursor both sides moved takes the further one, so no notification is read twice or skipped;
+* the Webmention ledger (``webmentions.json``) by source, then by target, the same way.
 
 A file that is not valid JSON, or of a kind it does not know, is left to git (exit 1: conflict),
 and ``push-records`` stops and says so, without pushing anything half merged.
@@ -99,6 +100,20 @@ def merge_cursors(base: dict | None, ours: dict, theirs: dict) -> dict:
     return {"format": 1, "networks": dict(sorted(networks.items()))}
 
 
+def merge_webmentions(base: dict | None, ours: dict, theirs: dict) -> dict:
+    """The Webmention ledger: per source, its fields and each target's entry three ways."""
+    b, o, t = ((d or {}).get("sources", {}) for d in (base, ours, theirs))
+    sources = {}
+    for url, entry in _three_way(b, o, t).items():
+        if url in o and url in t:
+            parts = [(x.get(url) or {}) for x in (b, o, t)]
+            fields = _three_way(*({k: v for k, v in p.items() if k != "targets"} for p in parts))
+            targets = _three_way(*(p.get("targets", {}) for p in parts))
+            entry = {**fields, "targets": dict(sorted(targets.items()))}
+        sources[url] = entry
+    return {"format": 1, "sources": dict(sorted(sources.items()))}
+
+
 def merge_file(base_path: str, ours_path: str, theirs_path: str, name: str) -> bool:
     """Merge into ``ours_path`` (git's %A); True when merged, False to leave it to git."""
     kind = (
@@ -109,6 +124,7 @@ def merge_file(base_path: str, ours_path: str, theirs_path: str, name: str) -> b
         "people": merge_people,
         "moderation.json": merge_moderation,
         "cursors.json": merge_cursors,
+        "webmentions.json": merge_webmentions,
     }.get(kind)
     if merger is None:
         return False

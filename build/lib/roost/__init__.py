@@ -17,6 +17,7 @@ def register():
     signals.content_object_init.connect(build.content_object_init)
     signals.article_generator_finalized.connect(build.article_generator_finalized)
     signals.page_generator_finalized.connect(build.page_generator_finalized)
+    signals.content_written.connect(build.content_written)
     signals.finalized.connect(build.finalized)
     # Event posts (site/events.py): their when and where in the feeds, and a calendar file each.
     signals.feed_generated.connect(events.feed_generated)

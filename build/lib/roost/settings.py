@@ -177,6 +177,12 @@ SETTINGS: tuple[Setting, ...] = (
         "webmention.io endpoint of ROOST_WEBMENTION_IO's domain; set it to use another receiver.",
     ),
     Setting(
+        "ROOST_WEBMENTION_SINCE", None, _date,
+        "`roost webmention` sends Webmentions for the links of posts published on or after this "
+        "date (YYYY-MM-DD), and for their updates and deletions; unset, it sends none. See "
+        "docs/webmention.md.",
+    ),
+    Setting(
         "ROOST_CHECK_DEPLOYED", True, _bool,
         "Before posting, check that the post's canonical URL answers 200, so link cards work and "
         "nobody follows a link to a page that is not there yet.",

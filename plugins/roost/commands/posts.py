@@ -21,15 +21,15 @@ from ..networks.compose import Post, plain_text
 log = logging.getLogger(__name__)
 
 
-def read_posts(settings: dict, now: datetime | None = None, problems: list | None = None):
-    """Every published post of the site, oldest first. A file Pelican cannot read, or whose
-    slug cannot name a record, is left out with one line in ``problems`` (logged when no list
-    is given); the others are read."""
+def published_articles(settings: dict, now: datetime | None = None, found: list | None = None):
+    """``(article, key, date, url)`` for every published article of the site, as Pelican reads
+    it (``article.content`` is its HTML, intrasite links resolved). A file Pelican cannot read,
+    or whose slug cannot name a record, is left out with one line added to ``found``."""
     from pelican.generators import ArticlesGenerator
 
     from ..model import RecordError, post_key
 
-    found = [] if problems is None else problems
+    found = [] if found is None else found
     context = settings.copy()
     context.update(generated_content={}, static_links=set(), static_content={})
     context["localsiteurl"] = settings.get("SITEURL", "")
@@ -44,7 +44,6 @@ def read_posts(settings: dict, now: datetime | None = None, problems: list | Non
         generator.generate_context()
     now = now or datetime.now(UTC)
     siteurl = settings.get("SITEURL", "").rstrip("/")
-    posts = []
     for article in generator.articles:
         date = article.date if article.date.tzinfo else article.date.replace(tzinfo=UTC)
         if date > now or getattr(article, "status", "published") != "published":
@@ -54,6 +53,16 @@ def read_posts(settings: dict, now: datetime | None = None, problems: list | Non
         except RecordError as e:
             found.append(f"{article.relative_source_path}: {e}")
             continue
+        yield article, key, date, f"{siteurl}/{article.url}"
+
+
+def read_posts(settings: dict, now: datetime | None = None, problems: list | None = None):
+    """Every published post of the site, oldest first. A file Pelican cannot read, or whose
+    slug cannot name a record, is left out with one line in ``problems`` (logged when no list
+    is given); the others are read."""
+    found = [] if problems is None else problems
+    posts = []
+    for article, key, date, url in published_articles(settings, now, found):
         meta = article.metadata
         networks = None
         choice = str(meta.get("syndicate", "")).strip().lower()
@@ -73,7 +82,7 @@ def read_posts(settings: dict, now: datetime | None = None, problems: list | Non
                 key=key,
                 title=plain_text(article.title),
                 summary=plain_text(article.summary),
-                url=f"{siteurl}/{article.url}",
+                url=url,
                 date=date,
                 tags=tuple(str(t) for t in getattr(article, "tags", [])),
                 lang=getattr(article, "lang", None),

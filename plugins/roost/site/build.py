@@ -29,6 +29,7 @@ from ..sanitize import inline_html
 from ..settings import validate
 from ..store import Store
 from . import events
+from .gone import write_tombstones
 from .prepare import PARALLEL_FROM, InBackground, Preparation, prepare
 from .words import fill, words
 
@@ -128,6 +129,7 @@ def initialized(pelican) -> None:
         pelican.settings[key] = state.values[key]
     # Templates read the endpoint from the settings, worked out here once.
     pelican.settings["ROOST_WEBMENTION_ENDPOINT"] = webmention_endpoint(state.values)
+    _WRITTEN.clear()
 
 
 def webmention_endpoint(values: dict) -> str | None:
@@ -142,6 +144,14 @@ def webmention_endpoint(values: dict) -> str | None:
     if not api.startswith(("https://", "http://")):
         return None  # `roost doctor` names the bad address
     return f"{api}/{quote(wm['domain'], safe='.-')}/webmention"
+
+
+#: Every file this build wrote (Pelican's ``content_written``): a tombstone never replaces one.
+_WRITTEN: set[Path] = set()
+
+
+def content_written(path, context=None) -> None:
+    _WRITTEN.add(Path(path).resolve())
 
 
 def _state_for(settings: dict) -> BuildState:
@@ -224,8 +234,10 @@ def finalized(pelican) -> None:
     state = _STATES.pop(id(pelican.settings), None)
     if state is None:
         return
-    _copy_media(state, Path(pelican.output_path))
-    _copy_stylesheet(Path(pelican.output_path))
+    output = Path(pelican.output_path)
+    _copy_media(state, output)
+    write_tombstones(state.store.root, pelican.settings.get("SITEURL", ""), output, _WRITTEN)
+    _copy_stylesheet(output)
     for key in sorted(set(state.store.post_keys()) - state.keys):
         log.warning(
             "roost: %s belongs to no post (was a slug changed?); it is kept, not rendered",

@@ -5,6 +5,7 @@
     roost syndicate [--dry-run]       post new articles to the configured networks, record copies
     roost preview POST [--json]       what each network would receive for a post (offline)
     roost unsyndicate POST            delete a post's copies from the networks
+    roost webmention [--dry-run]      send Webmentions for new, updated and deleted posts' links
     roost mark-handled                record every post not yet sent anywhere as never to be sent
     roost backfeed [--sweep N]        bring home replies, quotes, likes, reposts and pictures
     roost doctor                      check settings, records and every token (read-only calls)
@@ -30,6 +31,7 @@ from .cmd_publish import cmd_mark_handled, cmd_preview, cmd_syndicate, cmd_unsyn
 from .cmd_records import cmd_build, cmd_check, cmd_doctor, cmd_merge_records, cmd_status
 from .cmd_websub import cmd_websub
 from .common import Stop, say
+from .webmention import cmd_webmention
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -73,6 +75,14 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument("post", help="the post's slug")
     p.add_argument("--network", action="append", help="only this network (repeatable)")
+
+    p = command(
+        "webmention",
+        cmd_webmention,
+        "send Webmentions for the links of new, updated and deleted posts",
+        "publishconf.py",
+    )
+    p.add_argument("--dry-run", action="store_true", help="say what would be sent; send nothing")
 
     command(
         "mark-handled",

@@ -1,5 +1,6 @@
 """The one way Roost fetches an address that a network, a reply, a DID document or a Webmention
-named: an avatar, an attached picture, a DID document, the PDS it points to.
+named: an avatar, an attached picture, a DID document, the PDS it points to, a page a post links
+to and the Webmention endpoint it advertises (the one POST: :meth:`GuardedFetcher.post_form`).
 
 Such an address is chosen by a stranger, and Roost runs where a stranger must not reach: on a
 laptop inside a home network, on a CI runner beside its cloud metadata service
@@ -11,7 +12,9 @@ laptop inside a home network, on a CI runner beside its cloud metadata service
   mapped, NAT64, 6to4 or Teredo form of one), and connects to that very address, so DNS cannot
   switch it between the check and the connection; the address actually connected to is checked
   again;
-* follows at most ``MAX_REDIRECTS`` redirects, each checked like the first address;
+* follows at most ``MAX_REDIRECTS`` redirects, each checked like the first address (a form POST
+  follows only 307 and 308, which keep the method and body; a 301/302/303 would turn it into a
+  GET of somewhere else, so it is an error);
 * has a deadline for each fetch and one for the whole run, counted across connecting, every
   redirect and every byte (a server dripping a byte every few seconds is cut off), and a byte
   cap on every body (a larger ``Content-Length`` is refused before reading);
@@ -36,7 +39,7 @@ import socket
 import threading
 import time
 from dataclasses import dataclass
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlencode, urljoin, urlsplit
 
 import urllib3
 from urllib3.connection import HTTPConnection, HTTPSConnection
@@ -91,6 +94,7 @@ class Fetched:
     status: int
     content_type: str  # the media type alone, lowercased ("image/png")
     body: bytes
+    links: tuple[str, ...] = ()  # every ``Link`` header's value, in order (RFC 8288)
 
 
 def allow_in_tests(host: str, port: int) -> None:
@@ -155,15 +159,27 @@ class GuardedFetcher:
     def trust(self, *urls: str) -> None:
         self.trusted |= {_origin(u) for u in urls if u}
 
-    def get(self, url: str, *, max_bytes: int, accept: str = "*/*") -> Fetched:
-        """The body at ``url`` (a 2xx answer), or FetchError saying why not."""
+    def get(self, url: str, *, max_bytes: int, accept: str = "*/*", only=None) -> Fetched:
+        """The body at ``url`` (a 2xx answer), or FetchError saying why not. ``only``: the media
+        types whose body is read; another type's answer comes back with its headers alone."""
+        return self._request("GET", url, max_bytes, accept, None, only)
+
+    def post_form(self, url: str, fields: dict[str, str], *, max_bytes: int = 64 * 1024):
+        """POST ``fields`` as ``application/x-www-form-urlencoded`` to ``url`` (its query string
+        kept as it is); the answer (status and headers; its body is not read) if 2xx, else
+        FetchError naming the status."""
+        body = urlencode(fields).encode("ascii")
+        return self._request("POST", url, max_bytes, "*/*", body)
+
+    def _request(self, method, url, max_bytes, accept, body, only=None) -> Fetched:
         deadline = min(self.clock() + self.fetch_seconds, self.run_deadline)
         watch: list[threading.Timer] = []  # cut each connection at the deadline
+        follow = (307, 308) if method == "POST" else (301, 302, 303, 307, 308)
         try:
             for _hop in range(MAX_REDIRECTS + 1):
-                response = self._open(url, deadline, accept, watch)
+                response = self._open(url, deadline, accept, watch, method, body)
                 try:
-                    if response.status in (301, 302, 303, 307, 308):
+                    if response.status in follow:
                         target = response.headers.get("Location")
                         if not target:
                             raise FetchError(f"{shown(url)}: a redirect without a Location")
@@ -171,11 +187,16 @@ class GuardedFetcher:
                         continue
                     if not 200 <= response.status < 300:
                         raise FetchError(f"{shown(url)}: the server answered {response.status}")
-                    body = self._read(response, url, max_bytes, deadline)
+                    ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
+                    # A POST's answer is its status: its body, however large, is not read.
+                    wanted = body is None and (only is None or ctype in only)
+                    data = self._read(response, url, max_bytes, deadline) if wanted else b""
+                    if not wanted:
+                        response.close()  # the unread rest is not waited for
                 finally:
                     response.release_conn()
-                ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
-                return Fetched(url, response.status, ctype, body)
+                links = tuple(response.headers.getlist("Link"))
+                return Fetched(url, response.status, ctype, data, links)
         except ValueError:  # an address, or a redirect's, that cannot even be parsed
             raise Refused(f"{shown(url)}: not a valid address") from None
         finally:
@@ -200,7 +221,7 @@ class GuardedFetcher:
             return e
         return FetchError(f"{shown(url)}: {why}")
 
-    def _open(self, url: str, deadline: float, accept: str, watch: list):
+    def _open(self, url, deadline, accept, watch, method="GET", body=None):
         parts = urlsplit(url)
         if parts.scheme not in ("http", "https") or not parts.hostname:
             raise Refused(f"{shown(url)}: only http and https addresses are fetched")
@@ -222,14 +243,14 @@ class GuardedFetcher:
         if parts.query:
             path += "?" + parts.query
         try:
+            headers = {"User-Agent": USER_AGENT, "Accept": accept, "Accept-Encoding": "identity"}
+            if body is not None:
+                headers["Content-Type"] = "application/x-www-form-urlencoded"
             return pool.urlopen(
-                "GET",
+                method,
                 path,
-                headers={
-                    "User-Agent": USER_AGENT,
-                    "Accept": accept,
-                    "Accept-Encoding": "identity",
-                },
+                body=body,
+                headers=headers,
                 redirect=False,
                 preload_content=False,
                 decode_content=False,

@@ -1,0 +1,116 @@
+"""Sending one Webmention, as the W3C Recommendation "Webmention" (2017-01-12,
+https://www.w3.org/TR/webmention/) says under "Sender discovers receiver Webmention endpoint" and
+"Sender notifies receiver", through the guarded fetch: the target page and the
+endpoint it names are a stranger's addresses.
+
+Discovery: GET the target (redirects followed, each one checked); the endpoint is the first of
+
+1. an HTTP ``Link`` header with ``rel`` holding the word ``webmention`` (RFC 8288: several
+   headers, several links in one header, a quoted or unquoted ``rel`` of several words, any
+   casing of the header's name);
+2. the first ``<link>`` or ``<a>`` element, in document order, with an ``href`` (an empty one
+   is the page itself) and a ``rel`` holding the word ``webmention``, found by parsing the page
+   as a browser would (html5lib): nothing inside a comment or escaped text is an element.
+
+A relative endpoint is resolved against the page's final URL, after redirects; its query string
+is kept. No HEAD request is made: the GET alone answers every case (a server answering HEAD
+and GET differently is answered by GET, as webmention.rocks' test 1 expects).
+
+Sending: a form POST of ``source`` and ``target`` to the endpoint; any 2xx is success (200, 201
+and 202 are what receivers send). 307/308 are followed, checked; any other answer is an error.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from urllib.parse import urljoin
+
+from .guarded_fetch import FetchError, GuardedFetcher, Refused, shown
+
+#: The largest target page read to look for an endpoint; a larger one is skipped.
+PAGE_MAX_BYTES = 2 * 1024 * 1024
+HTML_TYPES = ("text/html", "application/xhtml+xml")
+
+
+class NoEndpoint(Exception):
+    """The target advertises no Webmention endpoint (most pages do not): not a failure."""
+
+
+@dataclass
+class Sent:
+    target: str
+    endpoint: str
+    status: int
+
+
+def discover(fetcher: GuardedFetcher, target: str) -> str:
+    """The target's Webmention endpoint; NoEndpoint, or FetchError/Refused saying why not."""
+    # Only an HTML page's body is read: a large PDF or picture may still have a Link header.
+    page = fetcher.get(
+        target, max_bytes=PAGE_MAX_BYTES, accept="text/html, */*;q=0.5", only=HTML_TYPES
+    )
+    for value in page.links:
+        for href, rels in link_header_values(value):
+            if "webmention" in rels:
+                return urljoin(page.url, href)
+    if page.content_type in HTML_TYPES:
+        href = endpoint_in_html(page.body)
+        if href is not None:
+            return urljoin(page.url, href)
+    raise NoEndpoint(f"{shown(target)} advertises no Webmention endpoint")
+
+
+def send(fetcher: GuardedFetcher, source: str, target: str) -> Sent:
+    """Discover the target's endpoint and notify it (endpoints may be single-use: discovery is
+    done again for every Webmention)."""
+    endpoint = discover(fetcher, target)
+    answer = fetcher.post_form(endpoint, {"source": source, "target": target})
+    return Sent(target, endpoint, answer.status)
+
+
+# ----------------------------------------------------------------- RFC 8288 Link headers
+
+_LINK = re.compile(r"\s*<([^>]*)>\s*((?:;\s*[^;,]*?\s*=\s*(?:\"(?:[^\"\\]|\\.)*\"|[^;,\s]*)\s*)*)")
+_PARAM = re.compile(r";\s*([^=;,\s]+)\s*=\s*(?:\"((?:[^\"\\]|\\.)*)\"|([^;,\s]*))")
+
+
+def link_header_values(value: str) -> list[tuple[str, set[str]]]:
+    """``(href, rel words lowercased)`` for each link in one ``Link`` header's value."""
+    links, pos = [], 0
+    while pos < len(value):
+        m = _LINK.match(value, pos)
+        if not m:
+            nxt = value.find(",", pos)  # not a link value: skip to the next one
+            if nxt < 0:
+                break
+            pos = nxt + 1
+            continue
+        rels: set[str] = set()
+        for name, quoted, bare in _PARAM.findall(m.group(2)):
+            if name.lower() == "rel" and not rels:  # RFC 8288: the first rel counts
+                rels = {w.lower() for w in (quoted or bare).split()}
+        links.append((m.group(1).strip(), rels))
+        pos = m.end()
+        while pos < len(value) and value[pos] in " \t,":
+            pos += 1
+    return links
+
+
+# ----------------------------------------------------------------- HTML
+
+
+def endpoint_in_html(body: bytes) -> str | None:
+    """The ``href`` of the first ``<link>`` or ``<a>`` whose ``rel`` holds ``webmention``."""
+    from bs4 import BeautifulSoup
+
+    soup = BeautifulSoup(body, "html5lib")
+    for tag in soup.find_all(["link", "a"]):
+        rel = tag.get("rel") or []
+        words = rel.split() if isinstance(rel, str) else rel
+        if tag.has_attr("href") and "webmention" in {w.lower() for w in words}:
+            return tag["href"]
+    return None
+
+
+__all__ = ["FetchError", "NoEndpoint", "Refused", "Sent", "discover", "send"]
