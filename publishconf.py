@@ -19,3 +19,12 @@ DRAFT_PAGE_SAVE_AS = DRAFT_PAGE_URL = DRAFT_PAGE_LANG_SAVE_AS = DRAFT_PAGE_LANG_
 # Where `roost syndicate` posts (docs/syndication.md). Tokens come from the environment only.
 # ROOST_NETWORKS = {"mastodon": {"instance": "https://mastodon.social"}}
 # ROOST_SYNDICATE_SINCE = "2026-11-22"
+
+# CI keeps cache/ between runs (.github/workflows/publish.yml, keyed on the settings, theme, code
+# and locked versions) and sets ROOST_CONTENT_CACHE: there Pelican reads a Markdown file again
+# only when its bytes change (hashes, not times: a checkout gives every file a new time). Not on
+# by default: Pelican's cache does not notice a changed setting (MARKDOWN, say), CI's key does.
+# Roost's own cache (ROOST_CACHE, on) keys every input itself, settings included.
+if os.environ.get("ROOST_CONTENT_CACHE"):
+    CACHE_CONTENT = LOAD_CONTENT_CACHE = True
+    CHECK_MODIFIED_METHOD = "sha256"
