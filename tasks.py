@@ -72,6 +72,7 @@ def livereload(c, port=PORT, settings="pelicanconf.py"):
         from roost.site.build import records_path
 
         records = records_path(values, validate(values)[0]["ROOST_RECORDS_PATH"])
+        records.mkdir(parents=True, exist_ok=True)  # a folder made later would go unwatched
         statics = [*values.get("STATIC_PATHS", []), str(records.resolve())]
         return watch(settings_file, {**values, "STATIC_PATHS": statics})
 
