@@ -173,7 +173,7 @@ def test_a_build_from_kept_caches_is_the_same_site(tmp_path, monkeypatch):
     checkout()
     assert run_roost("build", "-s", "publishconf.py", cwd=work).returncode == 0
     assert any((work / "cache").glob("*Generator*"))  # Pelican's content cache
-    assert any((work / "cache" / "roost").glob("*@*.json"))  # Roost's rendered responses
+    assert any((work / "cache" / "roost").glob("*@*.fragment"))  # Roost's rendered responses
     shutil.move(work / "output", first)
     shutil.move(work / "cache", tmp_path / "kept")
     shutil.rmtree(work)

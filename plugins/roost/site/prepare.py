@@ -71,9 +71,9 @@ class Preparation:
 
 def prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
     """Read every record and render its responses. Pure apart from reading files."""
-    # Hundreds of thousands of short-lived objects: the cyclic collector would walk the growing
-    # heap again and again (a tenth of the time at 2,000 posts) to find the few cycles Jinja
-    # leaves, which are collected once, when it is enabled again.
+    # Hundreds of thousands of short-lived objects: the automatic collector would walk the
+    # growing heap again and again (a tenth of the time at 2,000 posts) to find the few cycles
+    # Jinja leaves. Those are young: _prepare collects the young generations now and then.
     enabled = gc.isenabled()
     gc.disable()
     try:
@@ -121,7 +121,9 @@ def _prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
     if values["ROOST_CACHE"]:
         folder = Path(settings.get("CACHE_PATH") or "cache") / "roost"
         cache = FragmentCache(folder, store, folders, context)
-    for key in store.post_keys():
+    for n, key in enumerate(store.post_keys()):
+        if n % 200 == 199:
+            gc.collect(1)  # the cycles the last posts' rendering left, never the whole heap
         raw = _read(store, key)
         kept = cache.path(key, raw) if cache and raw is not None else None
         hit = cache.get(kept) if kept else None
