@@ -41,7 +41,8 @@ def changes_script() -> str:
 
 
 class Repo:
-    """A repository shaped like a blog, and the ``changes`` step run on it."""
+    """A repository shaped like a blog, and the ``changes`` step run on it with the shell
+    GitHub's runners use for ``run`` steps."""
 
     def __init__(self, root: Path):
         self.root = root
@@ -79,7 +80,8 @@ class Repo:
             "EVENT": event,
             "BRANCH": "main",
         }
-        result = subprocess.run(["bash", "-e", "-c", changes_script()], cwd=self.root, env=env,
+        shell = ["bash", "--noprofile", "--norc", "-eo", "pipefail", "-c"]
+        result = subprocess.run([*shell, changes_script()], cwd=self.root, env=env,
                                 capture_output=True, text=True, timeout=60)  # fmt: skip
         assert result.returncode == 0, result.stderr
         lines = dict(ln.split("=", 1) for ln in output.read_text().splitlines())
@@ -109,6 +111,16 @@ def test_a_push_that_changes_code_theme_tests_or_settings_runs_them(repo, path):
     repo.write("content/b.md", "a new post\n")
     repo.write(path, "changed\n")
     repo.commit("A change")
+    assert repo.changes(repo.green) == "true"
+
+
+def test_one_code_file_among_thousands_of_posts_is_noticed(repo):
+    # A listing longer than a pipe holds, the code file first in it: a reader that stops at
+    # the first line must not make the listing fail (the runner's shell has pipefail).
+    for n in range(5000):
+        repo.write(f"content/posts/an-imported-post-with-a-long-name-{n:05d}.md", "a post\n")
+    repo.write("bench/a.py", "code\n")
+    repo.commit("An import, and a bench")
     assert repo.changes(repo.green) == "true"
 
 

@@ -215,8 +215,8 @@ class InBackground:
 
 
 def _run_child(fn: Callable[[], Any], send) -> None:
-    # What the child inherited from Pelican is never garbage here: kept out of the collector's
-    # walks, its pages are not written to, so fork's copy-on-write does not copy them.
+    # What the child inherited from Pelican is never garbage here. Frozen, it is left out of the
+    # collector's walks, which would also write to its pages and make fork copy them.
     gc.freeze()
     try:
         result = (True, fn())
