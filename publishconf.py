@@ -22,3 +22,11 @@ DRAFT_PAGE_SAVE_AS = DRAFT_PAGE_URL = DRAFT_PAGE_LANG_SAVE_AS = DRAFT_PAGE_LANG_
 
 # A WebSub hub named in every feed and told of each deploy by `roost websub` (docs/feeds.md).
 # ROOST_WEBSUB_HUB = "https://websubhub.com/hub"
+# CI keeps cache/ between runs (.github/workflows/publish.yml, keyed on the settings, theme, code
+# and locked versions) and sets ROOST_CONTENT_CACHE: there Pelican reads a Markdown file again
+# only when its bytes change (hashes, not times: a checkout gives every file a new time). Not on
+# by default: Pelican's cache does not notice a changed setting (MARKDOWN, say), CI's key does.
+# Roost's own cache (ROOST_CACHE, on) keys every input itself, settings included.
+if os.environ.get("ROOST_CONTENT_CACHE"):
+    CACHE_CONTENT = LOAD_CONTENT_CACHE = True
+    CHECK_MODIFIED_METHOD = "sha256"

@@ -3,7 +3,7 @@
 invoke build        build the site into output/ with pelicanconf.py
 invoke rebuild      clean, then build
 invoke serve        serve output/ on http://localhost:8000
-invoke livereload   rebuild on every change and serve
+invoke livereload   rebuild on every change (records in social/ too) and serve
 invoke publish      build with publishconf.py (the real SITEURL) into output/
 invoke test         lint, format check and the whole test suite (installs Chromium if needed)
 invoke clean        remove output/
@@ -54,12 +54,34 @@ def serve(c, port=PORT):
 
 
 @task
-def livereload(c, port=PORT):
-    """Rebuild whenever content, theme or settings change, and serve the result."""
-    c.run(
-        f"{BIN / 'pelican'} --autoreload --listen --bind 127.0.0.1 --port {port} -s pelicanconf.py",
-        pty=True,
-    )
+def livereload(c, port=PORT, settings="pelicanconf.py"):
+    """Rebuild whenever content, theme, settings or the records (social/) change, and serve."""
+    import threading
+
+    import pelican
+    from pelican.settings import read_settings
+
+    watch = pelican.wait_for_changes
+
+    def also_the_records(settings_file, values):
+        # Pelican watches the settings file, the theme, PATH and each STATIC_PATHS entry joined
+        # to PATH (an absolute one stays absolute), and has no setting to watch more. So the
+        # records folder is named to the watch as one more static path: only to the watch,
+        # never to the build, which would copy it into output/.
+        from roost.settings import validate
+        from roost.site.build import records_path
+
+        records = records_path(values, validate(values)[0]["ROOST_RECORDS_PATH"])
+        records.mkdir(parents=True, exist_ok=True)  # a folder made later would go unwatched
+        statics = [*values.get("STATIC_PATHS", []), str(records.resolve())]
+        return watch(settings_file, {**values, "STATIC_PATHS": statics})
+
+    pelican.wait_for_changes = also_the_records  # what pelican.autoreload calls, by that name
+    output = read_settings(settings)["OUTPUT_PATH"]
+    # Served from a thread, so the rebuilds run in this process, where the watch is widened
+    # (`pelican --autoreload --listen` would run them in a child process of its own).
+    threading.Thread(target=pelican.listen, args=("127.0.0.1", port, output), daemon=True).start()
+    pelican.main(["--autoreload", "-s", settings])
 
 
 @task(help={"to": "where to deploy: rsync, s3, or a local folder (default: build only)"})

@@ -36,7 +36,9 @@ def test_the_workflows_publish_then_syndicate_and_never_run_side_by_side():
     for flow in flows.values():
         assert flow["concurrency"] == {"group": "roost-records", "cancel-in-progress": False}
     jobs = flows["publish"]["jobs"]
-    assert jobs["publish"]["needs"] == "test"  # nothing is deployed or posted unless tests pass
+    # Nothing is deployed or posted unless the tests pass, or were skipped for a content-only
+    # push (tests/test_ci_changes.py).
+    assert jobs["publish"]["needs"] == ["changes", "test"]
     assert any("make test" in s.get("run", "") for s in jobs["test"]["steps"])
     publish = [s.get("run", s.get("uses", "")) for s in jobs["publish"]["steps"]]
     order = ["roost build -s publishconf.py", "deploy-pages", "roost doctor", "roost syndicate",

@@ -101,7 +101,7 @@ def test_unchanged_posts_come_from_the_cache_and_any_changed_input_renders_anew(
 
     make(tmp_path)
     first = pages(build(tmp_path).output)
-    cached = sorted((tmp_path / "cache" / "roost").glob("*.json"))
+    cached = sorted((tmp_path / "cache" / "roost").glob("*@*.fragment"))
     assert len(cached) == 5  # post-5's record is broken: reported each time, never cached
     rendered = []
     real = roost.site.views.ViewBuilder.build
@@ -124,7 +124,7 @@ def test_unchanged_posts_come_from_the_cache_and_any_changed_input_renders_anew(
     (social / "posts/post-1.json").write_text(json.dumps(rec))
     after = rebuild()
     assert rendered == ["post-1"] and b"edited on 1" in after["post-1/index.html"]
-    assert len(list((tmp_path / "cache" / "roost").glob("post-1@*.json"))) == 1  # old one gone
+    assert len(list((tmp_path / "cache" / "roost").glob("post-1@*"))) == 1  # old one gone
 
     people = json.loads((social / "people/mastodon.json").read_text())
     people["people"][0]["name"] = "Robert"
@@ -135,8 +135,11 @@ def test_unchanged_posts_come_from_the_cache_and_any_changed_input_renders_anew(
     assert b"answer on 0" not in rebuild()["post-0/index.html"] and len(rendered) == 5
 
     (social / "posts/post-4.json").unlink()
+    older = tmp_path / "cache" / "roost" / "post-0@0123456789abcdef.json"  # an older version's
+    older.write_text("{}")
     rebuild()
-    assert not list((tmp_path / "cache" / "roost").glob("post-4@*.json"))  # pruned
+    assert not list((tmp_path / "cache" / "roost").glob("post-4@*"))  # pruned
+    assert not older.exists()
 
     rendered.clear()
     build(tmp_path, ROOST_CACHE=False)
