@@ -27,6 +27,24 @@ def block(first_line: str) -> str:
     raise AssertionError(f"docs/any-pelican-blog.md has no block starting {first_line!r}")
 
 
+def _build_with(theme: str, root: Path) -> subprocess.CompletedProcess:
+    """Pelican run on ``root`` with ``theme`` and the doc's lines (no PLUGIN_PATHS: the plugin
+    is the installed package)."""
+    (root / "templates").mkdir()
+    (root / "templates" / "article.html").write_text(block("{# templates/article.html #}"))
+    settings = (
+        "PATH = 'content'\nSITENAME = 'A plain blog'\nSITEURL = 'https://plain.example'\n"
+        f"TIMEZONE = 'UTC'\nTHEME = {theme!r}\n"
+        "ROOST_WEBMENTION_IO = {'domain': 'plain.example'}\n" + block("# pelicanconf.py")
+    )
+    (root / "pelicanconf.py").write_text(settings)
+    return subprocess.run(
+        [sys.executable, "-m", "pelican", "-s", "pelicanconf.py", "-o", "output", "--fatal",
+         "errors"],
+        cwd=root, capture_output=True, text=True, check=False,
+    )  # fmt: skip
+
+
 def test_a_notmyidea_blog_with_the_documented_lines_shows_the_comments(tmp_path):
     write_site(
         tmp_path,
@@ -34,19 +52,7 @@ def test_a_notmyidea_blog_with_the_documented_lines_shows_the_comments(tmp_path)
         records={"swifts": record("swifts", [reply("r1", BOB, "Lovely <b>news</b>")])},
         people={"mastodon": [person(BOB, "Bob Martin", url="https://example.social/@bob")]},
     )
-    (tmp_path / "templates").mkdir()
-    (tmp_path / "templates" / "article.html").write_text(block("{# templates/article.html #}"))
-    settings = (
-        "PATH = 'content'\nSITENAME = 'A plain blog'\nSITEURL = 'https://plain.example'\n"
-        "TIMEZONE = 'UTC'\nTHEME = 'notmyidea'\n"
-        "ROOST_WEBMENTION_IO = {'domain': 'plain.example'}\n" + block("# pelicanconf.py")
-    )  # no PLUGIN_PATHS: the plugin is the installed package
-    (tmp_path / "pelicanconf.py").write_text(settings)
-    done = subprocess.run(
-        [sys.executable, "-m", "pelican", "-s", "pelicanconf.py", "-o", "output", "--fatal",
-         "errors"],
-        cwd=tmp_path, capture_output=True, text=True, check=False,
-    )  # fmt: skip
+    done = _build_with("notmyidea", tmp_path)
     assert done.returncode == 0, done.stdout + done.stderr
     page = (tmp_path / "output" / "swifts.html").read_text()
     soup = BeautifulSoup(page, "html.parser")
@@ -67,6 +73,30 @@ def test_a_notmyidea_blog_with_the_documented_lines_shows_the_comments(tmp_path)
     assert author["url"] == ["https://example.social/@bob"]
 
 
+def test_a_simple_theme_blog_gets_the_head_the_event_and_pictures_that_load(tmp_path):
+    """Pelican's other bundled theme, `simple`, has no `extra_head` block: the doc's lines must
+    still put the endpoint and the stylesheet in <head>, show an event post's when and where,
+    and a replier without a picture must get a placeholder that is in the output."""
+    event = {"Event_start": "2026-12-05 18:30", "Event_location": "Nantes"}
+    write_site(
+        tmp_path,
+        {"swifts.md": article("Swifts", "swifts", "They are back.", **event)},
+        records={"swifts": record("swifts", [reply("r1", BOB, "Lovely")])},
+        people={"mastodon": [person(BOB, "Bob Martin")]},  # no picture
+    )
+    done = _build_with("simple", tmp_path)
+    assert done.returncode == 0, done.stdout + done.stderr
+    page = (tmp_path / "output" / "swifts.html").read_text()
+    soup = BeautifulSoup(page, "html.parser")
+    assert soup.head.find("link", rel="webmention")
+    assert soup.head.find("link", href=re.compile(r"roost\.css$"))
+    assert soup.select_one("section.event .dt-start")["datetime"] == "2026-12-05T18:30:00+00:00"
+    assert "Nantes" in soup.select_one("section.event .p-location").get_text()
+    for img in soup.select("section.responses img"):
+        src = img["src"].removeprefix("https://plain.example/")
+        assert (tmp_path / "output" / src).is_file(), f"{img['src']} is not in the output"
+
+
 def test_the_package_carries_the_partials_and_the_stylesheet(tmp_path):
     """What `pip install` of a clone or a git URL puts in site-packages: a wheel built from the
     checkout (offline: the build backend is the one already installed)."""
@@ -81,4 +111,5 @@ def test_the_package_carries_the_partials_and_the_stylesheet(tmp_path):
     for partial in ("responses", "head", "under_post", "reply_form", "event", "stylesheet"):
         assert f"roost/templates/roost/{partial}.html" in names
     assert "roost/static/roost.css" in names
+    assert "roost/static/avatar.png" in names  # the placeholder, for every theme
     assert "roost/commands/cli.py" in names
