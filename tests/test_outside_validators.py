@@ -142,7 +142,10 @@ def test_on_a_phone_the_footer_card_wraps_and_nothing_scrolls_sideways(
     base = serve(demo_output)
     context = chromium.new_context(viewport={"width": 320, "height": 700})
     page = context.new_page()
-    for rel in ("", "2026/moving-my-writing-home/", "2026/les-martinets-sont-de-retour/fr/"):
+    # The meetup: its event's long Details address must wrap too.
+    paths = ("", "2026/moving-my-writing-home/", "2026/les-martinets-sont-de-retour/fr/",
+             "2026/bird-walk-and-small-web-meetup/")  # fmt: skip
+    for rel in paths:
         page.goto(f"{base}/{rel}")
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 320, (rel, wide)
