@@ -204,7 +204,8 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
         entry.content = Markup(clean_html(x.content))  # noqa: S704
         entry.published = published
         entry.published_iso = published.isoformat()
-        entry.published_text = f"{published.day} {published:%b %Y, %H:%M}"
+        month = marker("month", published.month)  # in the page's language
+        entry.published_text = f"{published.day} {month} {published:%Y, %H:%M}"
         for m in x.media:
             src = b.media_url(m.path) if m.path else None
             if src:
