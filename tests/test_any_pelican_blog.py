@@ -97,6 +97,22 @@ def test_a_simple_theme_blog_gets_the_head_the_event_and_pictures_that_load(tmp_
         assert (tmp_path / "output" / src).is_file(), f"{img['src']} is not in the output"
 
 
+def test_the_build_commands_the_doc_names_fail_on_a_problem_roost_reports(tmp_path):
+    """Plain `pelican content` exits 0 after a `roost:` error line: the doc names the two
+    commands that make CI notice."""
+    bad = {"Event_start": "2026-12-05 18:30", "Event_end": "2026-12-05 17:00"}
+    write_site(tmp_path, {"swifts.md": article("Swifts", "swifts", "They are back.", **bad)})
+    done = _build_with("simple", tmp_path)  # --fatal errors
+    assert done.returncode != 0
+    doc = DOC.read_text()
+    assert "\npelican content --fatal errors " in doc and "\nroost build " in doc
+    roost = Path(sys.executable).with_name("roost")
+    built = subprocess.run([str(roost), "build"], cwd=tmp_path, capture_output=True, text=True)
+    assert built.returncode == 1, built.stdout + built.stderr
+    lines = [ln for ln in built.stderr.splitlines() if "Event_end" in ln]
+    assert len(lines) == 1 and "swifts.md: Event_end '2026-12-05 17:00' is before" in lines[0]
+
+
 def test_the_package_carries_the_partials_and_the_stylesheet(tmp_path):
     """What `pip install` of a clone or a git URL puts in site-packages: a wheel built from the
     checkout (offline: the build backend is the one already installed)."""
