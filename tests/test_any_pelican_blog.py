@@ -129,3 +129,10 @@ def test_the_package_carries_the_partials_and_the_stylesheet(tmp_path):
     assert "roost/static/roost.css" in names
     assert "roost/static/avatar.png" in names  # the placeholder, for every theme
     assert "roost/commands/cli.py" in names
+    # twitter-text-parser (Mastodon's counting) imports pkg_resources, which only setuptools
+    # brings: a venv without it (Python 3.12's, uv's) got a traceback from `roost preview`.
+    metadata = next(n for n in names if n.endswith(".dist-info/METADATA"))
+    required = re.findall(
+        r"^Requires-Dist: ([\w-]+)(.*)$", zipfile.ZipFile(wheel).read(metadata).decode(), re.M
+    )
+    assert ("setuptools", "==80.9.0") in required
