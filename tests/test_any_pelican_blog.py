@@ -27,7 +27,7 @@ def block(first_line: str) -> str:
     raise AssertionError(f"docs/any-pelican-blog.md has no block starting {first_line!r}")
 
 
-def _build_with(theme: str, root: Path) -> subprocess.CompletedProcess:
+def _build_with(theme: str, root: Path, relative: bool = False) -> subprocess.CompletedProcess:
     """Pelican run on ``root`` with ``theme`` and the doc's lines (no PLUGIN_PATHS: the plugin
     is the installed package)."""
     (root / "templates").mkdir()
@@ -35,6 +35,7 @@ def _build_with(theme: str, root: Path) -> subprocess.CompletedProcess:
     settings = (
         "PATH = 'content'\nSITENAME = 'A plain blog'\nSITEURL = 'https://plain.example'\n"
         f"TIMEZONE = 'UTC'\nTHEME = {theme!r}\n"
+        f"RELATIVE_URLS = {relative}\n"
         "ROOST_WEBMENTION_IO = {'domain': 'plain.example'}\n" + block("# pelicanconf.py")
     )
     (root / "pelicanconf.py").write_text(settings)
@@ -95,6 +96,34 @@ def test_a_simple_theme_blog_gets_the_head_the_event_and_pictures_that_load(tmp_
     for img in soup.select("section.responses img"):
         src = img["src"].removeprefix("https://plain.example/")
         assert (tmp_path / "output" / src).is_file(), f"{img['src']} is not in the output"
+
+
+def test_on_a_phone_a_simple_theme_post_does_not_scroll_sideways(tmp_path, chromium, serve):
+    """roost.css's reply form field was 100% wide plus its padding and border: 12px past the
+    edge of a 320px screen in the simple theme."""
+    event = {
+        "Event_start": "2026-12-05 18:30",
+        "Event_url": "https://events.example/2026/nantes-bird-walk-and-small-web-meetup",
+    }
+    write_site(
+        tmp_path,
+        {"swifts.md": article("Swifts", "swifts", "They are back.", **event)},
+        records={"swifts": record("swifts", [reply("r1", BOB, "Lovely")])},
+        people={"mastodon": [person(BOB, "Bob Martin")]},
+    )  # fmt: skip
+    assert _build_with("simple", tmp_path, relative=True).returncode == 0
+    page = chromium.new_page(viewport={"width": 320, "height": 700})
+    page.goto(serve(tmp_path / "output") + "/swifts.html")
+    assert page.locator("form.reply-form input[type=url]").is_visible()
+    assert page.evaluate("document.documentElement.scrollWidth") <= 320
+    loaded = page.evaluate(
+        """Promise.all([...document.querySelectorAll('.responses img')].map(img => {
+             img.loading = 'eager';
+             return img.decode().then(() => img.naturalWidth > 0, () => false);
+           }))"""
+    )  # the placeholder avatar is in the output
+    assert loaded and all(loaded)
+    page.close()
 
 
 def test_the_build_commands_the_doc_names_fail_on_a_problem_roost_reports(tmp_path):
