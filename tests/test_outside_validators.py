@@ -275,6 +275,7 @@ def test_dates_are_in_the_page_language_too(tmp_path):
     event = french.select_one(".event").get_text(" ", strip=True)
     assert event.startswith("Quand samedi 5 décembre 2026, 10:00 – dimanche 6 décembre 2026")
     assert french.select_one(".comment .dt-published").get_text() == "16 janv. 2026, 12:00"
+    assert french.select_one("article > header .dt-published").get_text() == "15 janvier 2026"
     english = BeautifulSoup(built.page("walk/index.html"), "html.parser")
     event = english.select_one(".event").get_text(" ", strip=True)
     assert event.startswith("When Saturday 5 December 2026, 10:00 – Sunday 6 December 2026")

@@ -161,6 +161,10 @@ class Words:
         i = self._i
         return f"{_DAYS[i][t.weekday()]} {t.day} {_MONTHS[i][t.month - 1]} {t.year}, {t:%H:%M}"
 
+    def date(self, t) -> str:
+        """ "5 December 2026", "5 décembre 2026"."""
+        return f"{t.day} {_MONTHS[self._i][t.month - 1]} {t.year}"
+
     def month_short(self, month: int) -> Markup:
         return escape(_MONTHS_SHORT[self._i][int(month) - 1])
 
