@@ -91,6 +91,9 @@ def test_a_simple_theme_blog_gets_the_head_the_event_and_pictures_that_load(tmp_
     soup = BeautifulSoup(page, "html.parser")
     assert soup.head.find("link", rel="webmention")
     assert soup.head.find("link", href=re.compile(r"roost\.css$"))
+    json_feed = soup.head.find("link", type="application/feed+json")  # written, so announced
+    assert json_feed["href"] == "https://plain.example/feeds/all.json"
+    assert (tmp_path / "output" / "feeds" / "all.json").is_file()
     assert soup.select_one("section.event .dt-start")["datetime"] == "2026-12-05T18:30:00+00:00"
     assert "Nantes" in soup.select_one("section.event .p-location").get_text()
     for img in soup.select("section.responses img"):
