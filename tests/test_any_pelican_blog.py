@@ -145,6 +145,17 @@ def test_the_build_commands_the_doc_names_fail_on_a_problem_roost_reports(tmp_pa
     assert len(lines) == 1 and "swifts.md: Event_end '2026-12-05 17:00' is before" in lines[0]
 
 
+def test_the_doc_names_the_versions_pip_will_install():
+    """The doc said Pelican 4.12 is "installed with it if you have none": pip replaces any other
+    version with the exact pins, which an author with a working blog must know first."""
+    pins = dict(
+        re.findall(r'"(pelican|markdown)==([\d.]+)"', (REPO / "pyproject.toml").read_text())
+    )
+    text = " ".join(DOC.read_text().split())
+    assert f"Pelican {pins['pelican']} and Markdown {pins['markdown']}" in text
+    assert "in place of the versions already in that environment" in text
+
+
 def test_the_package_carries_the_partials_and_the_stylesheet(tmp_path):
     """What `pip install` of a clone or a git URL puts in site-packages: a wheel built from the
     checkout (offline: the build backend is the one already installed)."""
