@@ -264,6 +264,15 @@ def test_without_the_setting_nothing_is_sent(tmp_path, targets, capsys, monkeypa
     assert targets.requests == []
 
 
+def test_a_since_date_that_is_not_one_is_not_called_unset(tmp_path, targets, capsys, monkeypatch):
+    blog = Blog(tmp_path, posts={"p.md": post("P", "p", 1, f"[ok]({targets.url}/ok/1)")}, env={},
+                ROOST_WEBMENTION_SINCE="26/11/2026")  # fmt: skip
+    code, out, err = roost(blog, capsys, monkeypatch)
+    assert code == 1 and targets.requests == []
+    assert "ROOST_WEBMENTION_SINCE = '26/11/2026': expected a date as 'YYYY-MM-DD'" in err
+    assert "not set" not in out + err and "ROOST_WEBMENTION_SINCE is not a date (above)" in out
+
+
 def test_a_post_that_cannot_be_read_is_not_announced_as_deleted(
     tmp_path, targets, capsys, monkeypatch
 ):
