@@ -74,7 +74,9 @@ def test_facepiles_show_likes_reposts_and_bookmarks_with_local_avatars(demo_outp
     faces = soup.select(".facepile img")
     assert faces and all(img["alt"] for img in faces), "every face names its person"
     for img in faces:
-        assert img["src"].startswith("../../social-media/") or "theme/img/avatar.png" in img["src"]
+        assert img["src"].startswith("../../social-media/") or img["src"].endswith(
+            "roost-avatar.png"
+        )
         assert (demo_output / POST).parent.joinpath(img["src"]).resolve().is_file()
     assert "7 likes" in soup.select_one(".facepile-like h3").text
 

@@ -114,3 +114,15 @@ def test_no_adapter_speaks_http_itself():
         text = path.read_text()
         for name in ("requests", "urllib3", "httpx", "http.client", "urllib.request"):
             assert f"import {name}" not in text and f"from {name} " not in text, (path, name)
+
+
+def test_no_build_artefact_is_tracked():
+    """`pip wheel` of the checkout (test_any_pelican_blog.py, or an author's `pip install ./roost`)
+    writes a copy of the package under build/lib: tracked, every run dirtied the work tree, and a
+    module deleted from plugins/ could live on there (setuptools leaves stale files in build/)."""
+    git = ["git", "-C", str(REPO)]
+    tracked = subprocess.run([*git, "ls-files", "build"], capture_output=True, text=True)
+    assert tracked.returncode == 0, tracked.stderr
+    assert tracked.stdout == "", "build/ is tracked: git rm -r --cached build"
+    ignored = subprocess.run([*git, "check-ignore", "-q", "build/lib/roost/model.py"])
+    assert ignored.returncode == 0, "build/ is not in .gitignore"

@@ -142,7 +142,10 @@ def test_on_a_phone_the_footer_card_wraps_and_nothing_scrolls_sideways(
     base = serve(demo_output)
     context = chromium.new_context(viewport={"width": 320, "height": 700})
     page = context.new_page()
-    for rel in ("", "2026/moving-my-writing-home/", "2026/les-martinets-sont-de-retour/fr/"):
+    # The meetup: its event's long Details address must wrap too.
+    paths = ("", "2026/moving-my-writing-home/", "2026/les-martinets-sont-de-retour/fr/",
+             "2026/bird-walk-and-small-web-meetup/")  # fmt: skip
+    for rel in paths:
         page.goto(f"{base}/{rel}")
         wide = page.evaluate("document.documentElement.scrollWidth")
         assert wide <= 320, (rel, wide)
@@ -251,6 +254,32 @@ def test_a_french_post_speaks_french_around_its_comments(demo_output):
     for english in ("Responses", "Also on", "Tags:", "Skip to content", "Join the conversation"):
         assert english not in text
     assert "Répondre sur Mastodon" in text
+
+
+def test_dates_are_in_the_page_language_too(tmp_path):
+    """A French event post said "Quand : Saturday 5 December 2026" and its comments "16 Jan
+    2026": the day and month names came from strftime (English, or whatever locale the build
+    machine had)."""
+    when = {"Event_start": "2026-12-05 10:00", "Event_end": "2026-12-06 13:00"}
+    noon = "2026-01-16T12:00:00Z"
+    write_site(
+        tmp_path,
+        {"fr.md": article("Sortie", "sortie", "Venez !", Lang="fr", **when),
+         "en.md": article("Walk", "walk", "Come.", **when)},
+        records={"sortie": record("sortie", [reply("r1", BOB, "J'y serai", when=noon)]),
+                 "walk": record("walk", [reply("r2", BOB, "Me too", when=noon)])},
+        people={"mastodon": [person(BOB, "Bob")]},
+    )  # fmt: skip
+    built = build(tmp_path)
+    french = BeautifulSoup(built.page("sortie-fr.html"), "html.parser")
+    event = french.select_one(".event").get_text(" ", strip=True)
+    assert event.startswith("Quand samedi 5 décembre 2026, 10:00 – dimanche 6 décembre 2026")
+    assert french.select_one(".comment .dt-published").get_text() == "16 janv. 2026, 12:00"
+    assert french.select_one("article > header .dt-published").get_text() == "15 janvier 2026"
+    english = BeautifulSoup(built.page("walk/index.html"), "html.parser")
+    event = english.select_one(".event").get_text(" ", strip=True)
+    assert event.startswith("When Saturday 5 December 2026, 10:00 – Sunday 6 December 2026")
+    assert english.select_one(".comment .dt-published").get_text() == "16 Jan 2026, 12:00"
 
 
 def test_a_post_in_a_language_roost_does_not_speak_marks_its_english_words(tmp_path):

@@ -138,7 +138,7 @@ def test_missing_avatar_file_falls_back_to_the_local_placeholder(tmp_path):
     )
     html = built.page("post/index.html")
     assert "social-media/ab/" + "ab" * 32 + ".png" in html
-    assert "theme/img/avatar.png" in html  # Ann's file is missing
+    assert "roost-avatar.png" in html  # Ann's file is missing
     assert "cdn.example" not in html  # the remote source is never used
     assert (built.output / "social-media/ab" / ("ab" * 32 + ".png")).read_bytes() == PNG_1X1
 

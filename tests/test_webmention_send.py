@@ -16,7 +16,7 @@ from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from blog import Blog, post
-from fakes.server import FakeHandler, FakeServer
+from fakes.server import PNG_1X1, FakeHandler, FakeServer
 from fakes.webmention_rocks import FakeRocks
 
 from roost.commands import webmention
@@ -237,11 +237,40 @@ def test_only_published_posts_links_to_others_and_from_the_since_date(
     assert list(ledger(blog)) == [f"{site}/pub/"]
 
 
+def test_a_post_with_a_picture_and_a_link_to_a_page_prints_no_false_warning(
+    tmp_path, targets, capsys, monkeypatch, caplog
+):
+    """Pelican resolves {static} and {filename} against the pictures and pages it has read: the
+    command read the articles alone, so every run said "Unable to find '/images/...', skipping
+    url replacement" (bare, unprefixed) of pictures that are there."""
+    body = (f"![a swift]({{static}}/images/swift.png) [about]({{filename}}/pages/about.md) "
+            f"[ok]({targets.url}/ok/1)")  # fmt: skip
+    blog = blog_at(tmp_path, "https://camille.example", {"p.md": post("P", "p", 1, body)})
+    blog_pages = blog.root / "content" / "pages"
+    blog_pages.mkdir()
+    (blog_pages / "about.md").write_text("Title: About\n\nMe.\n")
+    (blog.root / "content" / "images").mkdir()
+    (blog.root / "content" / "images" / "swift.png").write_bytes(PNG_1X1)
+    code, out, err = roost(blog, capsys, monkeypatch, "--dry-run")
+    assert code == 0, err
+    assert err == "" and [r.getMessage() for r in caplog.records] == []
+    assert out.count("would send") == 1 and f"-> {targets.url}/ok/1" in out
+
+
 def test_without_the_setting_nothing_is_sent(tmp_path, targets, capsys, monkeypatch):
     blog = Blog(tmp_path, posts={"p.md": post("P", "p", 1, f"[ok]({targets.url}/ok/1)")}, env={})
     code, out, _ = roost(blog, capsys, monkeypatch)
     assert code == 0 and "ROOST_WEBMENTION_SINCE is not set" in out
     assert targets.requests == []
+
+
+def test_a_since_date_that_is_not_one_is_not_called_unset(tmp_path, targets, capsys, monkeypatch):
+    blog = Blog(tmp_path, posts={"p.md": post("P", "p", 1, f"[ok]({targets.url}/ok/1)")}, env={},
+                ROOST_WEBMENTION_SINCE="26/11/2026")  # fmt: skip
+    code, out, err = roost(blog, capsys, monkeypatch)
+    assert code == 1 and targets.requests == []
+    assert "ROOST_WEBMENTION_SINCE = '26/11/2026': expected a date as 'YYYY-MM-DD'" in err
+    assert "not set" not in out + err and "ROOST_WEBMENTION_SINCE is not a date (above)" in out
 
 
 def test_a_post_that_cannot_be_read_is_not_announced_as_deleted(

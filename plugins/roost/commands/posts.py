@@ -25,7 +25,7 @@ def published_articles(settings: dict, now: datetime | None = None, found: list 
     """``(article, key, date, url)`` for every published article of the site, as Pelican reads
     it (``article.content`` is its HTML, intrasite links resolved). A file Pelican cannot read,
     or whose slug cannot name a record, is left out with one line added to ``found``."""
-    from pelican.generators import ArticlesGenerator
+    from pelican.generators import ArticlesGenerator, PagesGenerator, StaticGenerator
 
     from ..model import RecordError, post_key
 
@@ -33,15 +33,16 @@ def published_articles(settings: dict, now: datetime | None = None, found: list 
     context = settings.copy()
     context.update(generated_content={}, static_links=set(), static_content={})
     context["localsiteurl"] = settings.get("SITEURL", "")
-    generator = ArticlesGenerator(
-        context=context,
-        settings=settings,
-        path=settings["PATH"],
-        theme=settings["THEME"],
-        output_path=settings.get("OUTPUT_PATH", "output"),
-    )
+    # Pages and pictures are read too (nothing is written): {filename} and {static} links in a
+    # post resolve against them, or Pelican warns that they are missing.
+    generator, *others = (
+        kind(context=context, settings=settings, path=settings["PATH"], theme=settings["THEME"],
+             output_path=settings.get("OUTPUT_PATH", "output"))
+        for kind in (ArticlesGenerator, PagesGenerator, StaticGenerator)
+    )  # fmt: skip
     with _PelicanErrors(found):
-        generator.generate_context()
+        for each in (generator, *others):
+            each.generate_context()
     now = now or datetime.now(UTC)
     siteurl = settings.get("SITEURL", "").rstrip("/")
     for article in generator.articles:

@@ -46,7 +46,8 @@ def cmd_webmention(args: argparse.Namespace) -> int:
     since = values.get("ROOST_WEBMENTION_SINCE")
     if since is None:
         print_problems(problems)
-        print("roost: ROOST_WEBMENTION_SINCE is not set: no Webmentions are sent")
+        why = "is not a date (above)" if settings.get("ROOST_WEBMENTION_SINCE") else "is not set"
+        print(f"roost: ROOST_WEBMENTION_SINCE {why}: no Webmentions are sent")
         return 1 if problems else 0
     siteurl = str(settings.get("SITEURL", ""))
     if urlsplit(siteurl).scheme not in ("http", "https"):

@@ -35,9 +35,11 @@ from .words import fill, words
 
 log = logging.getLogger(__name__)
 
-#: The templates and stylesheet Roost ships for any theme (docs/any-pelican-blog.md).
+#: The templates, stylesheet and placeholder avatar Roost ships for any theme
+#: (docs/any-pelican-blog.md); the last two are written at the output's root.
 TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-STYLESHEET = Path(__file__).resolve().parent.parent / "static" / "roost.css"
+STATIC = Path(__file__).resolve().parent.parent / "static"
+AT_ROOT = {"roost.css": STATIC / "roost.css", "roost-avatar.png": STATIC / "avatar.png"}
 
 
 @dataclass
@@ -237,7 +239,7 @@ def finalized(pelican) -> None:
     output = Path(pelican.output_path)
     _copy_media(state, output)
     write_tombstones(state.store.root, pelican.settings.get("SITEURL", ""), output, _WRITTEN)
-    _copy_stylesheet(output)
+    _copy_own_files(output)
     for key in sorted(set(state.store.post_keys()) - state.keys):
         log.warning(
             "roost: %s belongs to no post (was a slug changed?); it is kept, not rendered",
@@ -245,14 +247,16 @@ def finalized(pelican) -> None:
         )
 
 
-def _copy_stylesheet(output: Path) -> None:
-    """``roost.css`` at the site's root, for themes that include ``roost/stylesheet.html``."""
-    target = output / "roost.css"
-    try:
-        if not target.is_file() or target.read_bytes() != STYLESHEET.read_bytes():
-            shutil.copyfile(STYLESHEET, target)
-    except OSError as e:
-        log.error("roost: cannot write %s: %s", target, e.strerror or e)
+def _copy_own_files(output: Path) -> None:
+    """``roost.css`` (for themes that include ``roost/stylesheet.html``) and the avatar shown
+    for people without a picture, whatever the theme, at the site's root."""
+    for name, source in AT_ROOT.items():
+        target = output / name
+        try:
+            if not target.is_file() or target.read_bytes() != source.read_bytes():
+                shutil.copyfile(source, target)
+        except OSError as e:
+            log.error("roost: cannot write %s: %s", target, e.strerror or e)
 
 
 #: What Roost names a mirrored file in the media folder (``Store.add_media``): only such files

@@ -31,6 +31,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from markupsafe import Markup, escape
 
 from ..sanitize import clean_text, safe_url
+from .words import words
 
 log = logging.getLogger(__name__)
 
@@ -69,15 +70,24 @@ class Event:
 
     @property
     def start_text(self) -> Markup:
-        return escape(_long(self.start) + ("" if self.end else " " + _zone(self.start)))
+        return self.start_in("en")
 
     @property
     def end_text(self) -> Markup:
+        return self.end_in("en")
+
+    def start_in(self, lang: str | None) -> Markup:
+        """The start in ``lang``'s day and month names: "samedi 5 décembre 2026, 18:30"."""
+        text = words(lang).long_date(self.start)
+        return escape(text + ("" if self.end else " " + _zone(self.start)))
+
+    def end_in(self, lang: str | None) -> Markup:
         """The end, without its date when it is the start's day: "21:00 CET"."""
         if not self.end:
             return Markup("")
         same_day = self.end.date() == self.start.date()
-        return escape(f"{self.end:%H:%M}" if same_day else _long(self.end)) + " " + _zone(self.end)
+        text = f"{self.end:%H:%M}" if same_day else words(lang).long_date(self.end)
+        return escape(text) + " " + _zone(self.end)
 
     @property
     def where(self) -> Markup:
@@ -90,10 +100,6 @@ class Event:
     @property
     def when_text(self) -> Markup:
         return self.start_text + (Markup(" – ") + self.end_text if self.end else "")
-
-
-def _long(t: datetime) -> str:
-    return f"{t:%A} {t.day} {t:%B %Y}, {t:%H:%M}"
 
 
 def _zone(t: datetime) -> str:

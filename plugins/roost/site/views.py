@@ -138,7 +138,8 @@ class ViewBuilder:
         self._persons: dict[str, tuple[PersonView, str | None]] = {}
         self._refused: dict[str, bool] = {}
         self._networks: dict[str, Markup] = {}
-        self.months = month_names()
+        # Markers, filled in the page's language (words.py): a French page says "mai".
+        self.months = tuple(marker("month", m) for m in range(1, 13))
 
     def network_name(self, network: str) -> Markup:
         if network not in self._networks:
@@ -315,20 +316,15 @@ _NOT_ID_CHAR = re.compile(r"[^A-Za-z0-9_-]")
 _CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 
-def month_names() -> tuple[str, ...]:
-    """What ``%b`` says for each month in the build's locale (Pelican sets it from LOCALE)."""
-    return tuple(datetime(2000, m, 1).strftime("%b") for m in range(1, 13))
-
-
 def _times(published: str, months: tuple[str, ...]) -> tuple[datetime, str, str]:
-    """The time, its ISO form and its text ("2 Mar 2026, 09:02"). Records hold times in one
-    canonical UTC form (``record_fields.format_time``), so both strings are cut from it rather
+    """The time, its ISO form and its text ("2 <month> 2026, 09:02", the month a marker for the
+    page's language). Records hold times in one canonical UTC form (``record_fields.format_time``), so both strings are cut from it rather
     than formatted: ``strftime`` was a tenth of the view's cost. Same strings either way."""
     t = parse_time(published)
     if _CANONICAL.fullmatch(published):
         text = f"{t.day} {months[t.month - 1]} {published[:4]}, {published[11:16]}"
         return t, f"{published[:19]}+00:00", text
-    return t, t.isoformat(), f"{t.day} {t:%b %Y, %H:%M}"
+    return t, t.isoformat(), f"{t.day} {months[t.month - 1]} {t:%Y, %H:%M}"
 
 
 def _anchor(interaction_id: str) -> str:

@@ -102,6 +102,24 @@ _RSVP: dict[str, tuple[str, str]] = {
     "interested": ("Interested", "Intéressé·e"),
 }
 
+# Day and month names (CLDR's "wide" and "abbreviated"), not strftime's: those follow whatever
+# locale the build machine, or Pelican's LOCALE setting, happens to have.
+_DAYS = (
+    ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday"),
+    ("lundi", "mardi", "mercredi", "jeudi", "vendredi", "samedi", "dimanche"),
+)
+_MONTHS = (
+    ("January", "February", "March", "April", "May", "June", "July", "August", "September",
+     "October", "November", "December"),
+    ("janvier", "février", "mars", "avril", "mai", "juin", "juillet", "août", "septembre",
+     "octobre", "novembre", "décembre"),
+)  # fmt: skip
+_MONTHS_SHORT = (
+    ("Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec"),
+    ("janv.", "févr.", "mars", "avr.", "mai", "juin", "juil.", "août", "sept.", "oct.", "nov.",
+     "déc."),
+)  # fmt: skip
+
 LANGUAGES = ("en", "fr")
 
 
@@ -137,6 +155,18 @@ class Words:
     def rsvp(self, answer: str, n: int) -> Markup:
         """ "Going (3)", "Participe (3)"."""
         return escape(f"{_RSVP[answer][self._i]} ({int(n)})")
+
+    def long_date(self, t) -> str:
+        """ "Saturday 5 December 2026, 18:30", "samedi 5 décembre 2026, 18:30"."""
+        i = self._i
+        return f"{_DAYS[i][t.weekday()]} {t.day} {_MONTHS[i][t.month - 1]} {t.year}, {t:%H:%M}"
+
+    def date(self, t) -> str:
+        """ "5 December 2026", "5 décembre 2026"."""
+        return f"{t.day} {_MONTHS[self._i][t.month - 1]} {t.year}"
+
+    def month_short(self, month: int) -> Markup:
+        return escape(_MONTHS_SHORT[self._i][int(month) - 1])
 
     def page_of(self, n: int, total: int) -> Markup:
         return escape(_WORDS["page_of"][self._i].format(n=int(n), total=int(total)))
@@ -193,6 +223,8 @@ def fill(fragment: str, lang: str | None) -> str:
             return w.reply_label(args[0], args[1])
         if key == "mark":
             return w.mark
+        if key == "month":
+            return w.month_short(int(args[0]))
         return getattr(w, key)
 
     return _MARKER.sub(one, fragment)
