@@ -4,6 +4,8 @@ refusing the addresses a hostile target or endpoint names."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -73,6 +75,24 @@ def test_all_23_discovery_cases_are_vendored():
 )
 def test_link_header_values(value, expected):
     assert link_header_values(value) == expected
+
+
+@pytest.mark.parametrize(
+    "hostile",
+    ["<a>;" + " " * 60_000 + "x", "<a," * 21_000],
+    ids=["spaces after a semicolon", "unclosed links"],
+)
+def test_a_hostile_link_header_is_read_in_one_pass(hostile):
+    """A target's server chooses its Link header (up to 64 KiB a line, 100 lines): a value
+    that made the parser backtrack would hold `roost webmention` (and the publish workflow) for
+    hours, past every fetch deadline. 60 s is a thousand times what one pass takes."""
+    code = "import sys; from roost.networks.webmention_send import link_header_values as f; "
+    code += "f(sys.stdin.read())"
+    try:  # a subprocess: a regular expression holds the GIL, so a thread could not be timed out
+        subprocess.run([sys.executable, "-c", code], input=hostile, text=True, timeout=60,
+                       check=True)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("the Link header parser was still running after 60 s")
 
 
 def test_html_endpoint_is_the_first_link_or_a_element_in_document_order():

@@ -71,7 +71,12 @@ def send(fetcher: GuardedFetcher, source: str, target: str) -> Sent:
 
 # ----------------------------------------------------------------- RFC 8288 Link headers
 
-_LINK = re.compile(r"\s*<([^>]*)>\s*((?:;\s*[^;,]*?\s*=\s*(?:\"(?:[^\"\\]|\\.)*\"|[^;,\s]*)\s*)*)")
+#: Linear on any input: a target's server writes this header. A parameter's name holds no space,
+#: "=" or quote and a link holds no "<", so no value (``<a>;`` and 60,000 spaces, or ``<a,``
+#: over and over) makes the match backtrack for minutes.
+_LINK = re.compile(
+    r"\s*<([^<>]*)>\s*((?:;\s*[^=;,\s\"]+\s*=\s*(?:\"(?:[^\"\\]|\\.)*\"|[^;,\s]*)\s*)*)"
+)
 _PARAM = re.compile(r";\s*([^=;,\s]+)\s*=\s*(?:\"((?:[^\"\\]|\\.)*)\"|([^;,\s]*))")
 
 
