@@ -12,6 +12,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from fakes.webmention_rocks import CASES, FakeRocks
 
+from roost.networks import webmention_send
 from roost.networks.guarded_fetch import FetchError, GuardedFetcher, Refused, allow_in_tests
 from roost.networks.webmention_send import (
     NoEndpoint,
@@ -148,6 +149,7 @@ def hostile():
                      b"%PDF" * (1024 * 1024)),
         "/big.png": (200, {"Content-Type": "image/png"}, b"\x89PNG" * (1024 * 1024)),
         "/big.html": (200, {}, b"<p>" * (1024 * 1024)),
+        "/nested.html": (200, {}, b"<b>" * 20_000),  # 60 KB; minutes for an HTML5 parser
     }  # fmt: skip
     yield base
     server.shutdown()
@@ -183,3 +185,12 @@ def test_a_large_file_that_is_not_html_is_judged_by_its_headers_and_a_large_page
         discover(GuardedFetcher(), hostile + "/big.png")
     with pytest.raises(Refused, match="byte limit"):
         discover(GuardedFetcher(), hostile + "/big.html")
+
+
+def test_a_page_that_would_take_minutes_to_parse_is_given_up_on(hostile, monkeypatch):
+    """A stranger's page of deep nesting holds a pure-Python HTML5 parser for minutes (hours at
+    the 2 MB page limit), past every fetch deadline: its parse is stopped, and it is one failed
+    target, not a publish workflow that never ends."""
+    monkeypatch.setattr(webmention_send, "PARSE_SECONDS", 2.0)
+    with pytest.raises(Refused, match="longer than 2 s to parse"):
+        discover(GuardedFetcher(), hostile + "/nested.html")
