@@ -334,9 +334,20 @@ def test_webmention_io_settings_give_its_endpoint_and_no_endpoint_no_form(tmp_pa
     assert "form-action 'none'" in html.unescape(str(soup))
 
 
-def test_a_bad_endpoint_setting_is_one_line_and_advertises_nothing(tmp_path):
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "javascript:alert(1)",
+        # Would end the CSP's form-action and start another directive, or put a keyword or a
+        # second source in it (the meta's value is HTML-unescaped before the CSP is read).
+        "https://wm.example/hook;sandbox",
+        "https://wm.example/hook,report-to",
+        "https://wm.example/'unsafe-inline'",
+    ],
+)
+def test_a_bad_endpoint_setting_is_one_line_and_advertises_nothing(tmp_path, endpoint):
     write_site(tmp_path, {"a.md": article("Swifts", "swifts")})
-    built = build(tmp_path, ROOST_WEBMENTION_ENDPOINT="javascript:alert(1)")
+    built = build(tmp_path, ROOST_WEBMENTION_ENDPOINT=endpoint)
     assert any("ROOST_WEBMENTION_ENDPOINT" in e for e in built.errors())
     assert 'rel="webmention"' not in built.page("swifts/index.html")
 
