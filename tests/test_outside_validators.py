@@ -95,6 +95,22 @@ def test_quotes_ampersands_and_markup_in_a_title_summary_and_alt_text_break_noth
     assert entry["properties"]["name"] == ["Fish & \"Chips\" at <3 O'Brien's"]
 
 
+def test_a_tag_or_category_that_looks_like_markup_is_shown_as_written(tmp_path):
+    """A blog about the web tags a post ``<canvas>``: shown raw, it was an element that swallowed
+    the rest of the page's list of tags (and every tag page's heading)."""
+    write_site(tmp_path, {"c.md": article("Drawing", "drawing", Tags="<canvas> API, b&c",
+                                          Category="<b>Web</b>")})  # fmt: skip
+    built = build(tmp_path)
+    pages = {p: BeautifulSoup(built.page(p), "html.parser")
+             for p in ("drawing/index.html", "tags.html", "categories.html")}  # fmt: skip
+    pages["tag"] = BeautifulSoup(built.page("tag/api.html"), "html.parser")
+    for name, soup in pages.items():
+        assert soup.find("canvas") is None and soup.find("b") is None, name
+    texts = [a.get_text() for a in pages["drawing/index.html"].select("a.p-category")]
+    assert texts == ["<b>Web</b>", "<canvas> API", "b&c"]
+    assert "Tag: <canvas> API" in pages["tag"].get_text()
+
+
 # ------------------------------------------------------------------ axe-core in Chromium
 
 MODES = [
