@@ -3,6 +3,7 @@ when and where in the feeds, and a calendar file that a calendar library reads b
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -212,3 +213,14 @@ def test_the_demo_meetup_is_an_event_with_its_rsvps(published_output):
     ics = (published_output / "2026/bird-walk-and-small-web-meetup/event.ics").read_bytes()
     [event] = icalendar.Calendar.from_ical(ics).walk("VEVENT")
     assert str(event["url"]) == "https://camille.example/2026/bird-walk-and-small-web-meetup/"
+
+
+def test_a_location_that_looks_like_markup_is_the_same_text_in_every_format(tmp_path):
+    """The location is plain text, as written: the JSON Feed read it as HTML and dropped
+    ``<Le Lieu>`` (and turned ``&eacute;`` into é) while the page and the calendar kept it."""
+    where = "Bar <Le Lieu> & Caf&eacute;, Nantes"
+    built = _site(tmp_path, **(MEETUP | {"Event_location": where}))
+    [item] = [i for i in json.loads(built.page("feeds/all.json"))["items"] if "_event" in i]
+    assert item["_event"]["location"] == where
+    [event] = icalendar.Calendar.from_ical(built.page("meetup/event.ics")).walk("VEVENT")
+    assert str(event["location"]) == where
