@@ -69,6 +69,9 @@ def test_an_event_needs_a_start_and_an_end_after_it():
     event = read_event(meta, PARIS)
     assert event.location == "Le Lieu Unique, Nantes" and event.url == "https://events.example/hwc"
     assert read_event({"title": "no event"}, PARIS) is None
+    for edge in ("0001-01-01 00:30+01:00", "9999-12-31 23:30-01:00"):  # no UTC time: no .ics
+        with pytest.raises(EventError, match="not a date and time"):
+            read_event({"event_start": edge}, PARIS)
     with pytest.raises(EventError, match="Event_start is missing"):
         read_event({"event_location": "Nantes"}, PARIS)
     with pytest.raises(EventError, match="Event_end '2026-12-05 17:00' is before Event_start"):
