@@ -111,6 +111,20 @@ def test_a_tag_or_category_that_looks_like_markup_is_shown_as_written(tmp_path):
     assert "Tag: <canvas> API" in pages["tag"].get_text()
 
 
+def test_a_site_name_with_markup_keeps_the_pages_structure(tmp_path):
+    """SITENAME = "<Code> & Coffee" was written raw in every page's header: an element that
+    held the rest of the header. It is inline HTML like a title now (``<em>`` kept)."""
+    write_site(tmp_path, {"c.md": article("Drawing", "drawing")})
+    built = build(tmp_path, SITENAME="Fish & <em>Chips</em> <div>")
+    for page in ("index.html", "drawing/index.html", "tags.html"):
+        soup = BeautifulSoup(built.page(page), "html.parser")
+        name = soup.select_one(".site-name a")
+        assert name.find("div") is None and name.find("em").get_text() == "Chips", page
+        assert name.get_text().strip() == "Fish & Chips", page
+    home = BeautifulSoup(built.page("index.html"), "html.parser")
+    assert home.find("h1", class_="site-name")  # still the home page's one heading
+
+
 # ------------------------------------------------------------------ axe-core in Chromium
 
 MODES = [

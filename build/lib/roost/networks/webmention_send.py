@@ -151,7 +151,8 @@ def endpoint_in_page(body: bytes, target: str, seconds: float = PARSE_SECONDS) -
 
 def _parse_in_child(body: bytes, conn) -> None:
     try:
-        conn.send((True, endpoint_in_html(body)))
+        href = endpoint_in_html(body)
+        conn.send((True, None if href is None else str(href)))  # a plain str crosses the pipe
     except (ValueError, RecursionError) as e:
         conn.send((False, type(e).__name__))
     finally:
