@@ -179,3 +179,18 @@ def test_the_package_carries_the_partials_and_the_stylesheet(tmp_path):
         r"^Requires-Dist: ([\w-]+)(.*)$", zipfile.ZipFile(wheel).read(metadata).decode(), re.M
     )
     assert ("setuptools", "==80.9.0") in required
+
+
+def test_the_parsers_the_commands_name_are_installed_with_the_package():
+    """`pip install` without the dev extra must give `roost webmention` the tree builder it asks
+    BeautifulSoup for: without it every target's page was "cannot be read (FeatureNotFound)" and
+    reading the posts' links stopped the command."""
+    import tomllib
+
+    project = tomllib.loads((REPO / "pyproject.toml").read_text(encoding="utf-8"))["project"]
+    runtime = {re.split(r"[=<>!~ ;\[]", d, maxsplit=1)[0].lower() for d in project["dependencies"]}
+    source = "\n".join(
+        p.read_text(encoding="utf-8") for p in (REPO / "plugins" / "roost").rglob("*.py")
+    )
+    for builder in set(re.findall(r"BeautifulSoup\([^)]*?\"(html5lib|lxml)\"", source)):
+        assert builder in runtime, f"{builder} is used at run time but only a dev dependency"

@@ -250,6 +250,10 @@ def test_records_changed_on_both_sides_are_merged_by_meaning(tmp_path):
     broken = write("x", {"format": 1})
     Path(broken).write_text("{not json")
     assert not merge_file(base, broken, theirs, "social/cursors.json")  # left to git
+    # A hand-edited ledger of another shape is left to git too, not a traceback in the driver.
+    base, theirs = write("wb", {"format": 1, "sources": {}}), write("wt", {"format": 1})
+    ours = write("wo", {"format": 1, "sources": []})
+    assert not merge_file(base, ours, theirs, "social/webmentions.json")
 
 
 def test_every_networks_secret_reaches_each_step_that_needs_it_and_the_readme_says_how():

@@ -3,6 +3,7 @@ when and where in the feeds, and a calendar file that a calendar library reads b
 
 from __future__ import annotations
 
+import json
 import xml.etree.ElementTree as ET
 from datetime import UTC, datetime, timedelta
 from types import SimpleNamespace
@@ -68,6 +69,9 @@ def test_an_event_needs_a_start_and_an_end_after_it():
     event = read_event(meta, PARIS)
     assert event.location == "Le Lieu Unique, Nantes" and event.url == "https://events.example/hwc"
     assert read_event({"title": "no event"}, PARIS) is None
+    for edge in ("0001-01-01 00:30+01:00", "9999-12-31 23:30-01:00"):  # no UTC time: no .ics
+        with pytest.raises(EventError, match="not a date and time"):
+            read_event({"event_start": edge}, PARIS)
     with pytest.raises(EventError, match="Event_start is missing"):
         read_event({"event_location": "Nantes"}, PARIS)
     with pytest.raises(EventError, match="Event_end '2026-12-05 17:00' is before Event_start"):
@@ -212,3 +216,14 @@ def test_the_demo_meetup_is_an_event_with_its_rsvps(published_output):
     ics = (published_output / "2026/bird-walk-and-small-web-meetup/event.ics").read_bytes()
     [event] = icalendar.Calendar.from_ical(ics).walk("VEVENT")
     assert str(event["url"]) == "https://camille.example/2026/bird-walk-and-small-web-meetup/"
+
+
+def test_a_location_that_looks_like_markup_is_the_same_text_in_every_format(tmp_path):
+    """The location is plain text, as written: the JSON Feed read it as HTML and dropped
+    ``<Le Lieu>`` (and turned ``&eacute;`` into é) while the page and the calendar kept it."""
+    where = "Bar <Le Lieu> & Caf&eacute;, Nantes"
+    built = _site(tmp_path, **(MEETUP | {"Event_location": where}))
+    [item] = [i for i in json.loads(built.page("feeds/all.json"))["items"] if "_event" in i]
+    assert item["_event"]["location"] == where
+    [event] = icalendar.Calendar.from_ical(built.page("meetup/event.ics")).walk("VEVENT")
+    assert str(event["location"]) == where

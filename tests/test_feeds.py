@@ -291,3 +291,20 @@ def test_absolute_links_touches_attributes_of_tags_only():
         ' <video poster="https://b.example/p.jpg"></video></p>'
         '<pre><code>&lt;a href="kept.html"&gt;</code></pre>'
     )
+
+
+def test_absolute_links_leaves_words_inside_other_attributes_alone():
+    """An alt text or a link title that mentions ``src=`` or ``href=`` (a post about HTML) is a
+    value, not an attribute: rewriting it closed the value's quotes, broke the picture or link
+    in every feed, and turned the rest of the text into attributes (``onerror=...``)."""
+    from roost.site.feeds import absolute_links
+
+    base = "https://b.example/post/"
+    html = (
+        '<p><img alt="an img src=x onerror=alert(1) example" src="/p.png" />'
+        "<a href=\"/u\" title='t href=x onmouseover=alert(1)'>a</a></p>"
+    )
+    assert absolute_links(html, base) == (
+        '<p><img alt="an img src=x onerror=alert(1) example" src="https://b.example/p.png" />'
+        "<a href=\"https://b.example/u\" title='t href=x onmouseover=alert(1)'>a</a></p>"
+    )

@@ -95,6 +95,36 @@ def test_quotes_ampersands_and_markup_in_a_title_summary_and_alt_text_break_noth
     assert entry["properties"]["name"] == ["Fish & \"Chips\" at <3 O'Brien's"]
 
 
+def test_a_tag_or_category_that_looks_like_markup_is_shown_as_written(tmp_path):
+    """A blog about the web tags a post ``<canvas>``: shown raw, it was an element that swallowed
+    the rest of the page's list of tags (and every tag page's heading)."""
+    write_site(tmp_path, {"c.md": article("Drawing", "drawing", Tags="<canvas> API, b&c",
+                                          Category="<b>Web</b>")})  # fmt: skip
+    built = build(tmp_path)
+    pages = {p: BeautifulSoup(built.page(p), "html.parser")
+             for p in ("drawing/index.html", "tags.html", "categories.html")}  # fmt: skip
+    pages["tag"] = BeautifulSoup(built.page("tag/api.html"), "html.parser")
+    for name, soup in pages.items():
+        assert soup.find("canvas") is None and soup.find("b") is None, name
+    texts = [a.get_text() for a in pages["drawing/index.html"].select("a.p-category")]
+    assert texts == ["<b>Web</b>", "<canvas> API", "b&c"]
+    assert "Tag: <canvas> API" in pages["tag"].get_text()
+
+
+def test_a_site_name_with_markup_keeps_the_pages_structure(tmp_path):
+    """SITENAME = "<Code> & Coffee" was written raw in every page's header: an element that
+    held the rest of the header. It is inline HTML like a title now (``<em>`` kept)."""
+    write_site(tmp_path, {"c.md": article("Drawing", "drawing")})
+    built = build(tmp_path, SITENAME="Fish & <em>Chips</em> <div>")
+    for page in ("index.html", "drawing/index.html", "tags.html"):
+        soup = BeautifulSoup(built.page(page), "html.parser")
+        name = soup.select_one(".site-name a")
+        assert name.find("div") is None and name.find("em").get_text() == "Chips", page
+        assert name.get_text().strip() == "Fish & Chips", page
+    home = BeautifulSoup(built.page("index.html"), "html.parser")
+    assert home.find("h1", class_="site-name")  # still the home page's one heading
+
+
 # ------------------------------------------------------------------ axe-core in Chromium
 
 MODES = [
@@ -363,9 +393,20 @@ def test_webmention_io_settings_give_its_endpoint_and_no_endpoint_no_form(tmp_pa
     assert "form-action 'none'" in html.unescape(str(soup))
 
 
-def test_a_bad_endpoint_setting_is_one_line_and_advertises_nothing(tmp_path):
+@pytest.mark.parametrize(
+    "endpoint",
+    [
+        "javascript:alert(1)",
+        # Would end the CSP's form-action and start another directive, or put a keyword or a
+        # second source in it (the meta's value is HTML-unescaped before the CSP is read).
+        "https://wm.example/hook;sandbox",
+        "https://wm.example/hook,report-to",
+        "https://wm.example/'unsafe-inline'",
+    ],
+)
+def test_a_bad_endpoint_setting_is_one_line_and_advertises_nothing(tmp_path, endpoint):
     write_site(tmp_path, {"a.md": article("Swifts", "swifts")})
-    built = build(tmp_path, ROOST_WEBMENTION_ENDPOINT="javascript:alert(1)")
+    built = build(tmp_path, ROOST_WEBMENTION_ENDPOINT=endpoint)
     assert any("ROOST_WEBMENTION_ENDPOINT" in e for e in built.errors())
     assert 'rel="webmention"' not in built.page("swifts/index.html")
 

@@ -93,6 +93,27 @@ def test_names_lose_controls_and_direction_overrides():
     assert len(clean_text("x" * 1000)) == 200
 
 
+def test_controls_written_as_character_references_are_dropped_too():
+    """``&#30;`` is a control character once parsed: kept, a stranger's reply could forge the
+    word markers the build fills in (``&#30;w:nope&#30;`` stopped every build), and ``&#x202e;``
+    could reverse a link's text, as the sanitiser promises it cannot."""
+    cleaned = clean_html("<p>a &#30;w:nope&#30; &#x1e;w:responses&#x1E; b &#x202e;c&#8238;</p>")
+    assert cleaned == "<p>a w:nope w:responses b c</p>"
+
+
+def test_a_reply_cannot_forge_the_interface_words(tmp_path):
+    from sites import article, build, person, record, reply, write_site
+
+    bob = "mastodon:bob@example.social"
+    forged = "<p>&#30;w:nope&#30; &#30;w:responses&#30; &#30;w:count:like|x&#30;</p>"
+    write_site(tmp_path, {"a.md": article("Swifts", "swifts")},
+               records={"swifts": record("swifts", [reply("r1", bob, forged)])},
+               people={"mastodon": [person(bob, "Bob")]})  # fmt: skip
+    built = build(tmp_path)
+    page = built.page("swifts/index.html")
+    assert "w:nope" in page and "\x1e" not in page and page.count("Responses") == 1
+
+
 @pytest.mark.parametrize(
     "url, ok",
     [

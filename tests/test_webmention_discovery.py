@@ -4,12 +4,15 @@ refusing the addresses a hostile target or endpoint names."""
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from fakes.webmention_rocks import CASES, FakeRocks
 
+from roost.networks import webmention_send
 from roost.networks.guarded_fetch import FetchError, GuardedFetcher, Refused, allow_in_tests
 from roost.networks.webmention_send import (
     NoEndpoint,
@@ -75,6 +78,24 @@ def test_link_header_values(value, expected):
     assert link_header_values(value) == expected
 
 
+@pytest.mark.parametrize(
+    "hostile",
+    ["<a>;" + " " * 60_000 + "x", "<a," * 21_000],
+    ids=["spaces after a semicolon", "unclosed links"],
+)
+def test_a_hostile_link_header_is_read_in_one_pass(hostile):
+    """A target's server chooses its Link header (up to 64 KiB a line, 100 lines): a value
+    that made the parser backtrack would hold `roost webmention` (and the publish workflow) for
+    hours, past every fetch deadline. 60 s is a thousand times what one pass takes."""
+    code = "import sys; from roost.networks.webmention_send import link_header_values as f; "
+    code += "f(sys.stdin.read())"
+    try:  # a subprocess: a regular expression holds the GIL, so a thread could not be timed out
+        subprocess.run([sys.executable, "-c", code], input=hostile, text=True, timeout=60,
+                       check=True)  # fmt: skip
+    except subprocess.TimeoutExpired:
+        pytest.fail("the Link header parser was still running after 60 s")
+
+
 def test_html_endpoint_is_the_first_link_or_a_element_in_document_order():
     assert endpoint_in_html(b'<a rel="nofollow webmention" href="/1">x</a><link rel=webmention '
                             b'href="/2">') == "/1"  # fmt: skip
@@ -128,6 +149,7 @@ def hostile():
                      b"%PDF" * (1024 * 1024)),
         "/big.png": (200, {"Content-Type": "image/png"}, b"\x89PNG" * (1024 * 1024)),
         "/big.html": (200, {}, b"<p>" * (1024 * 1024)),
+        "/nested.html": (200, {}, b"<b>" * 20_000),  # 60 KB; minutes for an HTML5 parser
     }  # fmt: skip
     yield base
     server.shutdown()
@@ -163,3 +185,12 @@ def test_a_large_file_that_is_not_html_is_judged_by_its_headers_and_a_large_page
         discover(GuardedFetcher(), hostile + "/big.png")
     with pytest.raises(Refused, match="byte limit"):
         discover(GuardedFetcher(), hostile + "/big.html")
+
+
+def test_a_page_that_would_take_minutes_to_parse_is_given_up_on(hostile, monkeypatch):
+    """A stranger's page of deep nesting holds a pure-Python HTML5 parser for minutes (hours at
+    the 2 MB page limit), past every fetch deadline: its parse is stopped, and it is one failed
+    target, not a publish workflow that never ends."""
+    monkeypatch.setattr(webmention_send, "PARSE_SECONDS", 2.0)
+    with pytest.raises(Refused, match="longer than 2 s to parse"):
+        discover(GuardedFetcher(), hostile + "/nested.html")

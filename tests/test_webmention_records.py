@@ -100,7 +100,8 @@ def test_tombstones_for_gone_posts_only_inside_the_output_and_never_over_a_built
     (output / "stale").mkdir()
     (output / "stale" / "index.html").write_text("an earlier build's page")
     sources = {f"{SITE}/{p}": {"targets": {}} for p in
-               ("gone/", "kept/", "stale/", "old.html", "../escape/", "%2e%2e/x/")}  # fmt: skip
+               ("gone/", "kept/", "stale/", "old.html", "../escape/", "%2e%2e/x/",
+                "nul%00/")}  # fmt: skip
     sources["https://elsewhere.example/x/"] = {"targets": {}}
     (records / "webmentions.json").write_text(json.dumps({"format": 1, "sources": sources}))
     written = {(output / "kept" / "index.html").resolve()}

@@ -340,3 +340,20 @@ def test_two_runs_at_once_send_each_webmention_once(tmp_path, targets, monkeypat
     for r in runs:
         r.join(60)
     assert len([p for p, _ in targets.posted if p.startswith("/wm")]) == 3
+
+
+@pytest.mark.parametrize("failed", ["once", {"version": "v", "attempts": "3"}, [1]])
+def test_a_ledger_edited_into_another_shape_is_one_line(
+    tmp_path, targets, capsys, monkeypatch, failed
+):
+    site = "https://camille.example"
+    blog = blog_at(tmp_path, site, {"p.md": post("P", "p", 1, f"[ok]({targets.url}/ok/1)")})
+    (blog.root / "social").mkdir(exist_ok=True)
+    edited = {f"{site}/p/": {"targets": {f"{targets.url}/ok/1": {"failed": failed}}}}
+    (blog.root / "social" / "webmentions.json").write_text(
+        json.dumps({"format": 1, "sources": edited})
+    )
+    code, out, err = roost(blog, capsys, monkeypatch)
+    assert code != 0 and "Traceback" not in err
+    assert "webmentions.json" in err and '"failed" must be' in err
+    assert targets.requests == []

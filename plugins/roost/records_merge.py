@@ -134,7 +134,7 @@ def merge_file(base_path: str, ours_path: str, theirs_path: str, name: str) -> b
         ours = json.loads(Path(ours_path).read_text(encoding="utf-8"))
         theirs = json.loads(Path(theirs_path).read_text(encoding="utf-8"))
         result = merger(base, ours, theirs)
-    except (ValueError, KeyError, TypeError, OSError, RecursionError):
+    except (ValueError, KeyError, TypeError, AttributeError, OSError, RecursionError):
         return False
     Path(ours_path).write_bytes(dumps(result))
     return True

@@ -65,7 +65,9 @@ def clean_html(html: str | None) -> str:
     """Sanitise an HTML fragment for storage or display. Idempotent."""
     if not html:
         return ""
-    return _CLEANER.clean(_UNSAFE_CHARS.sub("", html)).strip()
+    # Again after parsing: "&#30;" or "&#x202e;" is a control once parsed, and the serialiser
+    # writes it as the character (a forged word marker, a reversed link text).
+    return _UNSAFE_CHARS.sub("", _CLEANER.clean(_UNSAFE_CHARS.sub("", html))).strip()
 
 
 def clean_text(text: str | None, limit: int = 200) -> str:

@@ -74,8 +74,13 @@ def _webmention_io(v: Any) -> str | None:
 def _endpoint(v: Any) -> str | None:
     if v is None:
         return None
-    if not isinstance(v, str) or not re.fullmatch(r"https?://[^\s/?#]+[^\s]*", v):
-        return "expected an http(s) address such as 'https://webmention.io/camille.blog/webmention'"
+    # No ; , ' " or \ either: the address also sits in the pages' CSP (form-action), where
+    # they would end the directive, add a source or a keyword.
+    if not isinstance(v, str) or not re.fullmatch(r"https?://[^\s/?#;,'\"\\]+[^\s;,'\"\\]*", v):
+        return (
+            "expected an http(s) address such as 'https://webmention.io/camille.blog/webmention' "
+            "(without ; , ' \" or \\, which would break the pages' Content-Security-Policy)"
+        )
     return None
 
 

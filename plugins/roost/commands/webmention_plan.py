@@ -134,13 +134,29 @@ def read_ledger(store: Store) -> dict[str, dict]:
         sources = data.get("sources", {})
         if not isinstance(sources, dict) or not all(
             isinstance(e, dict) and isinstance(e.get("targets", {}), dict)
-            and all(isinstance(t, dict) for t in e.get("targets", {}).values())
+            and all(_target_ok(t) for t in e.get("targets", {}).values())
             for e in sources.values()
         ):  # fmt: skip
-            raise RecordError("sources must map each source URL to its version and targets")
+            raise RecordError(
+                "sources must map each source URL to its version and targets, and a target's "
+                '"failed" must be {"version": ..., "attempts": <a number>, "why": ...}'
+            )
     except RecordError as e:
         raise e.at(store.display(path)) from None
     return sources
+
+
+def _target_ok(t) -> bool:
+    """A target's entry, as the plan reads it: a hand edit giving "failed" another shape is
+    one line naming the file, not a traceback halfway through a run."""
+    if not isinstance(t, dict):
+        return False
+    failed = t.get("failed")
+    return not failed or (
+        isinstance(failed, dict)
+        and isinstance(failed.get("attempts", 0), int)
+        and not isinstance(failed.get("attempts", 0), bool)
+    )
 
 
 def write_ledger(store: Store, sources: dict[str, dict]) -> bool:

@@ -22,6 +22,7 @@ and 202 are what receivers send). 307/308 are followed, checked; any other answe
 
 from __future__ import annotations
 
+import multiprocessing
 import re
 from dataclasses import dataclass
 from urllib.parse import urljoin
@@ -31,6 +32,10 @@ from .guarded_fetch import FetchError, GuardedFetcher, Refused, shown
 #: The largest target page read to look for an endpoint; a larger one is skipped.
 PAGE_MAX_BYTES = 2 * 1024 * 1024
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+#: The longest one page is parsed for its endpoint. Parsing as browsers do takes, in pure Python,
+#: time that grows with the square of a page's nesting (12 KB of "<b>" take half a minute, 2 MB
+#: hours), and the page is a stranger's: it is parsed in a child process, stopped after this.
+PARSE_SECONDS = 10.0
 
 
 class NoEndpoint(Exception):
@@ -55,7 +60,7 @@ def discover(fetcher: GuardedFetcher, target: str) -> str:
             if "webmention" in rels:
                 return urljoin(page.url, href)
     if page.content_type in HTML_TYPES:
-        href = endpoint_in_html(page.body)
+        href = endpoint_in_page(page.body, target, PARSE_SECONDS)
         if href is not None:
             return urljoin(page.url, href)
     raise NoEndpoint(f"{shown(target)} advertises no Webmention endpoint")
@@ -71,7 +76,12 @@ def send(fetcher: GuardedFetcher, source: str, target: str) -> Sent:
 
 # ----------------------------------------------------------------- RFC 8288 Link headers
 
-_LINK = re.compile(r"\s*<([^>]*)>\s*((?:;\s*[^;,]*?\s*=\s*(?:\"(?:[^\"\\]|\\.)*\"|[^;,\s]*)\s*)*)")
+#: Linear on any input: a target's server writes this header. A parameter's name holds no space,
+#: "=" or quote and a link holds no "<", so no value (``<a>;`` and 60,000 spaces, or ``<a,``
+#: over and over) makes the match backtrack for minutes.
+_LINK = re.compile(
+    r"\s*<([^<>]*)>\s*((?:;\s*[^=;,\s\"]+\s*=\s*(?:\"(?:[^\"\\]|\\.)*\"|[^;,\s]*)\s*)*)"
+)
 _PARAM = re.compile(r";\s*([^=;,\s]+)\s*=\s*(?:\"((?:[^\"\\]|\\.)*)\"|([^;,\s]*))")
 
 
@@ -111,6 +121,42 @@ def endpoint_in_html(body: bytes) -> str | None:
         if tag.has_attr("href") and "webmention" in {w.lower() for w in words}:
             return tag["href"]
     return None
+
+
+def endpoint_in_page(body: bytes, target: str, seconds: float = PARSE_SECONDS) -> str | None:
+    """:func:`endpoint_in_html` in a child process given ``seconds``; Refused after that,
+    FetchError if the page cannot be parsed at all."""
+    methods = multiprocessing.get_all_start_methods()
+    ctx = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
+    if ctx.get_start_method() == "forkserver":  # each child then starts with the parser loaded
+        ctx.set_forkserver_preload([__name__, "bs4", "html5lib"])
+    recv, send_end = ctx.Pipe(duplex=False)
+    child = ctx.Process(target=_parse_in_child, args=(body, send_end), daemon=True)
+    child.start()
+    send_end.close()
+    try:
+        if not recv.poll(seconds):
+            raise Refused(f"{shown(target)}: its page took longer than {seconds:.0f} s to parse")
+        ok, value = recv.recv()
+    except EOFError:
+        ok, value = False, "the parser stopped"
+    finally:
+        recv.close()
+        child.kill()
+        child.join()
+    if not ok:
+        raise FetchError(f"{shown(target)}: its page cannot be read ({value})")
+    return value
+
+
+def _parse_in_child(body: bytes, conn) -> None:
+    try:
+        href = endpoint_in_html(body)
+        conn.send((True, None if href is None else str(href)))  # a plain str crosses the pipe
+    except (ValueError, RecursionError) as e:
+        conn.send((False, type(e).__name__))
+    finally:
+        conn.close()
 
 
 __all__ = ["FetchError", "NoEndpoint", "Refused", "Sent", "discover", "send"]

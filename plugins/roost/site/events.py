@@ -24,7 +24,7 @@ import os
 import posixpath
 import re
 from dataclasses import dataclass
-from datetime import datetime, tzinfo
+from datetime import UTC, datetime, tzinfo
 from urllib.parse import urljoin
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -128,7 +128,12 @@ def parse_when(value: object, key: str, default_zone: tzinfo) -> datetime:
     if when.tzinfo is not None and named:
         raise EventError(f"{KEYS[key]}: {str(value)[:80]!r} gives both an offset and a zone")
     # fold=0: a time that a clock change makes happen twice is taken the first time.
-    return when if when.tzinfo else when.replace(tzinfo=zone)
+    when = when if when.tzinfo else when.replace(tzinfo=zone)
+    try:
+        when.astimezone(UTC)  # the calendar file's form: year 1 or 9999 may not have one
+    except OverflowError:
+        raise wrong from None
+    return when
 
 
 def read_event(metadata: dict, default_zone: tzinfo) -> Event | None:

@@ -26,12 +26,13 @@ from feedgenerator import Atom1Feed
 
 #: One start tag: in HTML text a literal "<" is always escaped, so this never matches text.
 _TAG = re.compile(r"<[A-Za-z][^<>]*>")
-#: A URL-valued attribute inside a start tag, with its quoting.
-_URL_ATTR = re.compile(
-    r"""(?P<lead>\s(?P<name>href|src|poster|cite|srcset)\s*=\s*)"""
-    r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'>]+))""",
-    re.IGNORECASE,
+#: Each attribute of a start tag, in turn, with its quoting: a value is read whole, so a
+#: ``src=`` written inside an alt text or a title is never taken for an attribute.
+_ATTR = re.compile(
+    r"""(?P<lead>\s+(?P<name>[^\s"'>/=]+)\s*=\s*)"""
+    r"""(?:"(?P<dq>[^"]*)"|'(?P<sq>[^']*)'|(?P<bare>[^\s"'>]+))|\s+[^\s"'>/=]+""",
 )
+_URL_ATTRS = {"href", "src", "poster", "cite", "srcset"}
 
 
 def absolute_links(html: str, base: str) -> str:
@@ -39,6 +40,8 @@ def absolute_links(html: str, base: str) -> str:
     against ``base`` (absolute URLs, ``mailto:`` and ``data:`` are left as they are)."""
 
     def attr(m: re.Match) -> str:
+        if (m.group("name") or "").lower() not in _URL_ATTRS:
+            return m.group(0)
         value = next(v for v in m.group("dq", "sq", "bare") if v is not None)
         if m.group("name").lower() == "srcset":
             resolved = ", ".join(_srcset_part(part, base) for part in value.split(","))
@@ -46,7 +49,7 @@ def absolute_links(html: str, base: str) -> str:
             resolved = urljoin(base, value.strip())
         return f'{m.group("lead")}"{resolved.replace(chr(34), "&quot;")}"'
 
-    return _TAG.sub(lambda tag: _URL_ATTR.sub(attr, tag.group(0)), html)
+    return _TAG.sub(lambda tag: _ATTR.sub(attr, tag.group(0)), html)
 
 
 def _srcset_part(part: str, base: str) -> str:

@@ -65,6 +65,8 @@ def write_tombstones(records: Path, siteurl: str, output: Path, written: set[Pat
     for rel in gone_paths(records, siteurl):
         if not rel or rel.endswith("/"):
             rel += "index.html"
+        if "\0" in rel:  # "%00" in a hand-edited address: no file can have that name
+            continue
         target = (root / rel).resolve()
         if root not in target.parents or ".." in Path(rel).parts or target in written:
             continue

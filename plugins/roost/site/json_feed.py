@@ -123,7 +123,7 @@ def _item(post, settings: dict, siteurl: str, domain: str) -> dict:
         item["_event"] = {
             "start": event["start"],
             "end": event["end"],
-            "location": _text(event["location"]) or None,
+            "location": event["location"],  # plain text already, as written
             "url": event["url"],
             "calendar": absolute(siteurl, event["calendar"]) if event["calendar"] else None,
         }

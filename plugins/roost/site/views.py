@@ -318,8 +318,9 @@ _CANONICAL = re.compile(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ")
 
 def _times(published: str, months: tuple[str, ...]) -> tuple[datetime, str, str]:
     """The time, its ISO form and its text ("2 <month> 2026, 09:02", the month a marker for the
-    page's language). Records hold times in one canonical UTC form (``record_fields.format_time``), so both strings are cut from it rather
-    than formatted: ``strftime`` was a tenth of the view's cost. Same strings either way."""
+    page's language). Records hold times in one canonical UTC form (record_fields.format_time),
+    so both strings are cut from it rather than formatted: strftime was a tenth of the view's
+    cost. Same strings either way."""
     t = parse_time(published)
     if _CANONICAL.fullmatch(published):
         text = f"{t.day} {months[t.month - 1]} {published[:4]}, {published[11:16]}"
