@@ -419,3 +419,14 @@ def test_a_404_page_with_links_that_work_at_any_depth(published_output):
     assert soup.h1.get_text() == "Page not found"
     for link in soup.select("main a, link[rel=stylesheet]"):
         assert link["href"].startswith("https://camille.example/"), link
+
+
+def test_a_webmention_io_address_that_would_break_the_csp_advertises_nothing(tmp_path):
+    write_site(tmp_path, {"a.md": article("Swifts", "swifts")})
+    built = build(
+        tmp_path,
+        ROOST_WEBMENTION_IO={"domain": "camille.blog", "api": "https://wm.example/x;script-src *"},
+    )
+    page = built.page("swifts/index.html")
+    assert 'rel="webmention"' not in page and "script-src *" not in page
+    assert "form-action 'none'" in html.unescape(page)

@@ -71,7 +71,7 @@ def _webmention_io(v: Any) -> str | None:
     return None
 
 
-def _endpoint(v: Any) -> str | None:
+def check_endpoint(v: Any) -> str | None:
     if v is None:
         return None
     # No ; , ' " or \ either: the address also sits in the pages' CSP (form-action), where
@@ -176,7 +176,7 @@ SETTINGS: tuple[Setting, ...] = (
         "ROOST_WEBMENTION_IO_TOKEN in the environment.",
     ),
     Setting(
-        "ROOST_WEBMENTION_ENDPOINT", None, _endpoint,
+        "ROOST_WEBMENTION_ENDPOINT", None, check_endpoint,
         "Where other sites send Webmentions: advertised on every page with rel=\"webmention\" "
         "and used by the \"Reply from your own site\" form under each post. By default the "
         "webmention.io endpoint of ROOST_WEBMENTION_IO's domain; set it to use another receiver.",

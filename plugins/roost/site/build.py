@@ -26,7 +26,7 @@ from pelican.utils import get_relative_path, path_to_url
 
 from ..model import RecordError, post_key
 from ..sanitize import inline_html
-from ..settings import validate
+from ..settings import check_endpoint, validate
 from ..store import Store
 from . import events
 from .gone import write_tombstones
@@ -143,9 +143,11 @@ def webmention_endpoint(values: dict) -> str | None:
     if not wm:
         return None
     api = str(wm.get("api") or "https://webmention.io").rstrip("/")
-    if not api.startswith(("https://", "http://")):
+    derived = f"{api}/{quote(wm['domain'], safe='.-')}/webmention"
+    # Held to the same rule as the setting: it also goes into the pages' CSP (form-action).
+    if check_endpoint(derived):
         return None  # `roost doctor` names the bad address
-    return f"{api}/{quote(wm['domain'], safe='.-')}/webmention"
+    return derived
 
 
 #: Every file this build wrote (Pelican's ``content_written``): a tombstone never replaces one.
