@@ -133,8 +133,22 @@ LOAD_CONTENT_CACHE = {warm!r}
 CACHE_PATH = {str(root / ("cache-roost" if with_roost else "cache-plain"))!r}
 ROOST_CACHE = {warm!r}
 """
+        + ("" if with_roost else PLAIN_THEME_NEEDS)
     )
     return conf
+
+
+#: The theme calls Roost's partials, ``roost_words`` and ``roost_inline`` on every page: a plain
+#: build gets them (what the theme costs either way), but not the plugin (signals, responses).
+PLAIN_THEME_NEEDS = f"""
+import sys
+sys.path.insert(0, {str(REPO / "plugins")!r})
+from roost.sanitize import inline_html
+from roost.site.words import words
+THEME_TEMPLATES_OVERRIDES = [{str(REPO / "plugins" / "roost" / "templates")!r}]
+JINJA_FILTERS = {{"roost_inline": inline_html}}
+JINJA_GLOBALS = {{"roost_words": words}}
+"""
 
 
 def build_once(root: Path, conf: Path) -> tuple[float, float]:

@@ -279,3 +279,38 @@ def test_times_with_other_zones_are_read_as_utc(tmp_path):
         "2026-01-02T01:00:00Z",
         "2026-01-02T00:00:02Z",
     ]
+
+
+_ANY = [None, "", "x", "mastodon", "mastodon:1", "bluesky:2", "reply", "like", "rsvp", "yes",
+        "https://a.example/1", "javascript:x", "2026-01-02T03:04:05Z", "2026-01-02T03:04:05+02:00",
+        "2026-01-02", 3, True, [], [{"path": None, "type": "image/png"}], {},
+        "<p>hi</p>"]  # fmt: skip
+_GOOD = {
+    "id": "mastodon:1", "network": "mastodon", "kind": "reply", "author": "mastodon:a@b.example",
+    "published": "2026-01-02T03:04:05Z", "url": "https://a.example/1", "content": "<p>hi</p>",
+    "updated": None, "in_reply_to": None, "media": [],
+}  # fmt: skip
+
+
+def test_the_quick_path_for_plain_interactions_reads_them_as_the_full_check_does():
+    """Build reads take a quick path for well-formed interactions (model._plain_interaction):
+    whatever it accepts, the full check accepts with the same result; the rest go the full way."""
+    from roost.model import _plain_interaction
+
+    rnd = random.Random(11)
+    quick = 0
+    for n in range(20_000):
+        d = dict(_GOOD)
+        for _ in range(rnd.randrange(4) if n % 3 else 0):
+            key = rnd.choice([*_GOOD, "rsvp"])
+            if rnd.random() < 0.2:
+                d.pop(key, None)
+            else:
+                d[key] = rnd.choice(_ANY)
+        got = _plain_interaction(d)
+        if got is None:
+            continue
+        quick += 1
+        assert got == Interaction.from_dict(d, ""), d
+    assert quick > 5_000
+    assert _plain_interaction(["not", "a", "dict"]) is None

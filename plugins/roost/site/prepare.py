@@ -34,6 +34,7 @@ from markupsafe import Markup
 from ..model import RecordError
 from ..store import Store
 from .fragment_cache import FragmentCache
+from .stock_render import stock_renderer
 from .views import ViewBuilder
 from .words import count_marker, fill, marker
 
@@ -118,6 +119,9 @@ def _prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
     template = _environment(settings, folders).get_template(TEMPLATE)
     context = {k: v for k, v in settings.items() if k.isupper()}
     context["SITEURL"] = SITEURL_MARK
+    render = stock_renderer(template, settings, context) or (
+        lambda view, key: template.render(context, roost=view, post_key=key)
+    )
     cache = None
     if values["ROOST_CACHE"]:
         folder = Path(settings.get("CACHE_PATH") or "cache") / "roost"
@@ -139,7 +143,7 @@ def _prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
         if not record.syndications and not record.interactions:
             continue
         view = views.build(record, post_url=POST_URL_MARK)
-        fragment = template.render(context, roost=view, post_key=key)
+        fragment = render(view, key)
         out.posts[key] = Prepared(fragment, view.summary, view.counts, view.media)
         if kept:
             cache.put(kept, out.posts[key])

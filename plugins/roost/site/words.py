@@ -211,20 +211,32 @@ def fill(fragment: str, lang: str | None) -> str:
     """Replace every word marker in ``fragment`` with the words of ``lang``."""
     if _SEP + "w:" not in fragment:
         return fragment
-    w = words(lang)
+    done = _FILLED.setdefault(lang, {})  # a page has hundreds of markers, a site a few kinds
 
     def one(m: re.Match) -> str:
-        key, args = m.group(1), (m.group(2) or "").split("|")
-        if key == "count":
-            return w.count(args[0], int(args[1]))
-        if key == "rsvp":
-            return w.rsvp(args[0], int(args[1]))
-        if key == "reply_label":
-            return w.reply_label(args[0], args[1])
-        if key == "mark":
-            return w.mark
-        if key == "month":
-            return w.month_short(int(args[0]))
-        return getattr(w, key)
+        text = done.get(m.group(0))
+        if text is None:
+            text = done[m.group(0)] = _word(words(lang), m.group(1), m.group(2))
+        return text
 
     return _MARKER.sub(one, fragment)
+
+
+#: Each marker's words, per language, for the build (markers hold only our keys and numbers).
+_FILLED: dict[str | None, dict[str, str]] = {}
+
+
+def _word(w: Words, key: str, arg: str | None) -> str:
+    args = (arg or "").split("|")
+    if key == "count":
+        return w.count(args[0], int(args[1]))
+    if key == "rsvp":
+        return w.rsvp(args[0], int(args[1]))
+    if key == "reply_label":
+        return w.reply_label(args[0], args[1])
+    if key == "mark":
+        return w.mark
+    if key == "month":
+        return w.month_short(int(args[0]))
+    # A theme's own responses.html asking for a word Roost does not have shows the key as is.
+    return getattr(w, key, None) or escape(key.replace("_", " "))
