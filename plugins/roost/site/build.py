@@ -150,12 +150,14 @@ def webmention_endpoint(values: dict) -> str | None:
     return derived
 
 
-#: Every file this build wrote (Pelican's ``content_written``): a tombstone never replaces one.
-_WRITTEN: set[Path] = set()
+#: Every file this build wrote (Pelican's ``content_written``), as Pelican named it: a tombstone
+#: never replaces one. Resolved only when there is a tombstone to write (rarely): resolving
+#: every page's path cost more than the rest of this receiver.
+_WRITTEN: set[str] = set()
 
 
 def content_written(path, context=None) -> None:
-    _WRITTEN.add(Path(path).resolve())
+    _WRITTEN.add(str(path))
 
 
 def _state_for(settings: dict) -> BuildState:

@@ -19,6 +19,7 @@ they were so that readers subscribed before this change see no post twice (docs/
 
 from __future__ import annotations
 
+import functools
 import re
 from urllib.parse import urljoin
 
@@ -35,8 +36,12 @@ _ATTR = re.compile(
 _URL_ATTRS = {"href", "src", "poster", "cite", "srcset"}
 
 
+@functools.lru_cache(maxsize=4096)
 def absolute_links(html: str, base: str) -> str:
-    """``html`` with every ``href``, ``src``, ``poster``, ``cite`` and ``srcset`` URL resolved
+    """(Cached: one post is in several feeds, Atom, RSS, its category's and tags', and the JSON
+    Feed, and the answer depends on nothing else.)
+
+    ``html`` with every ``href``, ``src``, ``poster``, ``cite`` and ``srcset`` URL resolved
     against ``base`` (absolute URLs, ``mailto:`` and ``data:`` are left as they are)."""
 
     def attr(m: re.Match) -> str:

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
@@ -57,18 +58,23 @@ def gone_paths(records: Path, siteurl: str) -> list[str]:
     return sorted(found)
 
 
-def write_tombstones(records: Path, siteurl: str, output: Path, written: set[Path]) -> int:
+def write_tombstones(records: Path, siteurl: str, output: Path, written: set) -> int:
     """Write a tombstone for every known source this build did not write (``written``: the
-    resolved paths of what it wrote); how many."""
+    paths of what it wrote); how many."""
     root = output.resolve()
     count = 0
+    # Pelican names what it wrote as output_path joined with save_as: the same join here finds
+    # it without resolving every page's path (the resolved form is checked too).
+    written = {os.path.abspath(p) for p in written}
     for rel in gone_paths(records, siteurl):
         if not rel or rel.endswith("/"):
             rel += "index.html"
         if "\0" in rel:  # "%00" in a hand-edited address: no file can have that name
             continue
         target = (root / rel).resolve()
-        if root not in target.parents or ".." in Path(rel).parts or target in written:
+        if root not in target.parents or ".." in Path(rel).parts:
+            continue
+        if str(target) in written or os.path.abspath(output / rel) in written:
             continue
         try:
             if target.is_file() and target.read_text(encoding="utf-8") == TOMBSTONE:
