@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -123,3 +124,33 @@ def fake():
     server.start()
     yield server
     server.stop()
+
+
+# ------------------------------------------------------------------ webmention.io
+
+
+@pytest.fixture()
+def wm():
+    """A fresh fake webmention.io (tests/fakes/webmention_io.py) and the adapter reading it."""
+    from fakes.webmention_io import FakeWebmentionIO
+
+    from roost.networks.webmention_io import WebmentionIO
+
+    fake = FakeWebmentionIO()
+    url = fake.start()
+    source = WebmentionIO({"domain": "camille.blog", "api": url},
+                          env={"ROOST_WEBMENTION_IO_TOKEN": "wm-token"})  # fmt: skip
+    yield fake, source
+    fake.stop()
+
+
+# ------------------------------------------------------------------ git
+
+
+def git(cwd: Path, *args: str) -> str:
+    """Run git in ``cwd`` with a fixed author; its output (the test fails if git does)."""
+    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
+           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
+    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env)
+    assert result.returncode == 0, result.stderr
+    return result.stdout

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from ruamel.yaml import YAML  # comes with check-jsonschema
 
+from conftest import git
 from sites import REPO, write_settings
 
 BIN = Path(sys.executable).parent
@@ -72,14 +73,6 @@ def test_the_hub_is_told_after_every_deploy_and_a_failure_there_stops_nothing():
 
 PUSH_RECORDS = [BIN / "invoke", "--search-root", str(REPO), "push-records", "--message"]
 POST = "Title: {title}\nDate: 2026-05-0{day} 10:00\nSlug: {slug}\nSummary: {title}.\n\n{title}.\n"
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 class Remote:

@@ -17,18 +17,10 @@ from pathlib import Path
 import pytest
 from ruamel.yaml import YAML  # comes with check-jsonschema
 
-from conftest import run_roost
+from conftest import git, run_roost
 from sites import REPO
 
 WORKFLOWS = REPO / ".github" / "workflows"
-
-
-def git(cwd: Path, *args: str) -> str:
-    env = {**os.environ, "GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com",
-           "GIT_COMMITTER_NAME": "t", "GIT_COMMITTER_EMAIL": "t@example.com"}  # fmt: skip
-    result = subprocess.run(["git", *args], cwd=cwd, capture_output=True, text=True, env=env)
-    assert result.returncode == 0, result.stderr
-    return result.stdout
 
 
 def flow(name: str) -> dict:

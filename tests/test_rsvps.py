@@ -8,7 +8,6 @@ import json
 import mf2py
 import pytest
 from bs4 import BeautifulSoup
-from fakes.webmention_io import FakeWebmentionIO
 
 from roost.archive import Harvest, merge
 from roost.model import Interaction, PostRecord, RecordError
@@ -93,16 +92,6 @@ def test_moderation_refuses_rsvps_like_likes():
 
 
 # ------------------------------------------------------------------ webmention.io
-
-
-@pytest.fixture()
-def wm():
-    fake = FakeWebmentionIO()
-    url = fake.start()
-    source = WebmentionIO({"domain": "camille.blog", "api": url},
-                          env={"ROOST_WEBMENTION_IO_TOKEN": "wm-token"})  # fmt: skip
-    yield fake, source
-    fake.stop()
 
 
 def test_rsvps_from_webmention_io_are_archived_with_their_answer(tmp_path, wm):

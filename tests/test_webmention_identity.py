@@ -3,26 +3,12 @@ its own site applies, and everyone arriving through Bridgy is their own person."
 
 from __future__ import annotations
 
-import pytest
-from fakes.webmention_io import FakeWebmentionIO
-
-from roost.networks.webmention_io import WebmentionIO
 from roost.store import Store
 
 from sites import webmention_backfeed
 
 POSTS = {"https://camille.blog/2026/swifts/": "swifts"}
 TARGET = "https://camille.blog/2026/swifts/"
-
-
-@pytest.fixture()
-def wm():
-    fake = FakeWebmentionIO()
-    url = fake.start()
-    source = WebmentionIO({"domain": "camille.blog", "api": url},
-                          env={"ROOST_WEBMENTION_IO_TOKEN": "wm-token"})  # fmt: skip
-    yield fake, source
-    fake.stop()
 
 
 def test_a_page_cannot_claim_to_be_another_site(tmp_path, wm):

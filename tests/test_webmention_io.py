@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from fakes.webmention_io import FakeWebmentionIO
 
 from roost.networks.webmention_io import PER_PAGE, WebmentionIO
@@ -14,19 +13,6 @@ POSTS = {
     "https://camille.blog/2026/swifts/": "swifts",
     "https://camille.blog/2026/owls/": "owls",
 }
-
-
-@pytest.fixture()
-def wm():
-    fake = FakeWebmentionIO()
-    url = fake.start()
-    yield (
-        fake,
-        WebmentionIO(
-            {"domain": "camille.blog", "api": url}, env={"ROOST_WEBMENTION_IO_TOKEN": "wm-token"}
-        ),
-    )
-    fake.stop()
 
 
 def test_replies_likes_and_mentions_from_other_sites(tmp_path, wm):
