@@ -106,10 +106,7 @@ class _Renderer:
             w(f'  <section class="replies" aria-label="{marker("replies")}">\n'
               f'    <h3>{count_marker("reply", r.counts["reply"])}</h3>\n'
               '    <ol class="thread">\n')  # fmt: skip
-            for c in r.replies:
-                w("<li>")
-                self._comment(c, w)
-                w("</li>")
+            self._items(r.replies, w)
             w("    </ol>\n  </section>\n")
         w("\n")
         for entries, name, heading in ((r.quotes, "quotes", "quoted_by"),
@@ -117,10 +114,7 @@ class _Renderer:
             if entries:
                 w(f'  <section class="{name}" aria-label="{marker(name)}">\n'
                   f'    <h3>{marker(heading)}</h3>\n    <ol class="thread">')  # fmt: skip
-                for c in entries:
-                    w("<li>")
-                    self._comment(c, w)
-                    w("</li>")
+                self._items(entries, w)
                 w("</ol>\n  </section>\n")
             w("\n")
         if r.copies:
@@ -129,15 +123,19 @@ class _Renderer:
         w("</section>\n")
         return "".join(out)
 
+    def _items(self, comments, w) -> None:
+        """Each comment as a thread item: the template's ``<li>{{ comment(c) }}</li>``."""
+        for c in comments:
+            w("<li>")
+            self._comment(c, w)
+            w("</li>")
+
     def _comment(self, c, w) -> None:
         """The template's ``comment`` macro (threads are already cut to ROOST_THREAD_DEPTH)."""
         self._comment_head(c, w)
         if c.children:
             w('  <ol class="thread">\n')
-            for child in c.children:
-                w("<li>")
-                self._comment(child, w)
-                w("</li>")
+            self._items(c.children, w)
             w("  </ol>\n")
         w("</article>")
 
