@@ -28,17 +28,14 @@ from ..model import RecordError, post_key
 from ..sanitize import inline_html
 from ..settings import check_endpoint, validate
 from ..store import Store
-from . import events
+from . import STATIC, TEMPLATES, events
 from .gone import write_tombstones
 from .prepare import PARALLEL_FROM, InBackground, Preparation, prepare
 from .words import fill, words
 
 log = logging.getLogger(__name__)
 
-#: The templates, stylesheet and placeholder avatar Roost ships for any theme
-#: (docs/any-pelican-blog.md); the last two are written at the output's root.
-TEMPLATES = Path(__file__).resolve().parent.parent / "templates"
-STATIC = Path(__file__).resolve().parent.parent / "static"
+#: The stylesheet and placeholder avatar Roost ships for any theme, written at the output's root.
 AT_ROOT = {"roost.css": STATIC / "roost.css", "roost-avatar.png": STATIC / "avatar.png"}
 
 

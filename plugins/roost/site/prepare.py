@@ -33,6 +33,7 @@ from markupsafe import Markup
 
 from ..model import RecordError
 from ..store import Store
+from . import TEMPLATES
 from .fragment_cache import FragmentCache
 from .stock_render import stock_renderer
 from .views import ViewBuilder
@@ -164,7 +165,7 @@ def _template_folders(settings: dict) -> list[Path]:
     return [
         *map(Path, settings.get("THEME_TEMPLATES_OVERRIDES", [])),
         Path(settings["THEME"]) / "templates",
-        Path(__file__).resolve().parent.parent / "templates",
+        TEMPLATES,
     ]
 
 

@@ -16,9 +16,10 @@ from __future__ import annotations
 from collections.abc import Callable
 from pathlib import Path
 
+from . import TEMPLATES
 from .words import count_marker, marker
 
-STOCK = Path(__file__).resolve().parent.parent / "templates" / "roost" / "responses.html"
+STOCK = TEMPLATES / "roost" / "responses.html"
 
 #: The Jinja options the byte-for-byte test covers: Pelican's defaults.
 _OPTIONS = ({"trim_blocks": True, "lstrip_blocks": True}, {})
