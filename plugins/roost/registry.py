@@ -16,7 +16,9 @@ from dataclasses import dataclass
 @dataclass(frozen=True)
 class Known:
     name: str  # as readers see it: "Mastodon"
-    reply_label: str  # link text to the syndicated copy
+    # The link to the syndicated copy says "reply_on", "Comment on X", "Discuss on X" or
+    # "reply_own_site": the key of those words in site/words.py (any language).
+    reply: str
     adapter: str | None = None  # "module:Class" under roost.networks; None: not reachable yet
     # The setting that configures it: ROOST_NETWORKS["<name>"] for a network Roost posts to, or
     # a setting of its own for a feed that only brings things home.
@@ -24,18 +26,18 @@ class Known:
 
 
 NETWORKS: dict[str, Known] = {
-    "mastodon": Known("Mastodon", "Reply on Mastodon", "mastodon.adapter:Mastodon"),
-    "bluesky": Known("Bluesky", "Reply on Bluesky", "bluesky.adapter:Bluesky"),
+    "mastodon": Known("Mastodon", "reply_on", "mastodon.adapter:Mastodon"),
+    "bluesky": Known("Bluesky", "reply_on", "bluesky.adapter:Bluesky"),
     "webmention": Known(
-        "the web", "Reply from your own site", "webmention_io:WebmentionIO", "ROOST_WEBMENTION_IO"
+        "the web", "reply_own_site", "webmention_io:WebmentionIO", "ROOST_WEBMENTION_IO"
     ),
-    "x": Known("X", "Reply on X"),
-    "threads": Known("Threads", "Reply on Threads"),
-    "linkedin": Known("LinkedIn", "Comment on LinkedIn"),
-    "facebook": Known("Facebook", "Comment on Facebook"),
-    "instagram": Known("Instagram", "Comment on Instagram"),
-    "hackernews": Known("Hacker News", "Discuss on Hacker News"),
-    "reddit": Known("Reddit", "Discuss on Reddit"),
+    "x": Known("X", "reply_on"),
+    "threads": Known("Threads", "reply_on"),
+    "linkedin": Known("LinkedIn", "comment_on"),
+    "facebook": Known("Facebook", "comment_on"),
+    "instagram": Known("Instagram", "comment_on"),
+    "hackernews": Known("Hacker News", "discuss_on"),
+    "reddit": Known("Reddit", "discuss_on"),
 }
 
 
@@ -45,7 +47,7 @@ def info(network: str) -> Known:
     if found:
         return found
     label = network.replace("_", " ").replace("-", " ").title()
-    return Known(label, f"Reply on {label}")
+    return Known(label, "reply_on")
 
 
 def with_adapters() -> list[str]:

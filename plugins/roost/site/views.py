@@ -24,7 +24,7 @@ from ..model import KINDS, RSVP_VALUES, TEXT_KINDS, Interaction, PostRecord, par
 from ..people import Moderation, Person
 from ..registry import info
 from ..sanitize import clean_html, clean_text, safe_url
-from .words import count_marker, marker
+from .words import count_marker, marker, words
 
 _KIND_LABELS = {
     "reply": ("reply", "replies"),
@@ -296,11 +296,10 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
 
 
 def _reply_label(net) -> Markup:
-    """The registry's "Reply on Mastodon", as a marker the page fills in its language."""
-    label, name = net.reply_label, net.name
-    if any(c in label + name for c in "|\x1e"):  # a network name from a newer record
-        return escape(label)
-    return marker("reply_label", label, name)
+    """ "Reply on Mastodon", as a marker the page fills in its language."""
+    if any(c in net.name for c in "|\x1e"):  # a network name from a newer record
+        return words("en").reply_label(net.reply, net.name)
+    return marker("reply_label", net.reply, net.name)
 
 
 def _pile(b: ViewBuilder, kind: str, faces: list[EntryView], rsvp: str = "") -> Facepile:

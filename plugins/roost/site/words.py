@@ -80,9 +80,13 @@ _WORDS: dict[str, tuple[str, str]] = {
     ),
 }
 
-_REPLY_ON = ("Reply on {network}", "Répondre sur {network}")
-_COMMENT_ON = ("Comment on {network}", "Commenter sur {network}")
-_DISCUSS_ON = ("Discuss on {network}", "En discuter sur {network}")
+#: The link to a copy elsewhere, by the registry's ``reply`` key (registry.py).
+_REPLY: dict[str, tuple[str, str]] = {
+    "reply_on": ("Reply on {network}", "Répondre sur {network}"),
+    "comment_on": ("Comment on {network}", "Commenter sur {network}"),
+    "discuss_on": ("Discuss on {network}", "En discuter sur {network}"),
+    "reply_own_site": ("Reply from your own site", "Répondre depuis votre site"),
+}
 
 _COUNTED: dict[str, tuple[tuple[str, str], tuple[str, str]]] = {
     "reply": (("reply", "replies"), ("réponse", "réponses")),
@@ -171,14 +175,9 @@ class Words:
     def page_of(self, n: int, total: int) -> Markup:
         return escape(_WORDS["page_of"][self._i].format(n=int(n), total=int(total)))
 
-    def reply_label(self, english_label: str, network: str) -> Markup:
-        """The registry's "Reply on Mastodon" in this language (kept as is when unknown)."""
-        for pattern in (_REPLY_ON, _COMMENT_ON, _DISCUSS_ON):
-            if english_label == pattern[0].format(network=network):
-                return escape(pattern[self._i].format(network=network))
-        if english_label == _WORDS["reply_own_site"][0]:
-            return escape(_WORDS["reply_own_site"][self._i])
-        return escape(english_label)
+    def reply_label(self, key: str, network: str) -> Markup:
+        """ "Reply on Mastodon", "Répondre sur Mastodon": the registry's ``reply`` key."""
+        return escape(_REPLY[key][self._i].format(network=network))
 
 
 _CACHE: dict[str | None, Words] = {}
