@@ -144,3 +144,17 @@ def test_unchanged_posts_come_from_the_cache_and_any_changed_input_renders_anew(
     rendered.clear()
     build(tmp_path, ROOST_CACHE=False)
     assert len(rendered) == 4  # with the cache off, everything is rendered
+
+
+def test_word_markers_are_filled_per_language_even_beside_a_stray_separator():
+    """The fragment's word markers become the page's words; a separator Roost did not write
+    (which the sanitiser never lets through, but a theme could) changes nothing around it."""
+    from roost.site.words import count_marker, fill, marker
+
+    tags, likes = str(marker("tags")), str(count_marker("like", 3))
+    page = "<p>" + tags + " · " + likes + "</p>\x1eroost:post\x1e"
+    assert fill(page, "fr") == "<p>Mots-clés · 3 j’aime</p>\x1eroost:post\x1e"
+    assert fill(page, "en") == "<p>Tags · 3 likes</p>\x1eroost:post\x1e"
+    assert fill("\x1e A " + tags + " B \x1e", "en") == "\x1e A Tags B \x1e"
+    assert fill("x\x1e y" + tags, "en") == "x\x1e yTags"
+    assert fill("no markers", "en") == "no markers"
