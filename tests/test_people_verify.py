@@ -159,3 +159,19 @@ def test_merge_and_split_by_the_author_are_recorded_undone_and_stick(tmp_path, s
     assert together(store, bob, site)
     assert load_directory(store.root).find(ana_b.id).id == first_id
     assert [m.kind for m in read_identities(store.root).merges] == ["author", "rel-me", "author"]
+
+
+def test_the_backfeed_keeps_the_https_sites_a_mastodon_profile_links(fake):
+    from fakes.mastodon import profile_field
+
+    from roost.networks.mastodon.reading import person
+
+    fake.profiles["bob"] = {"fields": [
+        profile_field("Blog", "https://bob.example/", "2026-05-01T00:00:00.000+00:00"),
+        profile_field("Old site", "http://old.bob.example/"),  # http: Mastodon checks https only
+        profile_field("Pronouns", "he/him"),
+    ]}  # fmt: skip
+    bob = person(fake.account_entity("bob"), "other.example", None)
+    assert bob.links == ["https://bob.example/"]
+    assert Person.from_dict(bob.to_dict(), "").links == bob.links
+    assert "links" not in person(fake.account_entity("ines"), "other.example", None).to_dict()

@@ -88,7 +88,7 @@ def site_links_back(
     try:
         page = fetcher.get(local(site), max_bytes=PAGE_BYTES, accept="text/html", only=HTML)
     except FetchError as e:
-        return Checked(None, f"could not read the site: {e}")
+        return _failed(e, site, local)
     if page.status != 200 or page.content_type not in HTML:
         return Checked(False, f"{shown(site)} answered {page.status} {page.content_type}")
     text = page.body.decode("utf-8", errors="replace")
@@ -96,6 +96,15 @@ def site_links_back(
     if any(same_profile(href, profile, account_id) for href in links):
         return Checked(True, f"{shown(site)} links {shown(profile)} with rel=me")
     return Checked(False, f"{shown(site)} has no rel=me link to {shown(profile)}")
+
+
+def _failed(e: FetchError, url: str, local: Callable[[str], str]) -> Checked:
+    """A site that answered 4xx said no (as Mastodon and Bluesky take it); anything else (a
+    refused or unreachable address, a 5xx) says nothing either way."""
+    why = str(e).replace(shown(local(url)), shown(url))
+    if e.status is not None and 400 <= e.status < 500:
+        return Checked(False, why)
+    return Checked(None, f"could not read it: {why}")
 
 
 def did_url(handle: str) -> str:
@@ -110,7 +119,7 @@ def handle_names_did(
     try:
         answer = fetcher.get(local(where), max_bytes=DID_BYTES, accept="text/plain")
     except FetchError as e:
-        return Checked(None, f"could not read {shown(where)}: {e}")
+        return _failed(e, where, local)
     named = answer.body.decode("utf-8", errors="replace").strip()
     if named == did:
         return Checked(True, f"{shown(where)} names {did}")
