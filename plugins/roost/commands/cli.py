@@ -15,6 +15,8 @@
     roost block ACCOUNT-OR-DOMAIN     never store or show anything from them (what is stored goes)
     roost moderate                    apply moderation.json to every record (after a merge)
     roost websub                      tell the WebSub hub the feeds changed (after a deploy)
+    roost people export --format F    export the audience (csv, vcard, opml, mastodon), or
+                                      --bluesky-list NAME: a list on the author's Bluesky
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -26,6 +28,7 @@ import argparse
 import sys
 
 from .cmd_backfeed import cmd_backfeed
+from .cmd_export import add_export_parser
 from .cmd_moderation import cmd_block, cmd_forget, cmd_hide, cmd_moderate
 from .cmd_publish import cmd_mark_handled, cmd_preview, cmd_syndicate, cmd_unsyndicate
 from .cmd_records import cmd_build, cmd_check, cmd_doctor, cmd_merge_records, cmd_status
@@ -139,6 +142,10 @@ def main(argv: list[str] | None = None) -> int:
         "tell the WebSub hub (ROOST_WEBSUB_HUB) that the feeds changed; run after deploying",
         "publishconf.py",
     )
+
+    people = sub.add_parser("people", help="your audience, one person across networks")
+    people_sub = people.add_subparsers(dest="people_command", required=True)
+    add_export_parser(people_sub)
 
     args = parser.parse_args(argv)
     from ..model import RecordError
