@@ -111,7 +111,7 @@ def networks_of(people: Iterable) -> list[str]:
 
 
 def display_name(someone) -> str:
-    name = _CONTROL.sub(" ", someone.name or "").strip()
+    name = " ".join(_CONTROL.sub(" ", someone.name or "").split())
     if name:
         return name
     accounts = list(someone.accounts)

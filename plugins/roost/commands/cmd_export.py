@@ -57,6 +57,8 @@ def add_export_parser(people_sub) -> None:
 def cmd_export(args: argparse.Namespace) -> int:
     from ..audience.directory import load_directory
 
+    if args.output and not (Path(args.output).parent or Path(".")).is_dir():
+        raise Stop(f"-o {args.output}: the folder {Path(args.output).parent} does not exist")
     settings, values, problems, store = settings_and_store(args)
     directory = load_directory(store.root)
     if args.bluesky_list is not None:
