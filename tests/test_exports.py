@@ -60,10 +60,13 @@ def records(root: Path, people=EVERYONE, merges=((BOB, BOB_SKY),)) -> Path:
             Interaction(f"{p.network}:{i}", p.network, "reply", p.id, f"2026-05-{i + 1:02d}T10:00Z")
             for i, p in enumerate(people)
         ]
-        said.append(Interaction("bluesky:99", "bluesky", "like", BOB_SKY.id, "2026-06-01T10:00Z"))
+        if BOB in people:  # Bob comes back: the most engaged
+            said.append(
+                Interaction("bluesky:99", "bluesky", "like", BOB_SKY.id, "2026-06-01T10:00Z")
+            )
+            later = Interaction("mastodon:100", "mastodon", "like", BOB.id, "2026-06-02T10:00:00Z")
+            store.write_post(PostRecord("two", interactions=[later]))
         store.write_post(PostRecord("one", interactions=said))
-        later = Interaction("mastodon:100", "mastodon", "like", BOB.id, "2026-06-02T10:00:00Z")
-        store.write_post(PostRecord("two", interactions=[later]))
         mod = store.read_moderation()
         mod.forgotten.append(person_fingerprint(GONE.id))
         mod.blocked_accounts.append(BLOCKED.id)
