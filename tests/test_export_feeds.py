@@ -11,7 +11,7 @@ from datetime import date
 
 import listparser
 import pytest
-from fakes.websites import FakeWebsites
+from fakes.web_pages import FakeWebPages
 from test_exports import records
 
 from roost.audience.directory import Someone
@@ -41,7 +41,7 @@ HOME = """<!doctype html><html><head><title>Ana</title>
 
 @pytest.fixture()
 def web():
-    server = FakeWebsites()
+    server = FakeWebPages()
     server.start()
     allow_in_tests("127.0.0.1", int(server.url.rsplit(":", 1)[1]))
     yield server

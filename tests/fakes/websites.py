@@ -1,46 +1,53 @@
-"""Readers' websites, for feed discovery: pages served at chosen paths, each with its status,
-type, headers and, to play a slow server, a delay before it answers (per page, so a test does
-not depend on the order concurrent fetches come in). A ``Location`` header makes a redirect;
-every other path is 404, as a web server says it.
-"""
+"""People's own websites, on one fake server: each page is served for its https address, and
+:meth:`FakeWebsites.local` says where the test's fetch really goes (the fake stands in for DNS
+and TLS). Pages are ``(status, content type, body, headers)``; an unknown page answers 404.
+Used by the identity checks (rel=me pages, ``/.well-known/atproto-did``)."""
 
 from __future__ import annotations
 
-import time
-from dataclasses import dataclass, field
+from urllib.parse import urlsplit
 
 from .server import FakeHandler, FakeServer
 
 
-@dataclass
-class Page:
-    body: bytes | str = b""
-    type: str = "text/html; charset=utf-8"
-    status: int = 200
-    delay: float = 0.0
-    headers: dict[str, str] = field(default_factory=dict)
+class FakeWebsites(FakeServer):
+    def __init__(self):
+        super().__init__()
+        self.pages: dict[str, tuple[int, str, bytes, dict]] = {}
+
+    def page(self, url: str, html: str, status: int = 200, ctype: str = "text/html") -> None:
+        self.pages[url] = (status, f"{ctype}; charset=utf-8", html.encode(), {})
+
+    def rel_me(self, url: str, *profiles: str) -> None:
+        """A home page whose head links each profile with rel=me."""
+        links = "".join(f'<link rel="me" href="{p}">' for p in profiles)
+        self.page(url, f"<!doctype html><html><head>{links}</head><body>Hi</body></html>")
+
+    def redirect(self, url: str, to: str) -> None:
+        self.pages[url] = (302, "text/html", b"", {"Location": to})
+
+    def did(self, handle: str, did: str) -> None:
+        self.pages[f"https://{handle}/.well-known/atproto-did"] = (
+            200,
+            "text/plain",
+            did.encode(),
+            {},
+        )
+
+    def local(self, url: str) -> str:
+        parts = urlsplit(url)
+        return f"{self.url}/{parts.hostname}{parts.path or '/'}"
 
 
 class _Handler(FakeHandler):
     def route(self, method: str, path: str) -> None:
-        page = self.fake.pages.get(path)
-        if page is None or method != "GET":
-            return self.send_bytes(b"<h1>Not Found</h1>", "text/html", 404)
-        if page.delay:
-            time.sleep(page.delay)
-        body = page.body.encode() if isinstance(page.body, str) else page.body
-        self.send_bytes(body, page.type, page.status, page.headers)
+        host, _, rest = path.lstrip("/").partition("/")
+        found = self.fake.pages.get(f"https://{host}/{rest.split('?')[0]}")
+        if found is None:
+            self.send_bytes(b"not found", "text/plain", 404)
+            return
+        status, ctype, body, headers = found
+        self.send_bytes(body, ctype, status, headers)
 
 
-class FakeWebsites(FakeServer):
-    Handler = _Handler
-    UNAVAILABLE = "Service Unavailable"
-
-    def __init__(self):
-        super().__init__()
-        self.pages: dict[str, Page] = {}
-
-    def page(self, path: str, body: bytes | str = b"", **kw) -> str:
-        """Serve ``body`` at ``path``; its full address."""
-        self.pages[path] = Page(body, **kw)
-        return self.url + path
+FakeWebsites.Handler = _Handler
