@@ -20,6 +20,8 @@
     roost people merge A B            the author's word: B is the same person as A
     roost people split ACCOUNT        take an account out of its person again
     roost people verify [--days N]    read rel=me links and domain handles; merge on evidence
+    roost people export --format F    export the audience (csv, vcard, opml, mastodon), or
+                                      --bluesky-list NAME: a list on the author's Bluesky
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -31,6 +33,7 @@ import argparse
 import sys
 
 from .cmd_backfeed import cmd_backfeed
+from .cmd_export import add_export_parser
 from .cmd_moderation import cmd_block, cmd_forget, cmd_hide, cmd_moderate
 from .cmd_people import (
     SORTS,
@@ -200,6 +203,7 @@ def _people_parsers(command) -> None:
     q.add_argument("account", help="the account id, e.g. mastodon:bob@birds.example")
     q = people("verify", cmd_people_verify, "read rel=me links and domain handles; merge on them")
     q.add_argument("--days", type=int, default=30, help="read a check again after N days (30)")
+    add_export_parser(sub)
 
 
 if __name__ == "__main__":
