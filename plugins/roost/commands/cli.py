@@ -15,6 +15,8 @@
     roost block ACCOUNT-OR-DOMAIN     never store or show anything from them (what is stored goes)
     roost moderate                    apply moderation.json to every record (after a merge)
     roost websub                      tell the WebSub hub the feeds changed (after a deploy)
+    roost audience snapshot           record who follows you on each network that lists followers
+    roost audience diff [FROM] [TO]   who came and who left between two follower snapshots
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -139,6 +141,24 @@ def main(argv: list[str] | None = None) -> int:
         "tell the WebSub hub (ROOST_WEBSUB_HUB) that the feeds changed; run after deploying",
         "publishconf.py",
     )
+
+    # -- roost audience: follower snapshots (cmd_audience.py) -------------------------------
+    from .cmd_audience import cmd_audience_diff, cmd_audience_snapshot
+
+    audience = sub.add_parser("audience", help="follower snapshots: who follows you, who came")
+    steps = audience.add_subparsers(dest="step", required=True)
+    p = steps.add_parser("snapshot", help="record who follows you on each network that lists it")
+    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.add_argument("--network", action="append", help="only this network (repeatable)")
+    p.set_defaults(func=cmd_audience_snapshot)
+    p = steps.add_parser("diff", help="who came and who left between two follower snapshots")
+    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.add_argument("--network", action="append", help="only this network (repeatable)")
+    p.add_argument("start", nargs="?", metavar="FROM", help="a snapshot's date (default: the "
+                   "one before the last); the last snapshot of that day")  # fmt: skip
+    p.add_argument("end", nargs="?", metavar="TO", help="a later snapshot's date (default: the "
+                   "last)")  # fmt: skip
+    p.set_defaults(func=cmd_audience_diff)
 
     args = parser.parse_args(argv)
     from ..model import RecordError

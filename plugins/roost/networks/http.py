@@ -25,7 +25,7 @@ through ``guarded_fetch`` instead, which this client never replaces.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -273,29 +273,38 @@ class ApiClient:
     def link_pages(self, path: str, limit: int, **kwargs) -> list:
         """Every item of a list that pages with ``Link: rel="next"`` (a short page is the
         last: servers keep ``limit`` in their next links)."""
-        items, url = [], f"{path}{'&' if '?' in path else '?'}limit={limit}"
+        return list(self.iter_link_pages(path, limit, **kwargs))
+
+    def iter_link_pages(self, path: str, limit: int, **kwargs) -> Iterator:
+        """The same items one page at a time: only the page being read is held, so a list of
+        100,000 followers costs one page of memory. A failure mid-way raises where it happens;
+        the caller keeps what it had."""
+        url = f"{path}{'&' if '?' in path else '?'}limit={limit}"
         guard = PageGuard(self.network, path.split("?")[0])
         while url:
             guard.next(url)
             answer = self.call("GET", url, **kwargs)
             page = answer.data if isinstance(answer.data, list) else []
-            items += page
+            yield from page
             url = answer.links.get("next", {}).get("url") if len(page) >= limit else None
-        return items
 
     def cursor_pages(self, path: str, field: str, params: dict, **kwargs) -> list:
         """Every item of a list that pages with an opaque ``cursor`` (absent on the last)."""
-        items, cursor = [], None
+        return list(self.iter_cursor_pages(path, field, params, **kwargs))
+
+    def iter_cursor_pages(self, path: str, field: str, params: dict, **kwargs) -> Iterator:
+        """The same items one page at a time (see :meth:`iter_link_pages`)."""
+        cursor = None
         guard = PageGuard(self.network, path)
         while True:
             guard.next(cursor)
             query = {**params, **({"cursor": cursor} if cursor else {})}
             data = self.get(path, params=query, **kwargs) or {}
             page = data.get(field) or []
-            items += page
+            yield from page
             cursor = data.get("cursor")
             if not cursor or not page:
-                return items
+                return
 
     # -- the rate budget ------------------------------------------------------------------------
 
