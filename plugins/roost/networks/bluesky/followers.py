@@ -16,6 +16,7 @@ from ..base import Followers, translated_items
 from . import reading
 
 PAGE = 100  # the lexicon's maximum
+PATIENCE = 3600  # seconds a snapshot may wait, in all, for the rate budget (3,000 per 5 min)
 
 
 class BlueskyFollowers:
@@ -26,7 +27,10 @@ class BlueskyFollowers:
         profile = self.api.get("/app.bsky.actor.getProfile", params={"actor": did})
         count = profile.get("followersCount") if isinstance(profile, dict) else None
         pages = self.api.iter_cursor_pages(
-            "/app.bsky.graph.getFollowers", "followers", {"actor": did, "limit": PAGE}
+            "/app.bsky.graph.getFollowers",
+            "followers",
+            {"actor": did, "limit": PAGE},
+            patience=PATIENCE,
         )
         people = (
             reading.person(actor, self.app_url, did)

@@ -20,6 +20,9 @@ from ..base import Followers, translated_items
 from . import reading
 
 PAGE = 80  # the most Mastodon gives a page of accounts (twice DEFAULT_ACCOUNTS_LIMIT)
+# Seconds a snapshot may wait, in all, for the rate budget: paging requests are 300 per 15
+# minutes per account, so 100,000 followers (1,250 pages) wait about an hour.
+PATIENCE = 4 * 3600
 
 
 class MastodonFollowers:
@@ -31,7 +34,8 @@ class MastodonFollowers:
         source = me.get("source") if isinstance(me.get("source"), dict) else {}
         hidden = bool(me.get("hide_collections") or source.get("hide_collections"))
         count = me.get("followers_count")
-        pages = self.api.iter_link_pages(f"/api/v1/accounts/{self._account_id}/followers", PAGE)
+        path = f"/api/v1/accounts/{self._account_id}/followers"
+        pages = self.api.iter_link_pages(path, PAGE, patience=PATIENCE)
         people = (self._follower(a) for a in pages if isinstance(a, dict) and a.get("acct"))
         return Followers(
             people=translated_items(self.NAME, people),
