@@ -276,13 +276,16 @@ class ApiClient:
         last: servers keep ``limit`` in their next links)."""
         return list(self.iter_link_pages(path, limit, **kwargs))
 
-    def iter_link_pages(self, path: str, limit: int, patience: float = 0, **kwargs) -> Iterator:
+    def iter_link_pages(
+        self, path: str, limit: int, patience: float = 0, most: int = MAX_PAGES, **kwargs
+    ) -> Iterator:
         """The same items one page at a time: only the page being read is held, so a list of
         100,000 followers costs one page of memory. A failure mid-way raises where it happens;
         the caller keeps what it had. ``patience``: seconds the whole list may wait, in all,
-        for a spent rate budget to reset (see :meth:`_patiently`)."""
+        for a spent rate budget to reset (see :meth:`_patiently`); ``most``: pages past which
+        the server is taken to page for ever (a follower list is longer than a post's likes)."""
         url = f"{path}{'&' if '?' in path else '?'}limit={limit}"
-        guard = PageGuard(self.network, path.split("?")[0])
+        guard = PageGuard(self.network, path.split("?")[0], most)
         waits = [patience]
         while url:
             guard.next(url)
@@ -296,11 +299,17 @@ class ApiClient:
         return list(self.iter_cursor_pages(path, field, params, **kwargs))
 
     def iter_cursor_pages(
-        self, path: str, field: str, params: dict, patience: float = 0, **kwargs
+        self,
+        path: str,
+        field: str,
+        params: dict,
+        patience: float = 0,
+        most: int = MAX_PAGES,
+        **kwargs,
     ) -> Iterator:
         """The same items one page at a time (see :meth:`iter_link_pages`)."""
         cursor = None
-        guard = PageGuard(self.network, path)
+        guard = PageGuard(self.network, path, most)
         waits = [patience]
         while True:
             guard.next(cursor)

@@ -16,6 +16,7 @@ from ..base import Followers, translated_items
 from . import reading
 
 PAGE = 100  # the lexicon's maximum
+MOST_PAGES = 20_000  # 2,000,000 followers; past that a server is paging for ever
 PATIENCE = 3600  # seconds a snapshot may wait, in all, for the rate budget (3,000 per 5 min)
 
 
@@ -31,6 +32,7 @@ class BlueskyFollowers:
             "followers",
             {"actor": did, "limit": PAGE},
             patience=PATIENCE,
+            most=MOST_PAGES,
         )
         people = (
             reading.person(actor, self.app_url, did)

@@ -23,6 +23,7 @@ PAGE = 80  # the most Mastodon gives a page of accounts (twice DEFAULT_ACCOUNTS_
 # Seconds a snapshot may wait, in all, for the rate budget: paging requests are 300 per 15
 # minutes per account, so 100,000 followers (1,250 pages) wait about an hour.
 PATIENCE = 4 * 3600
+MOST_PAGES = 25_000  # 2,000,000 followers; past that a server is paging for ever
 
 
 class MastodonFollowers:
@@ -35,7 +36,7 @@ class MastodonFollowers:
         hidden = bool(me.get("hide_collections") or source.get("hide_collections"))
         count = me.get("followers_count")
         path = f"/api/v1/accounts/{self._account_id}/followers"
-        pages = self.api.iter_link_pages(path, PAGE, patience=PATIENCE)
+        pages = self.api.iter_link_pages(path, PAGE, patience=PATIENCE, most=MOST_PAGES)
         people = (self._follower(a) for a in pages if isinstance(a, dict) and a.get("acct"))
         return Followers(
             people=translated_items(self.NAME, people),
