@@ -10,8 +10,9 @@
 
 Peak memory is what tracemalloc saw in this process while the run went on, the fake server's
 answers included (it runs in a thread here), which also slows the run: the seconds are an upper
-bound. The fake's rate limit is lifted; a real Mastodon allows 300 paging requests per 15
-minutes, so a real run of this size waits about an hour (``followers.PATIENCE``).
+bound, and the last two rows time both again without it. The fake's rate limit is lifted; a
+real Mastodon allows 300 paging requests per 15 minutes, so a real run of this size waits about
+an hour (``followers.PATIENCE``).
 
     .venv/bin/python bench/audience_snapshot.py [--followers 100000]
 """
@@ -40,8 +41,12 @@ KEY = b"bench-key-bench-key-bench-key-00"
 ENV = {"ROOST_MASTODON_TOKEN": "good-token"}
 
 
-def measured(fake, work):
+def measured(fake, work, trace: bool = True):
     before = len(fake.requests)
+    if not trace:
+        start = time.perf_counter()
+        result = work()
+        return result, time.perf_counter() - start, len(fake.requests) - before, 0
     tracemalloc.start()
     start = time.perf_counter()
     try:
@@ -100,6 +105,11 @@ def main() -> None:
         _, s, n, peak = measured(fake, ours)
         row("roost, 100 came and 100 left", s, n, peak, files.log_path.stat().st_size - log_before)
         print("(the last row's file: bytes added to the change log)")
+        _, s, n, _ = measured(fake, ours, trace=False)
+        row("roost, no change, untraced", s, n, 0, "")
+        _, s, n, _ = measured(fake, lambda: naive(adapter, plain), trace=False)
+        row("naive, untraced", s, n, 0, "")
+        print("(untraced: times without tracemalloc, which slows Roost's many small objects)")
     fake.stop()
 
 
