@@ -138,6 +138,30 @@ class Store:
         _fsync_dir(path.parent)
         return True
 
+    @contextmanager
+    def writing(self, path: Path) -> Iterator:
+        """A binary file to stream ``path``'s new bytes into, for files too large to build in
+        memory (a follower snapshot): it replaces ``path`` atomically when the block ends, and
+        is thrown away, ``path`` untouched, when the block raises (or the writer calls
+        ``.discard()``)."""
+        self._require_lock()
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-", suffix=path.suffix)
+        try:
+            with os.fdopen(fd, "wb") as f:
+                f.discard = False
+                yield f
+                f.flush()
+                os.fsync(f.fileno())
+            if f.discard:
+                Path(tmp).unlink()
+                return
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+        _fsync_dir(path.parent)
+
     def display(self, path: Path) -> str:
         """A path as the author would type it: relative to the working folder when possible."""
         try:

@@ -63,6 +63,7 @@ from urllib.parse import parse_qs, parse_qsl, urlsplit
 
 from roost.networks.mastodon.counting import status_length
 
+from .mastodon_followers import FollowersHandler, FollowersState
 from .server import PNG_1X1, FakeHandler, FakeServer
 
 IDEMPOTENCY_SECONDS = 3600
@@ -83,7 +84,7 @@ OOB = "urn:ietf:wg:oauth:2.0:oob"
 VAPID_KEY = "BFake-VAPID-key-of-the-fake-Mastodon-server-not-a-real-one="
 
 
-class FakeMastodon(FakeServer):
+class FakeMastodon(FollowersState, FakeServer):
     def __init__(
         self,
         tokens: dict[str, str] | None = None,
@@ -137,6 +138,7 @@ class FakeMastodon(FakeServer):
         self._budget: dict[str, tuple[float, int]] = {}
         self._next_id = 115_000_000_000_000_000
         self._lock = threading.RLock()  # create_status holds it while taking a new id
+        self.init_followers()  # mastodon_followers.py
 
     # -- state helpers -----------------------------------------------------------------------
 
@@ -217,6 +219,7 @@ class FakeMastodon(FakeServer):
         }
         if local:  # Mastodon shows noindex for its own users only
             out["noindex"] = False
+        out.update(self.follower_counts(acct))
         out.update(self.profiles.get(acct, {}))
         if out["avatar"].startswith("/"):
             out["avatar"] = self.url + out["avatar"]
@@ -258,7 +261,7 @@ class FakeMastodon(FakeServer):
         )
 
 
-class _Handler(FakeHandler):
+class _Handler(FollowersHandler, FakeHandler):
     fake: FakeMastodon
 
     # -- routing -----------------------------------------------------------------------------
@@ -266,7 +269,12 @@ class _Handler(FakeHandler):
     def route(self, method: str, path: str) -> None:
         fake = self.fake
         account = None
-        if path != "/api/v2/instance" and not path.startswith(("/avatars/", "/media-files/")):
+        # The followers list is public (Mastodon 4.0+): a request without a token is read as
+        # anonymous (mastodon_followers.py), one with a token is checked as everywhere.
+        anonymous = self.is_followers(method, path) and not self.headers.get("Authorization")
+        if anonymous:
+            pass
+        elif path != "/api/v2/instance" and not path.startswith(("/avatars/", "/media-files/")):
             token = self._token()
             if token in fake.expired:
                 return self.send(401, {"error": "The access token expired"})
@@ -311,6 +319,8 @@ class _Handler(FakeHandler):
             }.get((method, parts[4]))
             if action:
                 return action(account, parts[3])
+        if self.is_followers(method, path):
+            return self.list_followers(account, parts[3])
         if parts[:3] == ["api", "v1", "accounts"] and parts[4:] == ["statuses"] and method == "GET":
             return self.account_statuses(account, parts[3])
         if parts == ["api", "v1", "accounts", "lookup"] and method == "GET":
@@ -401,6 +411,7 @@ class _Handler(FakeHandler):
         me = fake.account_entity(account)
         source = {"privacy": "public", "sensitive": False, "language": None, "fields": []}
         source["note"] = re.sub(r"<[^>]+>", "", me["note"])  # as typed, not as rendered
+        source["hide_collections"] = me["hide_collections"]
         self.send(200, {**me, "acct": account, "source": source})
 
     def app_credentials(self, account):

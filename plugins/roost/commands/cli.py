@@ -22,6 +22,8 @@
     roost people verify [--days N]    read rel=me links and domain handles; merge on evidence
     roost people export --format F    export the audience (csv, vcard, opml, mastodon), or
                                       --bluesky-list NAME: a list on the author's Bluesky
+    roost audience snapshot           record who follows you on each network that lists followers
+    roost audience diff [FROM] [TO]   who came and who left between two follower snapshots
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -157,6 +159,7 @@ def main(argv: list[str] | None = None) -> int:
     )
 
     _people_parsers(command)
+    _audience_parsers(sub)
 
     args = parser.parse_args(argv)
     from ..model import RecordError
@@ -204,6 +207,26 @@ def _people_parsers(command) -> None:
     q = people("verify", cmd_people_verify, "read rel=me links and domain handles; merge on them")
     q.add_argument("--days", type=int, default=30, help="read a check again after N days (30)")
     add_export_parser(sub)
+
+
+def _audience_parsers(sub) -> None:
+    """roost audience snapshot|diff: follower snapshots (cmd_audience.py)."""
+    from .cmd_audience import cmd_audience_diff, cmd_audience_snapshot
+
+    audience = sub.add_parser("audience", help="follower snapshots: who follows you, who came")
+    steps = audience.add_subparsers(dest="step", required=True)
+    p = steps.add_parser("snapshot", help="record who follows you on each network that lists it")
+    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.add_argument("--network", action="append", help="only this network (repeatable)")
+    p.set_defaults(func=cmd_audience_snapshot)
+    p = steps.add_parser("diff", help="who came and who left between two follower snapshots")
+    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.add_argument("--network", action="append", help="only this network (repeatable)")
+    p.add_argument("start", nargs="?", metavar="FROM", help="a snapshot's date (default: the "
+                   "one before the last); the last snapshot of that day")  # fmt: skip
+    p.add_argument("end", nargs="?", metavar="TO", help="a later snapshot's date (default: the "
+                   "last)")  # fmt: skip
+    p.set_defaults(func=cmd_audience_diff)
 
 
 if __name__ == "__main__":

@@ -19,7 +19,9 @@ networks is checked against):
     BRINGS_HOME   the interaction kinds its backfeed archives (``activity``, ``harvest``)
     FEED          it has a feed of what was said about the site, without posting (``feed``)
     PROFILES      it can look people's profiles up again (``profiles``)
-    FOLLOWERS     it can list the account's followers (the audience issue)
+    FOLLOWERS     it can list the account's followers, page by page (``followers``), for
+                  ``roost audience snapshot``; the author turns it on with the network's
+                  ``followers`` setting (``settings.followers_setting``)
     DISCOVERS     it can find discussions of a post it did not start (Hacker News, Reddit)
 
 **Settings**: ``SETTINGS`` is a ``networks.settings.NetworkSettings`` dataclass: every key, its
@@ -28,7 +30,8 @@ type and default, and the environment variable holding each secret with how to m
 **Methods**, by group: offline (``fits``, ``protected``, ``too_long``, ``draft``,
 ``request``), posting (``connect``, ``intent``, ``publish_part``, ``find_sent``,
 ``update_part``, ``delete``), bringing home (``activity``, ``harvest``, ``feed``,
-``profiles``), and ``check`` (one read-only call with the credentials, for ``roost doctor``).
+``profiles``), the audience (``followers``), and ``check`` (one read-only call with the
+credentials, for ``roost doctor``).
 A method the network cannot do raises ``Rejected`` (a ``NetworkError``, so the orchestrators'
 error handling covers it); they never call one their capabilities do not declare.
 """
@@ -37,6 +40,7 @@ from __future__ import annotations
 
 import functools
 import hashlib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -63,6 +67,31 @@ from .settings import NetworkSettings
 class Image:
     path: Path
     alt: str
+
+
+@dataclass
+class Followers:
+    """The author's followers on one network, as the network lists them. ``people`` is read
+    lazily, one page at a time (only the page being read is in memory); a failure mid-way
+    raises from the iteration, as a ``NetworkError``. ``announced``: how many the profile says
+    (None when it does not say); ``hidden``: the account hides its network from others."""
+
+    people: Iterator[Person]
+    announced: int | None = None
+    hidden: bool = False
+
+
+def translated_items(network: str, items: Iterable) -> Iterator:
+    """``items`` with an answer of a shape the adapter did not expect turned into Unreadable,
+    as ``EDGE`` methods do: a generator's errors arise while it is read, past the wrapper."""
+    try:
+        yield from items
+    except NetworkError:
+        raise
+    except (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError) as e:
+        raise Unreadable(
+            network, f"an answer of a shape Roost does not know ({type(e).__name__}: {e})"
+        ) from None
 
 
 @dataclass
@@ -99,7 +128,7 @@ class Draft:
 #: expect (a list where an object was due, a missing key) becomes Unreadable there, one line,
 #: instead of a traceback from deep inside the adapter.
 EDGE = ("connect", "publish_part", "update_part", "delete", "find_sent", "activity", "harvest",
-        "feed", "check", "profiles")  # fmt: skip
+        "feed", "check", "profiles", "followers")  # fmt: skip
 
 
 def _at_the_edge(method):
@@ -304,6 +333,13 @@ class Network:
         """These people's profiles as the network shows them now (so a late ``#nobot`` is seen,
         and a new name or picture); those it could not look up are left out."""
         return []
+
+    # -- the audience ----------------------------------------------------------------------
+    def followers(self) -> Followers:
+        """Who follows the author's account, streamed (:class:`Followers`). Each person is read
+        as the backfeed reads them, ``opted_out`` set when their profile asks not to be indexed
+        or archived; the caller decides what is kept of them."""
+        raise Rejected(self.NAME, "this network does not list followers")
 
     def check(self) -> str:
         """One read-only call with the credentials; the account's name on success."""

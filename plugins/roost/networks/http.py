@@ -25,7 +25,8 @@ through ``guarded_fetch`` instead, which this client never replaces.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+import time
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any, Literal
@@ -273,31 +274,68 @@ class ApiClient:
     def link_pages(self, path: str, limit: int, **kwargs) -> list:
         """Every item of a list that pages with ``Link: rel="next"`` (a short page is the
         last: servers keep ``limit`` in their next links)."""
-        items, url = [], f"{path}{'&' if '?' in path else '?'}limit={limit}"
-        guard = PageGuard(self.network, path.split("?")[0])
+        return list(self.iter_link_pages(path, limit, **kwargs))
+
+    def iter_link_pages(
+        self, path: str, limit: int, patience: float = 0, most: int = MAX_PAGES, **kwargs
+    ) -> Iterator:
+        """The same items one page at a time: only the page being read is held, so a list of
+        100,000 followers costs one page of memory. A failure mid-way raises where it happens;
+        the caller keeps what it had. ``patience``: seconds the whole list may wait, in all,
+        for a spent rate budget to reset (see :meth:`_patiently`); ``most``: pages past which
+        the server is taken to page for ever (a follower list is longer than a post's likes)."""
+        url = f"{path}{'&' if '?' in path else '?'}limit={limit}"
+        guard = PageGuard(self.network, path.split("?")[0], most)
+        waits = [patience]
         while url:
             guard.next(url)
-            answer = self.call("GET", url, **kwargs)
+            answer = self._patiently(waits, "GET", url, **kwargs)
             page = answer.data if isinstance(answer.data, list) else []
-            items += page
+            yield from page
             url = answer.links.get("next", {}).get("url") if len(page) >= limit else None
-        return items
 
     def cursor_pages(self, path: str, field: str, params: dict, **kwargs) -> list:
         """Every item of a list that pages with an opaque ``cursor`` (absent on the last)."""
-        items, cursor = [], None
-        guard = PageGuard(self.network, path)
+        return list(self.iter_cursor_pages(path, field, params, **kwargs))
+
+    def iter_cursor_pages(
+        self,
+        path: str,
+        field: str,
+        params: dict,
+        patience: float = 0,
+        most: int = MAX_PAGES,
+        **kwargs,
+    ) -> Iterator:
+        """The same items one page at a time (see :meth:`iter_link_pages`)."""
+        cursor = None
+        guard = PageGuard(self.network, path, most)
+        waits = [patience]
         while True:
             guard.next(cursor)
             query = {**params, **({"cursor": cursor} if cursor else {})}
-            data = self.get(path, params=query, **kwargs) or {}
+            data = self._patiently(waits, "GET", path, params=query, **kwargs).data or {}
             page = data.get(field) or []
-            items += page
+            yield from page
             cursor = data.get("cursor")
             if not cursor or not page:
-                return items
+                return
 
     # -- the rate budget ------------------------------------------------------------------------
+
+    def _patiently(self, waits: list[float], method: str, url: str, **kwargs) -> Answer:
+        """One page of a long list: when the budget is spent, wait for its reset and ask again,
+        while ``waits[0]`` (the seconds the list may still wait, in all) allows. A follower
+        list of 100,000 is 1,250 Mastodon pages: past four of its 300-request windows."""
+        while True:
+            try:
+                return self.call(method, url, **kwargs)
+            except RateLimited as e:
+                wait = e.retry_after if e.retry_after is not None else math.inf
+                if wait > waits[0]:
+                    raise
+                waits[0] -= max(wait, 1.0)  # a server that says "now" again and again ends too
+                time.sleep(wait)
 
     def _wait_for_budget(self) -> None:
         """The last answer said the budget is spent: ask again only after its reset, rather

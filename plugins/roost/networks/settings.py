@@ -34,6 +34,17 @@ def setting(default: Any = dataclasses.MISSING, *, help: str, holds: str = "") -
     return dataclasses.field(default=default, metadata={"help": help, "secret": holds})
 
 
+def followers_setting() -> Any:
+    """``followers``: the one opt-in for follower snapshots (``roost audience snapshot``), the
+    same key on every network whose adapter declares ``FOLLOWERS``. Off by default: a list of
+    who follows the author is theirs to decide to keep (docs/audience.md)."""
+    return setting(
+        False,
+        help="keep a snapshot of your followers in the records (roost audience snapshot); "
+        "see docs/audience.md",
+    )
+
+
 @dataclasses.dataclass(frozen=True)
 class NetworkSettings:
     NETWORK: ClassVar[str] = ""

@@ -36,9 +36,10 @@ from typing import Any, Literal
 from ...model import Intent, Syndication, format_time
 from ..base import Draft, Network, Rejected, Unavailable
 from ..http import ApiClient, RateHeaders, json_error
-from ..settings import NetworkSettings, setting
+from ..settings import NetworkSettings, followers_setting, setting
 from . import post_record, richtext
 from .backfeed import BlueskyBackfeed
+from .followers import BlueskyFollowers
 from .post_record import COLLECTION, fits, shorten_links, tid  # noqa: F401 (tests and tools)
 from .session import Session, expired
 
@@ -70,6 +71,7 @@ class BlueskySettings(NetworkSettings):
     plc: str = setting(
         "https://plc.directory", help="the DID directory, to find where repliers' pictures live"
     )
+    followers: bool = followers_setting()
 
     def check(self) -> list[str]:
         wrong = [
@@ -80,7 +82,7 @@ class BlueskySettings(NetworkSettings):
         return wrong + super().check()
 
 
-class Bluesky(BlueskyBackfeed, Network):
+class Bluesky(BlueskyBackfeed, BlueskyFollowers, Network):
     NAME = "bluesky"
     SETTINGS = BlueskySettings
     # No official edit: likes and replies point at the old record's CID.
@@ -88,6 +90,7 @@ class Bluesky(BlueskyBackfeed, Network):
     MAX_IMAGES = 1
     BRINGS_HOME = frozenset({"reply", "quote", "mention", "like", "repost"})
     PROFILES = True
+    FOLLOWERS = True
     REASONS = REASONS
 
     def __init__(self, config: dict[str, Any], env=None):
