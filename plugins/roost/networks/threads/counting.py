@@ -65,8 +65,9 @@ def fits(text: str) -> bool:
 
 def protected(text: str) -> list[tuple[int, int]]:
     """Spans a thread must not be cut inside: links, mentions, tags (overlaps removed)."""
-    spans = sorted([(s, e) for s, e, _ in links(text)] +
-                   [m.span() for m in _MENTION_OR_TAG.finditer(text)])  # fmt: skip
+    spans = sorted(
+        [(s, e) for s, e, _ in links(text)] + [m.span() for m in _MENTION_OR_TAG.finditer(text)]
+    )
     kept: list[tuple[int, int]] = []
     for s, e in spans:
         if kept and s < kept[-1][1]:
@@ -80,8 +81,10 @@ def too_long(text: str) -> str:
     n, k = length(text), unique_links(text)
     why = []
     if n > MAX_CHARACTERS:
-        why.append(f"{n} characters as Threads counts them (emoji by their UTF-8 bytes), over "
-                   f"its {MAX_CHARACTERS}")  # fmt: skip
+        why.append(
+            f"is {n} characters as Threads counts them (emoji by their UTF-8 bytes), "
+            f"over its {MAX_CHARACTERS}"
+        )
     if k > MAX_LINKS:
-        why.append(f"{k} different links, over Threads' {MAX_LINKS}")
-    return "the text is " + " and ".join(why) if why else "the text fits"
+        why.append(f"has {k} different links, over Threads' {MAX_LINKS}")
+    return "the text " + " and ".join(why) if why else "the text fits"
