@@ -15,6 +15,7 @@ from roost.model import PostRecord
 from roost.networks.base import Draft
 from roost.networks.threads.adapter import Threads
 from roost.store import Store
+
 from sites import article, build, write_site
 
 ENV = {"ROOST_THREADS_TOKEN": "good-token"}
