@@ -30,6 +30,7 @@ its trials took (two at a time: the last line's is the wall time).
     .venv/bin/python bench/exactly_once.py --trials 40 --scenario slug-change
     .venv/bin/python bench/exactly_once.py --seed 7 --trial 12 -v   # one trial again, with logs
     .venv/bin/python bench/exactly_once.py --bluesky            # 50 trials on both networks
+    .venv/bin/python bench/exactly_once.py --threads            # Mastodon and Threads' fake
 
 `--bluesky` runs Bluesky's reference servers (tests/bluesky_devnet.py, installed by
 `make test`) beside the fake Mastodon, one trial at a time: random kills by default (any
@@ -68,6 +69,8 @@ sys.path[:0] = [str(REPO / "plugins"), str(REPO / "tests")]
 
 import requests  # noqa: E402
 from fakes.mastodon import FakeMastodon, aged  # noqa: E402
+from fakes.threads import FakeThreads  # noqa: E402
+from fakes.threads import aged as threads_aged  # noqa: E402
 
 import roost.commands.cli  # noqa: E402, F401 (imported once here, so every forked run starts warm)
 import roost.commands.posts  # noqa: E402
@@ -75,6 +78,7 @@ import roost.commands.syndicate  # noqa: E402
 from roost.model import PostRecord, RecordError  # noqa: E402
 from roost.networks.bluesky.adapter import Bluesky, shorten_links  # noqa: E402
 from roost.networks.mastodon.adapter import Mastodon  # noqa: E402
+from roost.networks.threads.adapter import Threads  # noqa: E402
 
 from sites import write_settings  # noqa: E402
 
@@ -118,8 +122,8 @@ class World:
     changed slug) served on one local address, the content to copy into each trial, and the
     texts each network should end up with. Forked workers and runs inherit it."""
 
-    def __init__(self, tmp: Path, devnet=None, backoff: float = 0.02):
-        self.tmp, self.devnet, self.backoff = tmp, devnet, backoff
+    def __init__(self, tmp: Path, devnet=None, backoff: float = 0.02, threads: bool = False):
+        self.tmp, self.devnet, self.backoff, self.threads = tmp, devnet, backoff, threads
         self.output = tmp / "output"
         self.output.mkdir(parents=True)
 
@@ -163,8 +167,11 @@ class World:
             (root / "content" / name).write_text(text)
         return root
 
-    def networks(self, mastodon_url: str) -> dict:
+    def networks(self, mastodon_url: str, threads_url: str = "http://127.0.0.1:9") -> dict:
         networks = {"mastodon": {"instance": mastodon_url}}
+        if self.threads:  # the refreshed token is kept in the trial's own folder
+            networks["threads"] = {"handle": "camille", "api": f"{threads_url}/v1.0",
+                                   "token_file": "threads-token.json"}  # fmt: skip
         if self.devnet is not None:
             networks["bluesky"] = {
                 "handle": "camille.test",
@@ -175,17 +182,17 @@ class World:
         return networks
 
     def env(self) -> dict[str, str]:
-        env = {"ROOST_MASTODON_TOKEN": TOKEN}
+        env = {"ROOST_MASTODON_TOKEN": TOKEN, "ROOST_THREADS_TOKEN": TOKEN}
         if self.devnet is not None:
             env["ROOST_BLUESKY_APP_PASSWORD"] = self.devnet.accounts["camille"]["password"]
         return env
 
-    def write_settings(self, root: Path, mastodon_url: str) -> None:
+    def write_settings(self, root: Path, mastodon_url: str, threads_url: str = "") -> None:
         write_settings(
             root / "publishconf.py",
             SITEURL=self.siteurl,
             WITH_FUTURE_DATES=True,
-            ROOST_NETWORKS=self.networks(mastodon_url),
+            ROOST_NETWORKS=self.networks(mastodon_url, threads_url or "http://127.0.0.1:9"),
             ROOST_SYNDICATE_SINCE="2026-01-01",
         )
 
@@ -201,6 +208,8 @@ class World:
         adapters = {"mastodon": Mastodon({"instance": "http://127.0.0.1:9"}, env={})}
         if self.devnet is not None:
             adapters["bluesky"] = Bluesky({"handle": "camille.test"}, env={})
+        if self.threads:
+            adapters["threads"] = Threads({"handle": "camille"}, env={})
         since = date(2026, 1, 1)
         for name, adapter in adapters.items():
             for post in posts:
@@ -342,8 +351,14 @@ class Trial:
         self.renamed: set[str] = set()
         self.fake = FakeMastodon(idempotency=scenario != "no-idempotency")
         self.fake.start()
+        # Threads (with --threads): no idempotency ever; pictures come from the local site;
+        # containers are ready at their first status read (the bench's runs stay short).
+        self.threads = FakeThreads(delay=0) if world.threads else None
+        if self.threads:
+            self.threads.reachable = lambda url: True
+            self.threads.start()
         shutil.copytree(world.template / "content", root / "content")
-        world.write_settings(root, self.fake.url)
+        world.write_settings(root, self.fake.url, self.threads.url if self.threads else "")
         self.log = root / "runs.log"
 
     # -- runs
@@ -382,14 +397,20 @@ class Trial:
             if kill.how == "timer":
                 timers.append(threading.Timer(kill.at, run.kill))
                 timers[-1].start()
-            elif kill.how == "create":
+            elif kill.how == "create":  # a status made, or a Threads post published
                 self.fake.on_create = functools.partial(hook, "create", run, kill.at)
+                if self.threads:
+                    self.threads.on_publish = functools.partial(hook, "create", run, kill.at)
             else:
                 self.fake.on_request = functools.partial(hook, "request", run, kill.at)
+                if self.threads:
+                    self.threads.on_request = functools.partial(hook, "request", run, kill.at)
         codes = [run.wait() for run in runs]
         for t in timers:
             t.cancel()
         self.fake.on_create = self.fake.on_request = None
+        if self.threads:
+            self.threads.on_publish = self.threads.on_request = None
         for run, kill, code in zip(runs, kills, codes, strict=True):
             self.result.runs += 1
             self.result.kills += run.killed
@@ -448,6 +469,8 @@ class Trial:
             if self.run(self.any_kill()):
                 return
             aged(self.fake, 3700)  # Mastodon has forgotten every Idempotency-Key
+            if self.threads:
+                threads_aged(self.threads, 3700)
             self.result.story.append("an hour later")
         self.finish()
 
@@ -477,6 +500,8 @@ class Trial:
 
     def play_lost_answers(self) -> None:
         self.fake.faults = self.faults(["drop", "drop", "truncate", "503"])
+        if self.threads:
+            self.threads.faults = self.faults(["drop", "drop", "truncate", "503"])
         for _ in range(self.rnd.randint(0, 2)):
             if self.run(self.any_kill()):
                 return
@@ -492,6 +517,8 @@ class Trial:
         """network -> copy id -> (its text, the id it answers)."""
         statuses = self.fake.live_statuses()
         out = {"mastodon": {s["id"]: (s["_text"], s["in_reply_to_id"]) for s in statuses}}
+        if self.threads:
+            out["threads"] = {p["id"]: (p["text"], p["parent"]) for p in self.threads.live_posts()}
         if bluesky_records is not None:
             out["bluesky"] = {
                 x["uri"]: (x["value"]["text"], (x["value"].get("reply") or {})["parent"]["uri"])
@@ -597,6 +624,8 @@ class Trial:
 
     def close(self) -> None:
         self.fake.stop()
+        if self.threads:
+            self.threads.stop()
 
 
 def bluesky_records(devnet) -> list[dict]:
@@ -719,6 +748,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--workers", type=int, default=2, help="trials at the same time")
     ap.add_argument("--trial", type=int, help="run this trial alone (as numbered in a full run)")
     ap.add_argument("--bluesky", action="store_true", help="both networks, on the real devnet")
+    ap.add_argument("--threads", action="store_true", help="Threads too, on its fake")
     ap.add_argument("--backoff", type=float, default=0.02, help="seconds before the 1st retry")
     ap.add_argument("--keep", action="store_true", help="keep every trial's folder")
     ap.add_argument("-v", "--verbose", action="store_true", help="each trial's runs")
@@ -737,10 +767,11 @@ def main(argv: list[str] | None = None) -> int:
         devnet = Devnet()
     tmp = Path(tempfile.mkdtemp(prefix="roost-exactly-once-"))
     global _WORLD
-    world = _WORLD = World(tmp, devnet, backoff=args.backoff)
+    world = _WORLD = World(tmp, devnet, backoff=args.backoff, threads=args.threads)
     try:
         calibrate(world)
         networks = "Mastodon and Bluesky" if devnet else "Mastodon"
+        networks += " and Threads" if args.threads else ""
         print(
             f"{len(jobs)} trials on {networks} (seed {args.seed}, {workers} at a time); "
             f"a run takes {world.typical:.2f} s here, {world.idle:.2f} s with nothing to send"
@@ -769,6 +800,7 @@ def main(argv: list[str] | None = None) -> int:
                 f"--seed {args.seed} --trials {trials}"
                 + "".join(f" --scenario {s}" for s in args.scenario or [])
                 + (" --bluesky" if args.bluesky else "")
+                + (" --threads" if args.threads else "")
                 + f" --trial {trial.trial} -v"
             )
         return 1 if bad else 0

@@ -75,7 +75,11 @@ def capabilities() -> dict[str, dict]:
             "edits": "yes" if cls.EDITS else "no",
             "deletes": "yes" if cls.DELETES else "no",
             "pictures": str(cls.MAX_IMAGES),
-            "brings home": ", ".join(sorted(cls.BRINGS_HOME)) or "nothing",
+            # A kind the network gives as a number only (Threads' likes) says so.
+            "brings home": ", ".join(
+                f"{k} (count)" if k in cls.COUNTS_ONLY else k for k in sorted(cls.BRINGS_HOME)
+            )
+            or "nothing",
             "feed": "yes" if cls.FEED else "no",
             "profiles": "yes" if cls.PROFILES else "no",
             "followers": "yes" if cls.FOLLOWERS else "no",

@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from roost.networks.bluesky import richtext
 from roost.networks.mastodon import counting
 from roost.networks.splitting import CannotSplit, split
+from roost.networks.threads import counting as threads_counting
 
 WORDS = st.sampled_from(
     [
@@ -43,6 +44,12 @@ NETWORKS = {
         richtext.fits,
         lambda t: [(s, e) for s, e, _, _ in richtext.spans(t)],
         richtext.fits,
+    ),
+    # Threads' own counter (emoji by UTF-8 bytes) and its five-link limit, both in fits.
+    "threads": (
+        threads_counting.fits,
+        threads_counting.protected,
+        lambda t: threads_counting.length(t) <= 500 and threads_counting.unique_links(t) <= 5,
     ),
 }
 
@@ -81,6 +88,20 @@ def test_mastodon_threads(text):
 @given(TEXTS)
 def test_bluesky_threads(text):
     check(text, "bluesky")
+
+
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(TEXTS)
+def test_threads_threads(text):
+    check(text, "threads")
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(st.integers(0, 40), min_size=6, max_size=30))
+def test_threads_parts_never_hold_more_than_five_links(numbers):
+    """Many short distinct links: the link limit, not the length, decides where to cut."""
+    text = " ".join(f"https://camille.blog/{n}" for n in numbers)
+    check(text, "threads")
 
 
 def test_a_url_longer_than_a_post_cannot_be_split():

@@ -54,6 +54,9 @@ def rich_records(root: Path) -> Path:
                             "sha256:00", part=part)
                 for net in NETS[: 1 + n % 2] for part in (0, 1)
             ] if n % 5 else []  # fmt: skip
+            if n % 3 == 1:  # counts a network gives without the people (Threads' likes)
+                for copy in syndications:
+                    copy.tallies = {"like": n + copy.part, "repost": n % 2}
             rec = PostRecord(f"post-{n}", syndications)
             replies: list[str] = []
             for k in range(5 + n * 6):

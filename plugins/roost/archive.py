@@ -40,6 +40,9 @@ class Harvest:
     # Each copy's like, repost and quote counts at this harvest ("3/1/0"), so the next one reads
     # only the lists whose counts changed.
     counts: dict[str, str] = field(default_factory=dict)
+    # What a network counts but does not list, per copy: (network, copy id) -> kind -> number
+    # (Threads' likes and reposts); written on the copy, shown as counts.
+    tallies: dict[tuple[str, str], dict[str, int]] = field(default_factory=dict)
 
 
 @dataclass
@@ -47,14 +50,16 @@ class Change:
     added: int = 0
     updated: int = 0
     removed: int = 0
+    counted: int = 0  # copies whose counts changed
 
     def __bool__(self) -> bool:
-        return bool(self.added or self.updated or self.removed)
+        return bool(self.added or self.updated or self.removed or self.counted)
 
     def __iadd__(self, other: Change) -> Change:
         self.added += other.added
         self.updated += other.updated
         self.removed += other.removed
+        self.counted += other.counted
         return self
 
 
@@ -87,6 +92,12 @@ def merge(
             stored[x.id] = x
             change.updated += 1
     record.interactions = list(stored.values())
+    for copy in record.syndications:
+        tallies = harvest.tallies.get((copy.network, copy.id))
+        tallies = None if tallies is None else {k: n for k, n in tallies.items() if n}
+        if tallies is not None and tallies != copy.tallies:
+            copy.tallies = tallies
+            change.counted += 1
     return change
 
 

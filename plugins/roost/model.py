@@ -113,6 +113,9 @@ class Syndication:
     part: int = 0  # position in a thread of posts (0 = the head)
     extra: dict = field(default_factory=dict)  # adapter-owned (e.g. Bluesky cid, rkey)
     of: int = 0  # how many parts its thread had when this part was sent (0: not known)
+    # What the network counts but does not list (kind -> number): likes and reposts on a
+    # network that gives numbers only (Threads). Shown as counts, never as people.
+    tallies: dict[str, int] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> Syndication:
@@ -126,6 +129,7 @@ class Syndication:
             part=_part(d, where),
             extra=_extra(d, where),
             of=_part(d, where, "of"),
+            tallies=_tallies(d, where),
         )
 
     def to_dict(self) -> dict:
@@ -141,7 +145,19 @@ class Syndication:
             d["of"] = self.of
         if self.extra:
             d["extra"] = _sorted_dict(self.extra)
+        if self.tallies:
+            d["tallies"] = dict(sorted(self.tallies.items()))
         return d
+
+
+def _tallies(d: dict, where: str) -> dict[str, int]:
+    tallies = d.get("tallies", {})
+    if not isinstance(tallies, dict) or not all(
+        k in KINDS and isinstance(n, int) and not isinstance(n, bool) and n >= 0
+        for k, n in tallies.items()
+    ):
+        raise RecordError(f"{where}tallies must map kinds ({', '.join(KINDS)}) to numbers >= 0")
+    return dict(tallies)
 
 
 @dataclass
@@ -360,7 +376,10 @@ class PostRecord:
 
     def record_copy(self, copy: Syndication) -> None:
         """Add a copy, or replace the one of the same network and part (after an edit); the
-        part's intent, if any, is done with."""
+        part's intent, if any, is done with. The counts the backfeed keeps on a copy stay."""
+        for old in self.syndications:
+            if (old.network, old.part, old.id) == (copy.network, copy.part, copy.id):
+                copy.tallies = copy.tallies or old.tallies
         self.syndications = [
             s for s in self.syndications if (s.network, s.part) != (copy.network, copy.part)
         ]

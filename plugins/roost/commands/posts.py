@@ -75,9 +75,13 @@ def read_posts(settings: dict, now: datetime | None = None, problems: list | Non
         for name, value in meta.items():
             if name.endswith("_text") and name != "syndicate_text":
                 texts[name.removesuffix("_text")] = str(value)
-        image = None
+        image, image_url = None, ""
         if meta.get("image"):
             image = Path(settings["PATH"]) / str(meta["image"])
+            # Pelican copies a static file to the same path under the output (STATIC_SAVE_AS
+            # "{path}" by default): what networks that fetch pictures by address are given.
+            siteurl = str(settings.get("SITEURL", "")).rstrip("/")
+            image_url = f"{siteurl}/{str(meta['image']).lstrip('/')}" if siteurl else ""
         posts.append(
             Post(
                 key=key,
@@ -89,6 +93,7 @@ def read_posts(settings: dict, now: datetime | None = None, problems: list | Non
                 lang=getattr(article, "lang", None),
                 image=image,
                 image_alt=str(meta.get("image_alt", "")),
+                image_url=image_url,
                 networks=networks,
                 texts=texts,
                 thread=str(meta.get("thread", "")).lower() in ("yes", "true", "on"),

@@ -284,6 +284,16 @@ class Syndicator:
             self.store.write_post(record)
         sent = {"maybe": False}
 
+        def checkpoint(grown):
+            """The adapter learnt something that finds this part again (Threads' container):
+            in the ledger before its next request."""
+            with self.store.lock(timeout=RECORD_WAIT):
+                record = self.store.read_post(key)
+                record.set_intent(grown)
+                self.store.write_post(record)
+
+        adapter.checkpoint = checkpoint
+
         def attempt():
             # After a failure the request may still have gone through (no answer is not a no):
             # look before sending again. Mastodon's Idempotency-Key would cover an hour; this

@@ -17,6 +17,8 @@ networks is checked against):
     THREADS       a long text can go out as a thread of parts
     MAX_IMAGES    pictures a post may carry
     BRINGS_HOME   the interaction kinds its backfeed archives (``activity``, ``harvest``)
+    COUNTS_ONLY   of those, the kinds the network gives as numbers only, never as people
+                  (Threads' likes and reposts): kept as a copy's ``tallies``, shown as counts
     FEED          it has a feed of what was said about the site, without posting (``feed``)
     PROFILES      it can look people's profiles up again (``profiles``)
     FOLLOWERS     it can list the account's followers, page by page (``followers``), for
@@ -67,6 +69,7 @@ from .settings import NetworkSettings
 class Image:
     path: Path
     alt: str
+    url: str = ""  # where the deployed site serves it (networks that fetch pictures by address)
 
 
 @dataclass
@@ -158,6 +161,7 @@ class Network:
     THREADS: ClassVar[bool] = False
     MAX_IMAGES: ClassVar[int] = 0
     BRINGS_HOME: ClassVar[frozenset[str]] = frozenset()
+    COUNTS_ONLY: ClassVar[frozenset[str]] = frozenset()
     FEED: ClassVar[bool] = False
     PROFILES: ClassVar[bool] = False
     FOLLOWERS: ClassVar[bool] = False
@@ -185,6 +189,10 @@ class Network:
         # orchestrator sets it, so one run shares one deadline.
         self.fetcher = None
         self.max_images = self.MAX_IMAGES  # a server may announce another (``apply_limits``)
+        # Set by the orchestrator while a part is sent: an adapter whose publishing takes more
+        # than one request calls it with the part's intent, its ``extra`` grown (Threads' media
+        # container id), and the ledger holds it before the next request.
+        self.checkpoint = lambda intent: None
 
     @classmethod
     def secret_variables(cls, settings) -> dict[str, str]:
@@ -243,7 +251,7 @@ class Network:
             raise Rejected(self.NAME, f"{post.key}: {self.too_long(text)}; {fix}")
         images = []
         if post.image and post.image.is_file():
-            images = [Image(post.image, post.image_alt)][: self.max_images]
+            images = [Image(post.image, post.image_alt, post.image_url)][: self.max_images]
         return Draft(
             network=self.NAME,
             post_key=post.key,

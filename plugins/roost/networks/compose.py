@@ -36,6 +36,7 @@ class Post:
     lang: str | None = None
     image: Path | None = None  # a file of the site, for the first post's picture
     image_alt: str = ""
+    image_url: str = ""  # where the deployed site serves the picture (SITEURL + its path)
     networks: frozenset[str] | None = None  # None: every configured network
     texts: dict[str, str] = field(default_factory=dict)  # network (or "*") -> custom text
     thread: bool = False

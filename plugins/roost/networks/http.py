@@ -97,6 +97,11 @@ class RateHeaders:
             return None
         return min(max(0.0, left), MAX_RESET)
 
+    def spent(self, headers) -> bool:
+        """Whether an answer says the budget is spent (a network whose headers say it in
+        another way, the Graph API's percentages, overrides this)."""
+        return headers.get(self.remaining) == "0"
+
 
 @dataclass
 class Answer:
@@ -149,6 +154,7 @@ class ApiClient:
         auth: Callable[[], str | None] | None = None,
         expired: Callable[[int, str | None], bool] | None = None,
         refresh: Callable[[], None] | None = None,
+        query_token: str | None = None,
     ):
         self.network = network
         self.base = base.rstrip("/")
@@ -162,6 +168,9 @@ class ApiClient:
         self.auth = auth or (lambda: f"Bearer {self.secret()}")
         self.expired = expired
         self.refresh = refresh
+        # The query parameter that carries the secret, for an API that documents it there
+        # (the Graph API's ``access_token``) rather than in a header.
+        self.query_token = query_token
         self._session = requests.Session()
         # Proxies and CA bundles from the environment are honoured (a company's proxy, a
         # self-hosted instance's CA); ~/.netrc is not: a request carries only the credentials
@@ -209,11 +218,15 @@ class ApiClient:
             self._wait_for_budget()
         for attempt in (1, 2):
             sent = dict(headers or {})
-            who = self.auth() if auth is True else (auth or None)
+            if auth is True and self.query_token:
+                who = None
+                kwargs["params"] = {**(kwargs.get("params") or {}), self.query_token: self.secret()}
+            else:
+                who = self.auth() if auth is True else (auth or None)
             if who:
                 sent["Authorization"] = who
             r = self._send(method, url, path, sent, kwargs)
-            if who:
+            if who or (auth is True and self.query_token):
                 self._note_budget(r)
             if r.status_code in ok and not parse:
                 return Answer(r.status_code, r.headers, r.text, r.links)
@@ -348,7 +361,7 @@ class ApiClient:
         self._spent_until = None
 
     def _note_budget(self, r: requests.Response) -> None:
-        if self.rate and r.headers.get(self.rate.remaining) == "0":
+        if self.rate and self.rate.spent(r.headers):
             left = self.rate.seconds_left(r.headers)
             if left:
                 self._spent_until = datetime.now(UTC) + timedelta(seconds=left)

@@ -102,6 +102,8 @@ class _Renderer:
             if pile.more:
                 w(f'<li class="more">+ {count_marker("more", pile.more)}</li>')
             w("    </ul>\n  </section>\n")
+        if r.tallies:
+            w(f'<p class="counts-only">{r.tallies}</p>\n')
         w("\n")
         if r.replies:
             w(f'  <section class="replies" aria-label="{marker("replies")}">\n'

@@ -104,6 +104,8 @@ class RoostView:
     counts: dict[str, int]
     media: set[str]  # records-relative paths of every mirrored file this view uses
     summary: Markup = Markup("")  # "3 replies · 12 likes", for lists of posts
+    # What networks count but do not list ("187 likes, 3 reposts on Threads"): numbers only.
+    tallies: Markup = Markup("")
 
     def __bool__(self) -> bool:
         return bool(self.copies or self.counts)
@@ -282,6 +284,21 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
             net = info(s.network)
             copies.append(CopyView(escape(net.name), url, _reply_label(net)))
 
+    # Counts a network gives without the people (Threads' likes): said as numbers, per network.
+    tallied: dict[str, Counter] = {}
+    for s in record.syndications:
+        for kind, n in s.tallies.items():
+            if kind in KINDS and n > 0:
+                tallied.setdefault(s.network, Counter())[kind] += n
+    on = Markup(" ") + marker("on") + Markup(" ")
+    tallies = Markup(" · ").join(
+        Markup(", ").join(count_marker(k, c[k]) for k in KINDS if c[k]) + on + b.network_name(n)
+        for n, c in sorted(tallied.items())
+    )
+    summed = Counter(counts)
+    for c in tallied.values():
+        summed.update(c)
+
     return RoostView(
         copies=copies,
         replies=top_level["reply"],
@@ -291,7 +308,8 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
         rsvps=[p for p in rsvps if p.faces],
         counts=counts,
         media=used_media,
-        summary=Markup(" · ").join(count_marker(k, counts[k]) for k in KINDS if k in counts),
+        summary=Markup(" · ").join(count_marker(k, summed[k]) for k in KINDS if summed[k]),
+        tallies=tallies,
     )
 
 
