@@ -1,4 +1,6 @@
-"""Only public interactions are ever stored (the demo's comment policy says so: keep it true).
+"""What the demo's comment policy (content/pages/comment-policy.md) promises, held true: only
+public interactions are ever stored, and the people files keep no one the interactions do not
+name.
 
 Mastodon: ``public`` and ``unlisted`` statuses are kept (an unlisted one is on the person's
 profile and at its address for anyone: only left out of the public timelines); ``private``
@@ -98,3 +100,39 @@ def test_webmention_io_private_entries_are_never_kept(tmp_path, wm):
     ]
     assert "SECRET" not in everything_stored(store.root)
     assert set(store.read_people()) == {"webmention:tomas.example"}
+
+
+def test_someone_whose_every_interaction_was_deleted_is_not_kept(fake, swifts):
+    """Bob replied and liked, then deleted his reply and took the like back; Ruth's reply stays.
+    Once the network says so, nothing names Bob: his people entry and his avatar go too."""
+    store, adapter, copy = swifts
+    bob = act(fake, "bob", "POST", "/api/v1/statuses", status="@camille hi", in_reply_to_id=copy)
+    act(fake, "bob", "POST", f"/api/v1/statuses/{copy}/favourite")
+    act(fake, "ruth", "POST", "/api/v1/statuses", status="@camille hello", in_reply_to_id=copy)
+    backfeed(store, adapter)
+    people = store.read_people()
+    avatar = people["mastodon:bob@other.example"].avatar
+    assert avatar and (store.root / avatar).is_file()
+    assert people["mastodon:ruth@other.example"].avatar == avatar  # the same picture: shared
+    act(fake, "bob", "DELETE", f"/api/v1/statuses/{bob['id']}")
+    fake.favourites[copy].remove("bob")
+    act(fake, "ruth", "POST", f"/api/v1/statuses/{copy}/favourite")  # activity: read again
+    report = backfeed(store, adapter)
+    assert report.change.removed == 2 and not report.failed
+    people = store.read_people()
+    assert "mastodon:bob@other.example" not in people
+    assert "mastodon:ruth@other.example" in people
+    assert (store.root / avatar).is_file()  # still Ruth's
+
+
+def test_a_person_named_by_a_record_that_cannot_be_read_is_kept(fake, swifts):
+    """A record that cannot be read may name them: nobody is dropped until it is mended."""
+    store, adapter, copy = swifts
+    bob = act(fake, "bob", "POST", "/api/v1/statuses", status="@camille hi", in_reply_to_id=copy)
+    act(fake, "ruth", "POST", "/api/v1/statuses", status="@camille hello", in_reply_to_id=copy)
+    backfeed(store, adapter)
+    (store.root / "posts" / "broken.json").write_text("{not json")
+    act(fake, "bob", "DELETE", f"/api/v1/statuses/{bob['id']}")
+    act(fake, "ruth", "POST", f"/api/v1/statuses/{copy}/favourite")
+    backfeed(store, adapter)
+    assert "mastodon:bob@other.example" in store.read_people()
