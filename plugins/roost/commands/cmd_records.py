@@ -179,19 +179,14 @@ def _gone(settings, store, records, problems: list[str]) -> list[dict]:
     for network in gone:
         entry = kept[network].to_dict()
         where = NETWORKS[network].configured_in
-        kinds = [count_label(k, n) for k, n in entry.items() if k not in _NOT_KINDS]
+        said = [count_label(k, n) for k, n in entry.items() if k not in _NOT_KINDS]
         people_n, avatars = entry["people"], entry["avatars"]
+        said.append(f"{people_n} {'person' if people_n == 1 else 'people'}")
+        said.append(f"{avatars} avatar{'' if avatars == 1 else 's'}")
         entry["configured_in"] = where
         entry["line"] = (
-            f"{network}: no longer configured (not in {where}); kept "
-            + ", ".join(
-                [
-                    *kinds,
-                    f"{people_n} {'person' if people_n == 1 else 'people'}",
-                    f"{avatars} avatar{'' if avatars == 1 else 's'}",
-                ]
-            )  # fmt: skip
-            + ", still shown on the site as archived"
+            f"{network}: no longer configured (not in {where}); kept {', '.join(said)}, "
+            "still shown on the site as archived"
         )
         out.append(entry)
     return out
