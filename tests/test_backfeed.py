@@ -167,6 +167,8 @@ def test_after_backfeed_and_a_rebuild_the_comments_are_on_the_page(tmp_path, fak
     assert "Tawny or barn?" in page and "Barn, surely." in page
     assert "in reply to <a" in page and "1 like" in page
     status = json.loads(site.run("status", "-s", "publishconf.py", "--json", check=True).stdout)
+    assert status["gone_networks"] == []
+    status = status["posts"]
     owls = next(row for row in status if row["post"] == "owls")
     assert owls["counts"] == {"mastodon": {"like": 1, "reply": 2}}
     assert set(owls["copies"]) == {"mastodon"} and "mastodon" in owls["last_backfed"]

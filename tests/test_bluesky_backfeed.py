@@ -404,3 +404,41 @@ def test_someone_who_asks_not_to_be_archived_later_is_removed(devnet, herons):
         assert all(x.author != f"bluesky:{carol.did}" for x in store.read_post(key).interactions)
     finally:
         profile("")  # the network is shared by the whole session
+
+
+def test_someone_hidden_from_logged_out_visitors_is_never_kept(devnet, herons):
+    """Bluesky has no private posts; what comes closest is the profile setting "discourage apps
+    from showing my account to logged-out users" (the self-label ``!no-unauthenticated``). A
+    static page is shown to everyone logged out, so such a person's reply and like are never
+    stored (the demo's comment policy says only what is public to anyone is kept)."""
+    store, adapter, key, copy = herons
+    bob = Account(devnet, "bob")
+    hidden = {"$type": "com.atproto.label.defs#selfLabels",
+              "values": [{"val": "!no-unauthenticated"}]}  # fmt: skip
+
+    def profile(labels: dict | None) -> None:
+        record = {"$type": "app.bsky.actor.profile", **({"labels": labels} if labels else {})}
+        bob.call("com.atproto.repo.putRecord", json={
+            "repo": bob.did, "collection": "app.bsky.actor.profile", "rkey": "self",
+            "record": record})  # fmt: skip
+
+        def shown():
+            r = requests.get(f"{devnet.appview}/xrpc/app.bsky.actor.getProfile",
+                             params={"actor": bob.did}, timeout=30)  # fmt: skip
+            vals = {x.get("val") for x in r.json().get("labels", [])}
+            return ("!no-unauthenticated" in vals) == bool(labels)
+
+        settle(devnet, shown)
+
+    profile(hidden)
+    try:
+        answer = bob.reply("Only for people signed in", copy, copy)
+        bob.create("app.bsky.feed.like", {"subject": copy})
+        settle(devnet, lambda: answer["uri"] in camille_notifications(devnet))
+        report = backfeed(store, adapter)
+        assert not report.failed
+        assert all(x.author != f"bluesky:{bob.did}" for x in store.read_post(key).interactions)
+        assert f"bluesky:{bob.did}" not in store.read_people()
+        assert "Only for people signed in" not in store.post_path(key).read_text()
+    finally:
+        profile(None)  # the network is shared by the whole session

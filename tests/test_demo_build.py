@@ -232,3 +232,32 @@ def test_the_build_never_touches_the_network(tmp_path, monkeypatch):
         logging.getLogger().removeHandler(handler)
     assert errors == []
     assert "Bob Martin" in (tmp_path / POST).read_text()
+
+
+def test_the_comment_policy_is_linked_from_every_page_in_english_and_french(demo_output):
+    """What is archived, from where, how long, how to opt out: one page, reachable from the
+    menu of every page, and in French for the readers of the French post."""
+    policy = "comment-policy/index.html"
+    for page in html_pages(demo_output):
+        if page.name == "index.html" and "drafts" not in page.parts:
+            nav = BeautifulSoup(page.read_text(encoding="utf-8"), "html.parser").find("nav")
+            assert any(a["href"].endswith("comment-policy/") for a in nav.find_all("a")), page
+    english = BeautifulSoup((demo_output / policy).read_text(encoding="utf-8"), "html.parser")
+    text = english.find(class_="e-content").get_text(" ")
+    for said in (
+        "public",
+        "Mastodon",
+        "Bluesky",
+        "Webmention",
+        "#nobot",
+        "#nobridge",
+        "followers-only",
+        "direct messages",
+        "forgotten",
+        "blocked",
+        "How long",
+    ):
+        assert said in text, said
+    french = (demo_output / "comment-policy/fr/index.html").read_text(encoding="utf-8")
+    assert '<html lang="fr">' in french and "#nobot" in french
+    assert 'hreflang="fr"' in str(english) and 'hreflang="en"' in french

@@ -134,6 +134,16 @@ def test_every_branch_is_rendered_byte_for_byte(tmp_path, monkeypatch, limit):
     assert render_both(records, settings, monkeypatch) == 12
 
 
+@pytest.mark.parametrize("networks", [{"bluesky": {}}, {}])
+def test_copies_on_networks_no_longer_configured_are_rendered_byte_for_byte(
+    tmp_path, monkeypatch, networks
+):
+    """Mastodon gone (its copies named as archived), with Bluesky still live or not."""
+    records = rich_records(tmp_path / "social")
+    settings = pelican_settings(tmp_path, ROOST_NETWORKS=networks)
+    assert render_both(records, settings, monkeypatch) == 12
+
+
 def _template(settings: dict):
     folders = prepare_module._template_folders(settings)
     return prepare_module._environment(settings, folders).get_template(prepare_module.TEMPLATE)

@@ -44,6 +44,7 @@ from ..networks.harvesting import Hints
 from ..store import Store
 from .mirror import Pictures, mirror_attachments, mirror_avatars
 from .moderation import apply as moderation_apply
+from .moderation import unneeded_people
 from .retrying import with_retries
 
 #: (age below, look again every): a post is swept less often as it gets older.
@@ -331,6 +332,10 @@ def merge_into(
             opted_out |= {p.id for p in profiles if p.opted_out}
             if opted_out & set(before):
                 total.removed += moderation_apply(store, opted_out).interactions
+            # Something was deleted on the network: whoever it leaves unnamed goes too, with
+            # their avatar (rare, so the records are read again only then).
+            if total.removed and (unneeded := unneeded_people(store, network)):
+                moderation_apply(store, unneeded)
             if cursor:
                 cursors = store.read_cursors()
                 mine = cursors.setdefault(network, {})

@@ -113,13 +113,14 @@ def cmd_status(args: argparse.Namespace) -> int:
         problems.append(f"{e}; shown without when each post was last backfed")
         cursors = {}
     published = [p.key for p in read_posts(settings, problems=problems)]
-    rows = []
+    rows, records = [], []
     for key in published + sorted(set(store.post_keys()) - set(published)):
         try:
             record = store.read_post(key)
         except RecordError as e:
             problems.append(str(e))
             continue
+        records.append(record)
         counts: dict[str, Counter] = {}
         for x in record.interactions:
             counts.setdefault(x.network, Counter())[x.kind] += 1
@@ -137,9 +138,10 @@ def cmd_status(args: argparse.Namespace) -> int:
                 },
             }
         )
+    gone = _gone(settings, store, records, problems)
     print_problems(problems)
     if args.json:
-        print(json.dumps(rows, indent=2, ensure_ascii=False))
+        print(json.dumps({"posts": rows, "gone_networks": gone}, indent=2, ensure_ascii=False))
         return 1 if problems else 0
     for row in rows:
         print(row["post"])
@@ -150,4 +152,44 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  {network}: " + ", ".join(count_label(k, n) for k, n in kinds.items()))
         for network, when in row["last_backfed"].items():
             print(f"  last backfed from {network}: {when}")
+    for g in gone:
+        print(g["line"])
     return 1 if problems else 0
+
+
+def _gone(settings, store, records, problems: list[str]) -> list[dict]:
+    """One entry per network the records name and the settings no longer configure: what was
+    kept from it, and the line ``roost status`` prints for it."""
+    from ..gone_networks import gone_networks, kept_from
+    from ..model import RecordError
+    from ..registry import NETWORKS
+    from ..site.views import count_label
+
+    try:
+        people = store.read_people()
+    except RecordError as e:  # the interactions are still counted, the people not
+        problems.append(str(e))
+        people = {}
+    named = {s.network for r in records for s in r.syndications}
+    named |= {x.network for r in records for x in r.interactions}
+    named |= {p.network for p in people.values()}
+    gone = gone_networks(settings, named)
+    kept = kept_from(store, gone, records, people)
+    out = []
+    for network in gone:
+        entry = kept[network].to_dict()
+        where = NETWORKS[network].configured_in
+        said = [count_label(k, n) for k, n in entry.items() if k not in _NOT_KINDS]
+        people_n, avatars = entry["people"], entry["avatars"]
+        said.append(f"{people_n} {'person' if people_n == 1 else 'people'}")
+        said.append(f"{avatars} avatar{'' if avatars == 1 else 's'}")
+        entry["configured_in"] = where
+        entry["line"] = (
+            f"{network}: no longer configured (not in {where}); kept {', '.join(said)}, "
+            "still shown on the site as archived"
+        )
+        out.append(entry)
+    return out
+
+
+_NOT_KINDS = {"network", "people", "avatars"}

@@ -39,6 +39,7 @@ def diagnose(settings: dict, values: dict, problems: list[str], store, env=None)
     findings = [Finding(False, p) for p in problems]
     findings += _site(settings, values)
     findings += _records(store)
+    findings += _gone(settings, store)
     if problems:
         return findings  # the networks' settings are not trustworthy yet
     from ..registry import adapter as adapter_class
@@ -87,6 +88,32 @@ def _records(store) -> list[Finding]:
             Finding(False, f"{p}: fix the file by hand, or restore it from git") for p in problems
         ]
     return [Finding(True, f"records: {len(store.post_keys())} post files read, all well-formed")]
+
+
+def _gone(settings: dict, store) -> list[Finding]:
+    """Networks the records name that the settings no longer configure: not a fault (a network
+    left or died, and what came from it is kept), said so the author knows why Roost is quiet
+    about it."""
+    from ..gone_networks import gone_networks
+    from ..model import RecordError
+    from ..registry import NETWORKS
+
+    named: set[str] = set()
+    try:
+        for key in store.post_keys():
+            record = store.read_post(key)
+            named |= {s.network for s in record.syndications}
+            named |= {x.network for x in record.interactions}
+    except (RecordError, OSError):
+        pass  # already a finding of _records
+    return [
+        Finding(
+            True,
+            f"{network}: no longer configured (not in {NETWORKS[network].configured_in}); what "
+            "was archived from it is kept and shown as archived (roost status counts it)",
+        )
+        for network in gone_networks(settings, named)
+    ]
 
 
 def _try(name: str, adapter) -> Finding:

@@ -94,6 +94,24 @@ def apply(store: Store, also_refuse: set[str] = frozenset()) -> Applied:
     return done
 
 
+def unneeded_people(store: Store, network: str) -> set[str]:
+    """People of ``network`` whom no interaction in any record names any more (their reply was
+    deleted, their like taken back): the people files keep no one the pages do not show. Not
+    the author's own accounts; nobody at all while a record cannot be read (it may name them).
+    Call with the store locked."""
+    people = store.read_people()
+    named: set[str] = set()
+    for key in store.post_keys():
+        try:
+            named |= {x.author for x in store.read_post(key).interactions}
+        except RecordError:
+            return set()
+    return {
+        pid for pid, p in people.items() if p.network == network and not p.is_author
+        and pid not in named
+    }  # fmt: skip
+
+
 def hide(store: Store, interaction_id: str) -> None:
     with store.lock():
         moderation = store.read_moderation()

@@ -31,7 +31,9 @@ from typing import Any
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader
 from markupsafe import Markup
 
+from ..gone_networks import gone_networks
 from ..model import RecordError
+from ..registry import with_adapters
 from ..store import Store
 from . import TEMPLATES
 from .fragment_cache import FragmentCache
@@ -115,6 +117,7 @@ def _prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
         media_url=media_url,
         facepile_limit=values["ROOST_FACEPILE_LIMIT"],
         thread_depth=values["ROOST_THREAD_DEPTH"],
+        gone=frozenset(gone_networks(settings, with_adapters())),
     )
     folders = _template_folders(settings)
     template = _environment(settings, folders).get_template(TEMPLATE)

@@ -89,6 +89,13 @@ class _Renderer:
                 for c in r.copies
             )
             w(f'  <p class="also-on">{marker("also_on")}\n{links}.\n  </p>\n')
+        if r.archived:
+            names = ", ".join(
+                f'<data class="u-syndication" value="{c.url}">{c.network}</data>'
+                for c in r.archived
+            )
+            w(f'  <p class="archived-from">{marker("archived_from")} {names}. '
+              f'{marker("archived_why")}</p>\n')  # fmt: skip
         w("\n")
         for pile in r.rsvps + r.facepiles:
             w(f'  <section class="facepile facepile-{pile.kind}" aria-label="{pile.label}">\n'

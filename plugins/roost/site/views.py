@@ -106,9 +106,12 @@ class RoostView:
     summary: Markup = Markup("")  # "3 replies · 12 likes", for lists of posts
     # What networks count but do not list ("187 likes, 3 reposts on Threads"): numbers only.
     tallies: Markup = Markup("")
+    # Copies on networks the settings no longer configure (gone_networks.py): named as archived,
+    # never offered as a place to reply, since a reply there would never reach this page.
+    archived: list[CopyView] = field(default_factory=list)
 
     def __bool__(self) -> bool:
-        return bool(self.copies or self.counts)
+        return bool(self.copies or self.counts or self.archived)
 
 
 def count_label(kind: str, n: int) -> Markup:
@@ -130,8 +133,10 @@ class ViewBuilder:
         media_url: Callable[[str], str | None],
         facepile_limit: int = 30,
         thread_depth: int = 6,
+        gone: frozenset[str] = frozenset(),
     ):
         self.people = people
+        self.gone = gone  # networks no longer configured: their copies are shown as archived
         self.moderation = moderation
         self.media_url = media_url
         self.facepile_limit = facepile_limit
@@ -277,12 +282,13 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
         for answer in RSVP_VALUES
     ]
 
-    copies = []
+    copies, archived = [], []
     for s in sorted(record.syndications, key=lambda s: (s.network, s.part)):
         url = safe_url(s.url)
         if s.part == 0 and url:
             net = info(s.network)
-            copies.append(CopyView(escape(net.name), url, _reply_label(net)))
+            view = CopyView(escape(net.name), url, _reply_label(net))
+            (archived if s.network in b.gone else copies).append(view)
 
     # Counts a network gives without the people (Threads' likes): said as numbers, per network.
     tallied: dict[str, Counter] = {}
@@ -310,6 +316,7 @@ def _build_view(b: ViewBuilder, record: PostRecord, post_url: str) -> RoostView:
         media=used_media,
         summary=Markup(" · ").join(count_marker(k, summed[k]) for k in KINDS if summed[k]),
         tallies=tallies,
+        archived=archived,
     )
 
 

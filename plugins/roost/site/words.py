@@ -42,6 +42,13 @@ _WORDS: dict[str, tuple[str, str]] = {
     "quotes": ("Quotes", "Citations"),
     "mentions": ("Mentions", "Mentions"),
     "join": ("Join the conversation:", "Rejoindre la conversation :"),
+    "archived_from": ("Archived from", "Archivé depuis"),
+    "archived_why": (
+        "What was said there is kept here; this site no longer follows it, so new replies "
+        "there would not reach this page.",
+        "Ce qui s’y est dit est conservé ici ; ce site ne le suit plus, et une nouvelle réponse "
+        "là-bas n’arriverait pas sur cette page.",
+    ),
     "quoted_this": ("quoted this", "a cité ce billet"),
     "mentioned_this": ("mentioned this", "a mentionné ce billet"),
     "on": ("on", "sur"),
