@@ -26,7 +26,7 @@ from markupsafe import Markup
 
 from ..registry import info
 from . import charts
-from .stats import KIND_WORDS, Stats, in_words
+from .stats import KIND_WORDS, Stats, in_words, plural
 
 #: Posts drawn in the chart (the table under it lists every post).
 CHART_POSTS = 20
@@ -81,7 +81,8 @@ def sections(stats: Stats, people=None, link=None) -> list[Section]:
 
     rows = [(KIND_WORDS[k][1], totals[k]) for k in kinds]
     out.append(Section("kinds", "In all",
-        f"{total} interactions with {len(stats.posts)} posts: {in_words(totals, kinds)}.",
+        f"{plural(total, 'interaction')} with {plural(len(stats.posts), 'post')}: "
+        f"{in_words(totals, kinds)}.",
         charts.figure(
             charts.bars("roost-kinds", "Interactions by kind", _desc(rows), rows),
             "Interactions by kind",

@@ -42,6 +42,11 @@ KIND_WORDS = {
 }  # fmt: skip
 
 
+def plural(n: int, one: str, many: str | None = None) -> str:
+    """ "1 post", "6 posts"."""
+    return f"{n} {one if n == 1 else many or one + 's'}"
+
+
 def in_words(counts: Counter, kinds: list[str] | None = None) -> str:
     """ "7 replies, 1 quote, 3 likes": the kinds in the theme's order."""
     return ", ".join(

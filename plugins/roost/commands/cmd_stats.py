@@ -20,7 +20,7 @@ from rich.padding import Padding
 from rich.table import Table
 from rich.text import Text
 
-from ..audience.stats import KIND_WORDS, in_words
+from ..audience.stats import KIND_WORDS, in_words, plural
 from ..registry import info
 from ..sanitize import clean_text
 from .common import Stop, print_problems, say, settings_and_store
@@ -109,7 +109,7 @@ def show(stats, people, console: Console, posts: int = 20) -> None:
 
 
 def _n(n: int, word: str) -> str:
-    return f"{n} {word if n == 1 else 'people' if word == 'person' else word + 's'}"
+    return plural(n, word, "people" if word == "person" else None)
 
 
 def _heading(console: Console, text: str) -> None:
