@@ -119,3 +119,20 @@ def test_the_demo_records_load(tmp_path):
 
     directory = load_directory(REPO / "social")
     assert directory.people and all(s.accounts for s in directory.people)
+
+
+def test_a_web_author_once_known_by_host_is_found_by_the_old_id(tmp_path):
+    old = Person("webmention:medium.com", "webmention", "A", "medium.com", "https://medium.com/@a")
+    new = Person("webmention:medium.com/@a", "webmention", "A", "medium.com/@a",
+                 "https://medium.com/@a")  # fmt: skip
+    other = Person("webmention:medium.com/@b", "webmention", "B", "medium.com/@b",
+                   "https://medium.com/@b")  # fmt: skip
+    store = Store(tmp_path)
+    with store.lock():
+        store.write_people("webmention", {p.id: p for p in (old, new, other)})
+        store.write_post(PostRecord("one", interactions=[said(1, old), said(2, new, day=4)]))
+    directory = load_directory(tmp_path)
+    a = directory.find(old.id)
+    assert a is directory.find(new.id) and a.engagement == (1, 2)
+    assert directory.find(other.id) is not a
+    assert [m.kind for m in a.merges] == ["renamed"]

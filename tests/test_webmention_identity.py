@@ -111,3 +111,34 @@ def test_someone_forgotten_or_blocked_on_their_network_stays_out_when_bridgy_bri
     bridgy(fake, "like-of", "https://bsky.app/profile/carol.bsky.social", "Carol", "", 3)
     webmention_backfeed(store, source, POSTS)
     assert [p.name for p in store.read_people().values()] == ["Carol"]
+
+
+def test_two_authors_on_one_host_are_two_people_and_neither_can_speak_for_the_other(tmp_path, wm):
+    fake, source = wm
+    store = Store(tmp_path)
+    for who, text in (("a", "First"), ("b", "Second")):
+        fake.add(TARGET, "in-reply-to", "medium.com", content={"text": text},
+                 **{"wm-source": f"https://medium.com/@{who}/swifts-{who}"},
+                 author={"type": "card", "name": who.upper(),
+                         "url": f"https://medium.com/@{who}"})  # fmt: skip
+    # b's page claims to be a: it lies under /@b, so it is not a, and names only the host.
+    fake.add(TARGET, "in-reply-to", "medium.com", content={"text": "I am a"},
+             **{"wm-source": "https://medium.com/@b/fake"},
+             author={"type": "card", "name": "A", "url": "https://medium.com/@a"})  # fmt: skip
+    webmention_backfeed(store, source, POSTS)
+    by = {x.content: x.author for x in store.read_post("swifts").interactions}
+    assert by == {"First": "webmention:medium.com/@a", "Second": "webmention:medium.com/@b",
+                  "I am a": "webmention:medium.com"}  # fmt: skip
+    people = store.read_people()
+    assert people["webmention:medium.com/@a"].name == "A"
+    assert people["webmention:medium.com/@a"].url == "https://medium.com/@a"
+
+
+def test_a_personal_site_keeps_its_id(tmp_path, wm):
+    fake, source = wm
+    store = Store(tmp_path)
+    fake.add(TARGET, "in-reply-to", "ana.example", content={"text": "Hi"},
+             **{"wm-source": "https://ana.example/2026/05/swifts"},
+             author={"type": "card", "name": "Ana", "url": "https://ana.example/"})  # fmt: skip
+    webmention_backfeed(store, source, POSTS)
+    assert set(store.read_people()) == {"webmention:ana.example"}

@@ -38,6 +38,9 @@ class Person:
     opted_out: bool = False  # their profile asked not to be archived (#nobot, #nobridge)
     is_author: bool = False  # one of the blog author's own accounts
     ref: str | None = None  # the network's own id of the account, to look its profile up again
+    # The https sites their profile links (Mastodon's profile fields): claims only, until
+    # ``roost people verify`` finds the site linking back (audience/identities.py).
+    links: list[str] = field(default_factory=list)
 
     @classmethod
     def from_dict(cls, d: Any, where: str) -> Person:
@@ -63,6 +66,7 @@ class Person:
             opted_out=opted_out,
             is_author=d.get("is_author", False) is True,
             ref=_str(d, "ref", where, required=False),
+            links=_links(d, where),
         )
 
     def to_dict(self) -> dict:
@@ -82,6 +86,8 @@ class Person:
             d["is_author"] = True
         if self.ref:
             d["ref"] = self.ref
+        if self.links:
+            d["links"] = list(self.links)
         return d
 
     @property
@@ -102,6 +108,18 @@ class Person:
         if "@" in rest and "/" not in rest:
             return rest.rsplit("@", 1)[1].lower()
         return rest.split("/")[0].lower() if self.network == "webmention" else ""
+
+
+#: The most site links a person record keeps (Mastodon allows 4 fields, some servers more).
+MAX_LINKS = 8
+
+
+def _links(d: dict, where: str) -> list[str]:
+    links = _list(d, "links", where)
+    for i, link in enumerate(links):
+        if not isinstance(link, str) or not link.startswith("https://") or len(link) > 500:
+            raise RecordError(f"{where}links[{i}] must be an https address")
+    return list(links[:MAX_LINKS])
 
 
 @dataclass

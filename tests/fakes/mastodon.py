@@ -26,7 +26,8 @@ exactly once:
   ``GET /api/v1/accounts/:id/statuses`` (newest first, ``max_id``/``since_id``/``min_id``,
   ``limit`` 20 up to 40, ``Link``; another account's private and direct statuses only when
   they mention the reader); account ids are the crc32 of the username, and ``profiles`` changes
-  what an account shows (``note``, ``display_name``, ``noindex``, ``avatar``) from then on;
+  what an account shows (``note``, ``display_name``, ``noindex``, ``avatar``, ``fields`` made
+  with :func:`profile_field`) from then on;
 * token scopes, checked per endpoint as Mastodon's controllers do (``read``/``write`` cover
   every ``read:*``/``write:*``): 403 ``This action is outside the authorized scopes``;
   ``no-media-token`` lacks ``write:media``, ``no-notifications-token`` ``read:notifications``;
@@ -212,6 +213,7 @@ class FakeMastodon(FakeServer):
             "url": f"https://other.example/@{acct}",
             "avatar": f"{self.url}/avatars/{acct}.png",
             "note": "",
+            "fields": [],  # profile fields; see profile_field()
         }
         if local:  # Mastodon shows noindex for its own users only
             out["noindex"] = False
@@ -955,6 +957,22 @@ def _linkify(text: str) -> str:
             out.append(f'<a href="{url}" rel="nofollow noopener" target="_blank">{url}</a>')
         at = m.end()
     return "".join(out) + html.escape(text[at:])
+
+
+def profile_field(name: str, value: str, verified_at: str | None = None) -> dict:
+    """An Account's profile field as Mastodon renders it: an address becomes a link (the scheme
+    in an invisible span, ``rel="nofollow noopener me"``); ``verified_at`` is when Mastodon last
+    found the page linking back (None if never)."""
+    if re.fullmatch(r"https?://\S+", value):
+        scheme, rest = value.split("://", 1)
+        rendered = (
+            f'<a href="{html.escape(value)}" target="_blank" rel="nofollow noopener me" '
+            f'translate="no"><span class="invisible">{scheme}://</span>'
+            f'<span class="">{html.escape(rest)}</span><span class="invisible"></span></a>'
+        )
+    else:
+        rendered = html.escape(value)
+    return {"name": name, "value": rendered, "verified_at": verified_at}
 
 
 FakeMastodon.Handler = _Handler

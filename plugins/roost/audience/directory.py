@@ -23,6 +23,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
+from urllib.parse import urlsplit
 
 from ..model import RecordError
 from ..people import Moderation, Person, person_fingerprint
@@ -120,6 +121,7 @@ def load_directory(social: Path) -> Directory:
             if x.id not in hidden:
                 said.setdefault(x.author, []).append((key, x.kind, x.network, x.published))
     everyone = set(people) | set(said)
+    identities.merges = [*_renamed(people), *identities.merges]
     out = []
     for pid, account_ids in groups(everyone, identities).items():
         someone = _someone(pid, account_ids, people, said, moderation, identities)
@@ -127,6 +129,24 @@ def load_directory(social: Path) -> Directory:
             out.append(someone)
     out.sort(key=lambda s: (-s.engagement[0], -s.engagement[1], _newest_first(s.last), s.id))
     return Directory(out)
+
+
+def _renamed(people: dict[str, Person]) -> list[Merge]:
+    """Webmention authors were once known by their host alone (``webmention:medium.com``); such
+    a record whose author address is now an account of its own (``webmention:medium.com/@a``)
+    is that account under its older id, so the old id still finds them."""
+    out = []
+    for p in people.values():
+        rest = p.id.removeprefix("webmention:")
+        if p.network != "webmention" or "/" in rest or not p.url:
+            continue
+        parts = urlsplit(p.url)
+        path = parts.path.rstrip("/")
+        newer = f"webmention:{rest}{path}"
+        if path and (parts.hostname or "").removeprefix("www.") == rest and newer in people:
+            note = "the same author address, known by its host before"
+            out.append(Merge((newer, p.id), "renamed", "2026-12-01T00:00:00Z", [p.url], note=note))
+    return out
 
 
 def _someone(pid, account_ids, people, said, moderation: Moderation, identities) -> Someone | None:

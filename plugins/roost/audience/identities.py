@@ -15,7 +15,9 @@ Kinds of evidence (``docs/design-notes/people.md`` says how each is checked):
   ``https://<handle>/.well-known/atproto-did`` names the account's DID;
 * ``same-website``: two accounts each verified (``rel-me`` or ``bluesky-domain``) to the same
   website, or a Webmention author whose site is that website;
-* ``author``: the blog's author said so (``roost people merge A B``).
+* ``author``: the blog's author said so (``roost people merge A B``);
+* ``renamed``: never written, made by the directory as it reads: an account Roost once knew by
+  an older id (a Webmention author known by their host alone) and now by their own address.
 """
 
 from __future__ import annotations
@@ -27,7 +29,7 @@ from typing import Any
 from ..model import FORMAT, check_format
 from ..record_fields import RecordError, _dict, _list, _str, _time
 
-EVIDENCE_KINDS = ("rel-me", "bluesky-domain", "same-website", "author")
+EVIDENCE_KINDS = ("rel-me", "bluesky-domain", "same-website", "author", "renamed")
 
 
 def person_id(account_id: str) -> str:

@@ -16,6 +16,11 @@
     roost block ACCOUNT-OR-DOMAIN     never store or show anything from them (what is stored goes)
     roost moderate                    apply moderation.json to every record (after a merge)
     roost websub                      tell the WebSub hub the feeds changed (after a deploy)
+    roost people [--sort S] [--json]  everyone who interacted, one entry per person, most engaged
+    roost people show ID              a person's accounts, sites, merges, interactions by post
+    roost people merge A B            the author's word: B is the same person as A
+    roost people split ACCOUNT        take an account out of its person again
+    roost people verify [--days N]    read rel=me links and domain handles; merge on evidence
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -28,6 +33,14 @@ import sys
 
 from .cmd_backfeed import cmd_backfeed
 from .cmd_moderation import cmd_block, cmd_forget, cmd_hide, cmd_moderate
+from .cmd_people import (
+    SORTS,
+    cmd_people,
+    cmd_people_merge,
+    cmd_people_show,
+    cmd_people_split,
+    cmd_people_verify,
+)
 from .cmd_publish import cmd_mark_handled, cmd_preview, cmd_syndicate, cmd_unsyndicate
 from .cmd_records import cmd_build, cmd_check, cmd_doctor, cmd_merge_records, cmd_status
 from .cmd_websub import cmd_websub
@@ -141,6 +154,8 @@ def main(argv: list[str] | None = None) -> int:
         "publishconf.py",
     )
 
+    _people_parsers(command)
+
     # roost stats: engagement (audience/stats.py), in the terminal, as JSON or as a local report.
     from .cmd_stats import add_arguments as stats_arguments
     from .cmd_stats import cmd_stats
@@ -163,6 +178,35 @@ def main(argv: list[str] | None = None) -> int:
         where = f"{e.filename}: " if e.filename else ""
         say(f"roost: {where}{e.strerror or e}", sys.stderr)
         return 1
+
+
+def _people_parsers(command) -> None:
+    p = command("people", cmd_people, "everyone who interacted, one entry per person")
+    p.add_argument("--sort", choices=sorted(SORTS), default="engagement",
+                   help="engagement (default: who came to most posts first), recent, "
+                   "first, name")  # fmt: skip
+    p.add_argument("--network", action="append", help="only people with an account there")
+    p.add_argument("--limit", type=int, default=0, metavar="N", help="the first N only")
+    p.add_argument("--json", action="store_true")
+    sub = p.add_subparsers(dest="people_command")
+
+    def people(name, func, help):
+        q = sub.add_parser(name, help=help)
+        q.add_argument("-s", "--settings", default="pelicanconf.py")
+        q.set_defaults(func=func)
+        return q
+
+    q = people("show", cmd_people_show, "a person's accounts, sites, merges and interactions")
+    q.add_argument("ref", help="a person id (person:...), an older one, or an account id")
+    q.add_argument("--json", action="store_true")
+    q = people("merge", cmd_people_merge, "record that two people are one (undo with split)")
+    q.add_argument("first", help="the person whose id is kept")
+    q.add_argument("second", help="the person merged into the first")
+    q.add_argument("--note", help="why, in your words (kept with the merge)")
+    q = people("split", cmd_people_split, "take one account out of its person")
+    q.add_argument("account", help="the account id, e.g. mastodon:bob@birds.example")
+    q = people("verify", cmd_people_verify, "read rel=me links and domain handles; merge on them")
+    q.add_argument("--days", type=int, default=30, help="read a check again after N days (30)")
 
 
 if __name__ == "__main__":

@@ -161,6 +161,9 @@ def forget(store: Store, person_id: str) -> Applied | None:
         moderation = store.read_moderation()
         moderation.forgotten.append(person_fingerprint(person_id))
         store.write_moderation(moderation)
+        from .people_records import forget_account
+
+        forget_account(store, person_id)  # their merges and checks name them too
         return apply(store, {person_id})
 
 
@@ -177,7 +180,7 @@ def purge_lines(done: Applied, person_id: str) -> list[str]:
     strings = {person_id}
     for item in done.gone:
         if isinstance(item, Person):
-            strings |= {item.handle, item.url or "", item.avatar_source or ""}
+            strings |= {item.handle, item.url or "", item.avatar_source or "", *item.links}
             strings |= {item.name} if len(item.name) >= 4 else set()  # "Bo" is in every file
         elif isinstance(item, Interaction):
             strings |= {item.id, item.url or ""}

@@ -80,7 +80,10 @@ _TEST_SERVERS: set[tuple[str, int]] = set()
 
 
 class FetchError(Exception):
-    """Nothing was brought home from an address; ``str()`` says why, without its query."""
+    """Nothing was brought home from an address; ``str()`` says why, without its query.
+    ``status``: the HTTP status when the server answered with a failure, else None."""
+
+    status: int | None = None
 
 
 class Refused(FetchError):
@@ -186,7 +189,9 @@ class GuardedFetcher:
                         url = urljoin(url, target)
                         continue
                     if not 200 <= response.status < 300:
-                        raise FetchError(f"{shown(url)}: the server answered {response.status}")
+                        error = FetchError(f"{shown(url)}: the server answered {response.status}")
+                        error.status = response.status
+                        raise error
                     ctype = response.headers.get("Content-Type", "").split(";")[0].strip().lower()
                     # A POST's answer is its status: its body, however large, is not read.
                     wanted = body is None and (only is None or ctype in only)

@@ -16,7 +16,12 @@ nothing is ever removed from this source without the author's moderation.
 **Who said it** comes from what was verified, never from what a page says about itself:
 webmention.io checked that ``wm-source`` links to the post, so the person is that source's
 site (``webmention:friend.example``), and its name and photo are taken from the entry's author
-only when the author's own address is on that site. A page on evil.example that claims to be
+only when the author's own address is on that site. When the page lies under the author's own
+address (``https://medium.com/@ana/swifts`` by ``https://medium.com/@ana``), the person is that
+address (``webmention:medium.com/@ana``): two authors on one host are two people, and a page can
+still speak only for the author it lies under. (Until December 2026 every author of a host was
+``webmention:<host>``; those records stay readable, and the audience directory joins such an id
+to the author address it recorded.) A page on evil.example that claims to be
 ``https://friend.example/`` is evil.example, answers to blocks of evil.example, and changes
 nothing of friend.example. Bridgy (``brid.gy``) sends Webmentions for replies and likes made on
 the networks: there the source is Bridgy's copy and the person is the network account it names
@@ -174,14 +179,30 @@ def _person(entry: dict) -> Person | None:
             avatar_source=_http(author.get("photo")),
         )
     own = bool(claimed) and _host(claimed) == site
+    who = site + (_author_path(source, claimed) if own else "")
     return Person(
-        id=f"webmention:{site}",
+        id=f"webmention:{who}",
         network="webmention",
         name=str(author.get("name") or site) if own else site,
         handle=site,
         url=claimed if own else f"{urlsplit(source).scheme}://{site}/",
         avatar_source=_http(author.get("photo")) if own else None,
     )
+
+
+_PATH = re.compile(r"(/[A-Za-z0-9._~@+-]+)+")
+
+
+def _author_path(source: str, author: str) -> str:
+    """The path of the author's own address when the page they wrote (``source``) lies under it
+    (``medium.com/@ana`` wrote ``medium.com/@ana/swifts``), so two authors on one host are two
+    people; "" when it does not (a page cannot speak for another author on its host) or when
+    the author's address is the site itself (``ana.example``, as before)."""
+    path = urlsplit(author).path.rstrip("/")
+    if not path or not _PATH.fullmatch(path):
+        return ""
+    under = urlsplit(source).path
+    return path if under == path or under.startswith(path + "/") else ""
 
 
 def harvests_of(entries: list, posts_by_url: dict[str, str], since: str | None):
