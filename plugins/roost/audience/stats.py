@@ -132,10 +132,12 @@ def compute(
     by: str = "month",
     titles: dict[str, tuple[str, str | None, str | None]] | None = None,
     only: set[str] | None = None,
+    prefer_records: bool = False,
 ) -> Stats:
     """Count everything in the records (``only``: these posts' records alone). ``titles``: post
     key -> (title, date, url), for the posts the caller knows (the site's published posts); the
-    others keep their record's title, or their key. An unreadable file is one line in
+    others keep their record's title, or their key (``prefer_records``: a record's own title
+    wins over ``titles``). An unreadable file is one line in
     ``problems``; unreadable moderation counts nothing at all (failing open would count what
     the author hid)."""
     if by not in PERIODS:
@@ -161,6 +163,8 @@ def compute(
             problems.append(f"{e}; the post is counted as having nothing")
             continue
         title, date, url = (titles or {}).get(key, (record.title or key, record.date, None))
+        if prefer_records and record.title:
+            title, date = record.title, record.date
         post = counter.count(record, title, date, url)
         if post.total:
             counter.posts.append(post)
