@@ -73,3 +73,7 @@ MARKDOWN = {
 
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["roost"]
+
+# Your engagement report, made by every `make build` (docs/stats.md): open
+# stats-report/index.html. Outside output/, so it is never deployed; publishconf.py turns it off.
+ROOST_STATS_REPORT = "stats-report"

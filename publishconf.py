@@ -16,6 +16,11 @@ DELETE_OUTPUT_DIRECTORY = True
 DRAFT_SAVE_AS = DRAFT_URL = DRAFT_LANG_SAVE_AS = DRAFT_LANG_URL = ""
 DRAFT_PAGE_SAVE_AS = DRAFT_PAGE_URL = DRAFT_PAGE_LANG_SAVE_AS = DRAFT_PAGE_LANG_URL = ""
 
+# The engagement report names people: it is for your machine, so the published build skips it.
+# A public page of counts only, naming nobody, is yours to turn on (docs/stats.md):
+ROOST_STATS_REPORT = None
+# ROOST_STATS_PAGE = "engagement"
+
 # Where `roost syndicate` posts (docs/syndication.md). Tokens come from the environment only.
 # ROOST_NETWORKS = {"mastodon": {"instance": "https://mastodon.social"}}
 # ROOST_SYNDICATE_SINCE = "2026-11-22"

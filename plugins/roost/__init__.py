@@ -8,7 +8,7 @@ the ``roost`` command (``commands/``), never in the build.
 
 from pelican import signals
 
-from .site import build, calendar, events, feeds, json_feed
+from .site import build, calendar, events, feeds, json_feed, stats_pages
 
 
 def register():
@@ -24,3 +24,5 @@ def register():
     signals.article_writer_finalized.connect(calendar.write_calendars)
     signals.feed_generated.connect(feeds.feed_generated)
     signals.article_writer_finalized.connect(json_feed.article_writer_finalized)
+    # Engagement (site/stats_pages.py): the local report and the public page, when turned on.
+    signals.article_writer_finalized.connect(stats_pages.article_writer_finalized)

@@ -40,6 +40,18 @@ def _url_path(v: Any) -> str | None:
     return None
 
 
+def _optional_path(v: Any) -> str | None:
+    return None if v is None else _path(v)
+
+
+def _optional_url_path(v: Any) -> str | None:
+    return None if v is None else _url_path(v)
+
+
+def _period(v: Any) -> str | None:
+    return None if v in ("month", "week") else "expected 'month' or 'week'"
+
+
 def _bool(v: Any) -> str | None:
     return None if isinstance(v, bool) else "expected True or False"
 
@@ -213,6 +225,23 @@ SETTINGS: tuple[Setting, ...] = (
         "A WebSub hub, e.g. 'https://websubhub.com/hub': named in every feed (rel=hub beside "
         "rel=self) so readers get new posts pushed, and told of each deploy by `roost websub` "
         "(docs/feeds.md). None: no hub.",
+    ),
+    Setting(
+        "ROOST_STATS_REPORT", None, _optional_path,
+        "A folder where each build writes your engagement report (index.html: SVG charts, no "
+        "script; see docs/stats.md), taken from the folder that holds your content folder like "
+        "ROOST_RECORDS_PATH. It names people, so it is refused inside the output folder. None: "
+        "no report, and the build spends nothing on it.",
+    ),
+    Setting(
+        "ROOST_STATS_PAGE", None, _optional_url_path,
+        "A public page of engagement counts at this path in `output/` (e.g. 'engagement': "
+        "output/engagement/index.html): per post, network, kind and period, never a person's "
+        "name, handle or picture. None: no page.",
+    ),
+    Setting(
+        "ROOST_STATS_PERIOD", "month", _period,
+        "The stats report's and page's time step: 'month' or 'week' (ISO weeks), in UTC.",
     ),
 )  # fmt: skip
 

@@ -10,6 +10,7 @@
     roost backfeed [--sweep N]        bring home replies, quotes, likes, reposts and pictures
     roost doctor                      check settings, records and every token (read-only calls)
     roost status [--json]             per post: its copies, what came back, when last backfed
+    roost stats [--json] [--report D] engagement: per post, per network, over time, who comes back
     roost hide ID                     never show this interaction (it stays in the records)
     roost forget PERSON               remove everything of a person, media included
     roost block ACCOUNT-OR-DOMAIN     never store or show anything from them (what is stored goes)
@@ -160,6 +161,12 @@ def main(argv: list[str] | None = None) -> int:
 
     _people_parsers(command)
     _audience_parsers(sub)
+
+    # roost stats: engagement (audience/stats.py), in the terminal, as JSON or as a local report.
+    from .cmd_stats import add_arguments as stats_arguments
+    from .cmd_stats import cmd_stats
+
+    stats_arguments(command("stats", cmd_stats, "engagement per post, per network, over time"))
 
     args = parser.parse_args(argv)
     from ..model import RecordError
