@@ -15,6 +15,7 @@
     roost block ACCOUNT-OR-DOMAIN     never store or show anything from them (what is stored goes)
     roost moderate                    apply moderation.json to every record (after a merge)
     roost websub                      tell the WebSub hub the feeds changed (after a deploy)
+    roost watch [ok URL-OR-ID...]     posts on your accounts Roost did not send; mark yours
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -139,6 +140,22 @@ def main(argv: list[str] | None = None) -> int:
         "tell the WebSub hub (ROOST_WEBSUB_HUB) that the feeds changed; run after deploying",
         "publishconf.py",
     )
+
+    # The account watch (commands/watch.py): its command, and the option that makes every
+    # command listing what it found fail, so a scheduled CI run tells the author.
+    from .cmd_watch import cmd_watch
+
+    p = command("watch", cmd_watch, "posts on your accounts that Roost did not send")
+    p.add_argument("action", nargs="?", choices=("list", "ok"), default="list",
+                   help="list them (the default), or mark the posts named as yours")  # fmt: skip
+    p.add_argument("posts", nargs="*", metavar="URL-OR-ID", help="with ok: the posts to mark")
+    p.add_argument("--all", action="store_true", help="with ok: every post listed")
+    for name in ("watch", "backfeed", "status", "doctor"):
+        sub.choices[name].add_argument(
+            "--fail-on-unknown",
+            action="store_true",
+            help="exit 1 when a post on your accounts that Roost did not send is listed",
+        )
 
     args = parser.parse_args(argv)
     from ..model import RecordError

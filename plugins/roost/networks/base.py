@@ -21,6 +21,8 @@ networks is checked against):
     PROFILES      it can look people's profiles up again (``profiles``)
     FOLLOWERS     it can list the account's followers (the audience issue)
     DISCOVERS     it can find discussions of a post it did not start (Hacker News, Reddit)
+    OWN_POSTS     it can list the author's own latest posts (``own_posts``), so the account
+                  watch sees a post Roost did not send (``commands/watch.py``)
 
 **Settings**: ``SETTINGS`` is a ``networks.settings.NetworkSettings`` dataclass: every key, its
 type and default, and the environment variable holding each secret with how to make it.
@@ -28,7 +30,8 @@ type and default, and the environment variable holding each secret with how to m
 **Methods**, by group: offline (``fits``, ``protected``, ``too_long``, ``draft``,
 ``request``), posting (``connect``, ``intent``, ``publish_part``, ``find_sent``,
 ``update_part``, ``delete``), bringing home (``activity``, ``harvest``, ``feed``,
-``profiles``), and ``check`` (one read-only call with the credentials, for ``roost doctor``).
+``profiles``, ``own_posts``), and ``check`` (one read-only call with the credentials, for
+``roost doctor``).
 A method the network cannot do raises ``Rejected`` (a ``NetworkError``, so the orchestrators'
 error handling covers it); they never call one their capabilities do not declare.
 """
@@ -56,6 +59,7 @@ from .errors import (  # noqa: F401 (the error tree, importable from here too)
     error_for,
 )
 from .harvesting import Activity, Hints
+from .own_posts import OwnPosts
 from .settings import NetworkSettings
 
 
@@ -99,7 +103,7 @@ class Draft:
 #: expect (a list where an object was due, a missing key) becomes Unreadable there, one line,
 #: instead of a traceback from deep inside the adapter.
 EDGE = ("connect", "publish_part", "update_part", "delete", "find_sent", "activity", "harvest",
-        "feed", "check", "profiles")  # fmt: skip
+        "feed", "check", "profiles", "own_posts")  # fmt: skip
 
 
 def _at_the_edge(method):
@@ -133,6 +137,7 @@ class Network:
     PROFILES: ClassVar[bool] = False
     FOLLOWERS: ClassVar[bool] = False
     DISCOVERS: ClassVar[bool] = False
+    OWN_POSTS: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -304,6 +309,12 @@ class Network:
         """These people's profiles as the network shows them now (so a late ``#nobot`` is seen,
         and a new name or picture); those it could not look up are left out."""
         return []
+
+    def own_posts(self, mark: str | None, kinds: frozenset[str]) -> OwnPosts:
+        """The author's posts of these ``kinds`` (``own_posts.KINDS``) newer than ``mark`` (the
+        one this returned last time), newest first, in a request or two. With no usable mark,
+        none: only the mark of where the account stands now (``first``)."""
+        raise Rejected(self.NAME, "this network cannot list the account's posts")
 
     def check(self) -> str:
         """One read-only call with the credentials; the account's name on success."""

@@ -36,9 +36,11 @@ from typing import Any, Literal
 from ...model import Intent, Syndication, format_time
 from ..base import Draft, Network, Rejected, Unavailable
 from ..http import ApiClient, RateHeaders, json_error
+from ..own_posts import WATCH_HELP, Watching
 from ..settings import NetworkSettings, setting
 from . import post_record, richtext
 from .backfeed import BlueskyBackfeed
+from .own_posts import BlueskyOwnPosts
 from .post_record import COLLECTION, fits, shorten_links, tid  # noqa: F401 (tests and tools)
 from .session import Session, expired
 
@@ -70,6 +72,7 @@ class BlueskySettings(NetworkSettings):
     plc: str = setting(
         "https://plc.directory", help="the DID directory, to find where repliers' pictures live"
     )
+    watch: Watching = setting("posts", help=WATCH_HELP)
 
     def check(self) -> list[str]:
         wrong = [
@@ -80,14 +83,14 @@ class BlueskySettings(NetworkSettings):
         return wrong + super().check()
 
 
-class Bluesky(BlueskyBackfeed, Network):
+class Bluesky(BlueskyOwnPosts, BlueskyBackfeed, Network):
     NAME = "bluesky"
     SETTINGS = BlueskySettings
     # No official edit: likes and replies point at the old record's CID.
     POSTS = DELETES = THREADS = True
     MAX_IMAGES = 1
     BRINGS_HOME = frozenset({"reply", "quote", "mention", "like", "repost"})
-    PROFILES = True
+    PROFILES = OWN_POSTS = True
     REASONS = REASONS
 
     def __init__(self, config: dict[str, Any], env=None):
