@@ -8,7 +8,6 @@ from __future__ import annotations
 import json
 
 import requests
-
 from blog import Blog, lines_naming, output, post
 from fakes.mastodon import account_id
 from test_syndicate import POSTS as SITE_POSTS
