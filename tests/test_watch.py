@@ -181,3 +181,26 @@ def test_the_fakes_account_statuses_filter_and_page_as_mastodon_does(fake):
     for _ in range(45):
         say(fake, "filler")
     assert len(ids("limit=100")) == 40 and len(ids()) == 20  # at most 40; 20 by default
+
+
+def test_two_runs_that_changed_watch_json_merge_by_post(tmp_path):
+    """A CI run that found a post and the author who marked another, pushed at once."""
+    from roost.records_merge import merge_file
+
+    def seen(sid: str) -> dict:
+        return {"id": sid, "url": f"https://x.example/{sid}", "published": "2026-05-01T10:00:00Z",
+                "kind": "post", "text": sid}  # fmt: skip
+
+    def write(name: str, unknown: list, ok: list) -> str:
+        data = {"format": 1, "networks": {"mastodon": {"unknown": unknown, "ok": ok,
+                                                       "deleted": []}}}  # fmt: skip
+        (tmp_path / name).write_text(json.dumps(data))
+        return str(tmp_path / name)
+
+    mine = {"id": "1", "url": "https://x.example/1", "marked": "2026-05-01T11:00:00Z"}
+    base = write("base", [seen("1")], [])
+    ours = write("ours", [seen("1"), seen("2")], [])  # the run found post 2
+    theirs = write("theirs", [], [mine])  # the author marked post 1
+    assert merge_file(base, ours, theirs, "social/watch.json")
+    merged = json.loads((tmp_path / "ours").read_text())["networks"]["mastodon"]
+    assert [x["id"] for x in merged["unknown"]] == ["2"] and merged["ok"] == [mine]
