@@ -58,6 +58,19 @@ def test_the_workflows_publish_then_syndicate_and_never_run_side_by_side():
     assert "[skip ci]" in text  # the records commit does not start another publish
 
 
+def test_the_scheduled_backfeed_fails_on_a_post_roost_did_not_send():
+    """The account watch alerts through CI: the hourly backfeed runs with --fail-on-unknown,
+    its records are still committed, and the run ends failed (GitHub emails the author)."""
+    flow = YAML(typ="safe").load((REPO / ".github/workflows/backfeed.yml").read_text())
+    steps = flow["jobs"]["backfeed"]["steps"]
+    step = next(s for s in steps if "roost backfeed" in s.get("run", ""))
+    assert "--fail-on-unknown" in step["run"].split() and step["id"] == "backfeed"
+    assert step["continue-on-error"] is True  # the records are committed all the same
+    assert "steps.backfeed.outcome == 'failure'" in steps[-1]["if"] and "exit 1" in steps[-1]["run"]
+    assert "not sent by Roost" in steps[-1]["run"]
+    assert flow["on"]["schedule"][0]["cron"].split()[1] == "*"  # hourly
+
+
 def test_the_hub_is_told_after_every_deploy_and_a_failure_there_stops_nothing():
     flows = {w.stem: YAML(typ="safe").load(w.read_text()) for w in WORKFLOWS}
     publish = flows["publish"]["jobs"]["publish"]["steps"]

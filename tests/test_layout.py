@@ -84,6 +84,7 @@ def capabilities() -> dict[str, dict]:
             "profiles": "yes" if cls.PROFILES else "no",
             "followers": "yes" if cls.FOLLOWERS else "no",
             "discovers": "yes" if cls.DISCOVERS else "no",
+            "own posts": "yes" if cls.OWN_POSTS else "no",
         }
     return out
 

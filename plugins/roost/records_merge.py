@@ -12,7 +12,9 @@ neighbouring line; this merges by meaning, three ways (the common ancestor, ours
   only one side changed takes that side's version; an entry one side removed (present in the
   ancestor, unchanged by the other side) is removed; an entry both sides changed takes ours;
 * a cursor both sides moved takes the further one, so no notification is read twice or skipped;
-* the Webmention ledger (``webmentions.json``) by source, then by target, the same way.
+* the Webmention ledger (``webmentions.json``) by source, then by target, the same way;
+* the account watch's file (``watch.json``): each network's lists by post id, the same way; a
+  post one side marked as the author's is no longer unknown on either.
 
 A file that is not valid JSON, or of a kind it does not know, is left to git (exit 1: conflict),
 and ``push-records`` stops and says so, without pushing anything half merged.
@@ -26,6 +28,7 @@ from pathlib import Path
 from .model import PostRecord
 from .people import Moderation, Person
 from .store import dumps
+from .watch_file import WatchFile
 
 
 def _three_way(base: dict, ours: dict, theirs: dict) -> dict:
@@ -114,6 +117,18 @@ def merge_webmentions(base: dict | None, ours: dict, theirs: dict) -> dict:
     return {"format": 1, "sources": dict(sorted(sources.items()))}
 
 
+def merge_watch(base: dict | None, ours: dict, theirs: dict) -> dict:
+    b, o, t = (WatchFile.from_dict(x or {"format": 1}) for x in (base, ours, theirs))
+    for name in o.networks.keys() | t.networks.keys():
+        bn, on, tn = b.account(name), o.account(name), t.account(name)
+        on.ok = _merge_lists(lambda x: x.id, bn.ok, on.ok, tn.ok)
+        mine = {x.id for x in on.ok}
+        unknown = _merge_lists(lambda x: x.id, bn.unknown, on.unknown, tn.unknown)
+        on.unknown = [x for x in unknown if x.id not in mine]
+        on.deleted = _merge_lists(str, bn.deleted, on.deleted, tn.deleted)
+    return o.to_dict()
+
+
 def merge_file(base_path: str, ours_path: str, theirs_path: str, name: str) -> bool:
     """Merge into ``ours_path`` (git's %A); True when merged, False to leave it to git."""
     kind = (
@@ -125,6 +140,7 @@ def merge_file(base_path: str, ours_path: str, theirs_path: str, name: str) -> b
         "moderation.json": merge_moderation,
         "cursors.json": merge_cursors,
         "webmentions.json": merge_webmentions,
+        "watch.json": merge_watch,
     }.get(kind)
     if merger is None:
         return False

@@ -8,6 +8,7 @@ The folder::
       people/<network>.json     everyone who interacted, per network
       moderation.json           blocked accounts and domains, hidden interactions, forgotten people
       cursors.json              where each network's backfeed stopped
+      watch.json                posts on the author's accounts Roost did not send (the watch)
       media/ab/<sha256>.<ext>   mirrored avatars and images, named by content
 
 Guarantees, because CI commits this folder back to git and two runs may overlap:
@@ -36,7 +37,8 @@ import filelock
 from . import pictures
 from .model import FORMAT, PostRecord, RecordError, check_format, check_key
 from .people import Moderation, Person
-from .sanitize import clean_html, clean_text
+from .sanitize import clean_html, clean_text, safe_url
+from .watch_file import TEXT_KEPT, WatchFile
 
 #: Mirrored media: the only types stored (pictures.py says what passes), and the largest file.
 MEDIA_TYPES = {"image/png": "png", "image/jpeg": "jpg", "image/gif": "gif", "image/webp": "webp"}
@@ -330,13 +332,36 @@ class Store:
         }
         return self._write_bytes(self.cursors_path, dumps(data))
 
+    # ---------------------------------------------------------------- the account watch
+
+    @property
+    def watch_path(self) -> Path:
+        return self.root / "watch.json"
+
+    def read_watch(self) -> WatchFile:
+        data = self._read_json(self.watch_path)
+        try:
+            return WatchFile() if data is None else WatchFile.from_dict(data)
+        except RecordError as e:
+            raise e.at(self.display(self.watch_path)) from None
+
+    def write_watch(self, watch: WatchFile) -> bool:
+        """Store it; a post's words from the network pass ``clean_text`` here, bounded."""
+        self._read_json(self.watch_path)
+        data = watch.to_dict()
+        for account in data["networks"].values():
+            for seen in account["unknown"]:
+                seen["text"] = clean_text(seen["text"], TEXT_KEPT)
+                seen["url"] = safe_url(seen["url"]) or ""
+        return self._write_bytes(self.watch_path, dumps(data))
+
     # ---------------------------------------------------------------- all of it
 
     def problems(self) -> list[str]:
         """Every file that cannot be read, one line each naming it (``roost check``, ``roost
         doctor``); an empty list when the whole folder is well-formed."""
         found = []
-        readers = [self.read_people, self.read_moderation, self.read_cursors]
+        readers = [self.read_people, self.read_moderation, self.read_cursors, self.read_watch]
         readers += [lambda key=key: self.read_post(key) for key in self.post_keys()]
         for read in readers:
             try:

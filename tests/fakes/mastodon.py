@@ -120,6 +120,10 @@ class FakeMastodon(FollowersState, FakeServer):
         self.avatar_png = PNG_1X1
         self.favourites: dict[str, list[str]] = {}  # status id -> accounts, in order
         self.reblogs: dict[str, list[str]] = {}
+        # boost id -> "_by" (who boosted), "_of" (the status), "created_at": listed among the
+        # booster's statuses. pins: account -> the ids of its pinned statuses, oldest pin first.
+        self.boosts: dict[str, dict] = {}
+        self.pins: dict[str, list[str]] = {}
         self.media: dict[str, dict] = {}  # "_account" uploaded it, "_status" it is attached to
         # status id -> its versions, oldest first, as Mastodon's StatusEdit keeps them: "text",
         # "spoiler_text", "sensitive", "media_ids", "media_descriptions", "created_at". Empty
@@ -182,6 +186,8 @@ class FakeMastodon(FollowersState, FakeServer):
         if "_text" in s:  # statuses stored by hand may lack these
             out.setdefault("spoiler_text", "")
             out.setdefault("sensitive", False)
+        if s.get("in_reply_to_id") and "_text" in s:
+            out["in_reply_to_account_id"] = self.replied_account(s)
         out["favourites_count"] = len(self.favourites.get(s["id"], []))
         out["reblogs_count"] = len(self.reblogs.get(s["id"], []))
         out["replies_count"] = sum(
@@ -225,6 +231,27 @@ class FakeMastodon(FollowersState, FakeServer):
             out["avatar"] = self.url + out["avatar"]
         out.setdefault("avatar_static", out["avatar"])  # a still of it, for animated ones
         return out
+
+    def replied_account(self, status: dict) -> str | None:
+        """The id of the account a status answers (statuses stored by hand may lack it)."""
+        if status.get("in_reply_to_account_id"):
+            return status["in_reply_to_account_id"]
+        parent = self.statuses.get(str(status.get("in_reply_to_id")))
+        return account_id(parent["account"]["username"]) if parent else None
+
+    def boost_entity(self, boost: dict) -> dict:
+        """A boost as Mastodon lists it among the booster's statuses: a status whose ``reblog``
+        is the boosted one, with no text of its own."""
+        by = boost["_by"]
+        return {
+            "id": boost["id"], "created_at": boost["created_at"], "in_reply_to_id": None,
+            "in_reply_to_account_id": None, "visibility": "public", "url": None,
+            "uri": f"https://fake.mastodon.example/users/{by}/statuses/{boost['id']}/activity",
+            "content": "", "spoiler_text": "", "media_attachments": [], "edited_at": None,
+            "account": self.account_entity(by), "_by": by,
+            "reblog": self.status_entity(self.statuses[boost["_of"]])
+            if boost["_of"] in self.statuses else None,
+        }  # fmt: skip
 
     def known_accounts(self) -> set[str]:
         """Every account the fake has heard of: those with tokens or profiles, and every author,
@@ -510,6 +537,11 @@ class _Handler(FollowersHandler, FakeHandler):
                 "id": sid,
                 "created_at": datetime.now(UTC).isoformat(timespec="milliseconds"),
                 "in_reply_to_id": str(reply_to) if reply_to else None,
+                "in_reply_to_account_id": account_id(
+                    fake.statuses[str(reply_to)]["account"]["username"]
+                )
+                if reply_to
+                else None,
                 "visibility": body.get("visibility", "public"),
                 "language": body.get("language"),
                 "url": f"https://fake.mastodon.example/@{account}/{sid}",
@@ -659,6 +691,10 @@ class _Handler(FollowersHandler, FakeHandler):
             return self.send(404, NOT_FOUND)
         if account not in table.setdefault(sid, []):
             table[sid].append(account)
+            if kind == "reblog":  # a boost is a status of the booster's, with an id of its own
+                bid = fake.new_id()
+                made = datetime.now(UTC).isoformat(timespec="milliseconds")
+                fake.boosts[bid] = {"id": bid, "_by": account, "_of": sid, "created_at": made}
             owner = status["account"]["username"]
             if owner != account:
                 fake.notify(owner, kind, account, sid)
@@ -672,15 +708,44 @@ class _Handler(FollowersHandler, FakeHandler):
 
     def account_statuses(self, account, aid):
         """Newest first, paged like every list (``limit`` default 20, max 40): the author sees
-        all their statuses, others what ``visible`` allows."""
+        all their statuses, others what ``visible`` allows; their boosts are statuses of their
+        own (``reblog`` holds the boosted one). As AccountStatusesFilter does it, before paging:
+        ``pinned`` gives only the pinned ones, newest pin first, unpaged; ``exclude_replies``
+        leaves out replies except those to the author's own statuses (Status.without_replies);
+        ``exclude_reblogs`` the boosts; ``only_media`` those without attachments."""
         fake = self.fake
         author = fake.account_named_by(aid)
         if author is None:
             return self.send(404, NOT_FOUND)
+        query = {k: v for k, v in parse_qsl(urlsplit(self.path).query)}
+        own = account_id(author)
         theirs = [s for s in fake.live_statuses(author) if fake.visible(s, account)]
-        path = urlsplit(self.path).path
-        page, headers = self._page(theirs, lambda s: s["id"], path, default=20, most=40)
-        self.send(200, [fake.status_entity(s) for s in page], headers)
+        if not _truthy(query.get("exclude_reblogs")):
+            theirs += [fake.boost_entity(b) for b in fake.boosts.values() if b["_by"] == author]
+        if _truthy(query.get("exclude_replies")):
+            theirs = [
+                s for s in theirs
+                if not s.get("in_reply_to_id") or fake.replied_account(s) == own
+            ]  # fmt: skip
+        if _truthy(query.get("only_media")):
+            theirs = [s for s in theirs if s.get("media_attachments")]
+        pins = fake.pins.get(author, [])
+        if _truthy(query.get("pinned")):
+            pinned = sorted(
+                (s for s in theirs if s["id"] in pins), key=lambda s: pins.index(s["id"])
+            )
+            page, headers = list(reversed(pinned)), {}
+        else:
+            path = urlsplit(self.path).path
+            page, headers = self._page(theirs, lambda s: s["id"], path, default=20, most=40)
+        shown = []
+        for s in page:
+            entity = s if "_by" in s else fake.status_entity(s)
+            entity = {k: v for k, v in entity.items() if not k.startswith("_")}
+            if account == author:  # Mastodon says "pinned" to the author only
+                entity["pinned"] = s["id"] in pins
+            shown.append(entity)
+        self.send(200, shown, headers)
 
     def get_status(self, account, sid):
         fake = self.fake

@@ -25,6 +25,7 @@
                                       --bluesky-list NAME: a list on the author's Bluesky
     roost audience snapshot           record who follows you on each network that lists followers
     roost audience diff [FROM] [TO]   who came and who left between two follower snapshots
+    roost watch [ok URL-OR-ID...]     posts on your accounts Roost did not send; mark yours
 
 Every problem is one line that names the file, key or network and what to do. Exit status:
 0 all well, 1 something failed (the rest was still done), 2 the command could not start.
@@ -167,6 +168,21 @@ def main(argv: list[str] | None = None) -> int:
     from .cmd_stats import cmd_stats
 
     stats_arguments(command("stats", cmd_stats, "engagement per post, per network, over time"))
+    # The account watch (commands/watch.py): its command, and the option that makes every
+    # command listing what it found fail, so a scheduled CI run tells the author.
+    from .cmd_watch import cmd_watch
+
+    p = command("watch", cmd_watch, "posts on your accounts that Roost did not send")
+    p.add_argument("action", nargs="?", choices=("list", "ok"), default="list",
+                   help="list them (the default), or mark the posts named as yours")  # fmt: skip
+    p.add_argument("posts", nargs="*", metavar="URL-OR-ID", help="with ok: the posts to mark")
+    p.add_argument("--all", action="store_true", help="with ok: every post listed")
+    for name in ("watch", "backfeed", "status", "doctor"):
+        sub.choices[name].add_argument(
+            "--fail-on-unknown",
+            action="store_true",
+            help="exit 1 when a post on your accounts that Roost did not send is listed",
+        )
 
     args = parser.parse_args(argv)
     from ..model import RecordError

@@ -14,6 +14,7 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
     from ..networks.guarded_fetch import GuardedFetcher
     from .adapters import bringing_home, build_adapters, configured
     from .backfeed import backfeed
+    from .watch import say_unknown_posts, watch
 
     settings, values, problems, store = settings_and_store(args)
     known = set(configured(values))
@@ -50,6 +51,8 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
             f"backfeed from {name}",
         )
         problems += report.problems
+        if not report.failed:  # a network down is one line: its failure, said below
+            report.failed = watch(store, adapter) or ""
         posts = "" if adapter.FEED else str(report.posts)  # a feed looks at no post of its own
         rows.append((name, posts, report.change, report.failed))
     problems += posts_problems
@@ -64,4 +67,6 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
             failed = True
     if fetcher.spent:
         print("roost: this run's time for fetching pictures ran out; the next run fetches the rest")
+    if say_unknown_posts(store, getattr(args, "fail_on_unknown", False)):
+        failed = True
     return 1 if failed else 0

@@ -80,14 +80,17 @@ def cmd_check(args: argparse.Namespace) -> int:
 
 
 def cmd_doctor(args: argparse.Namespace) -> int:
-    from .doctor import diagnose
+    from .doctor import diagnose, watch_findings
 
     settings, values, problems, store = settings_and_store(args)
     findings = diagnose(settings, values, problems, store)
+    findings += watch_findings(store, getattr(args, "fail_on_unknown", False))
     for f in findings:
-        print(f"{'ok ' if f.ok else 'FIX'}  {f.line}")
+        print(f"{f.mark}  {f.line}")
     bad = sum(not f.ok for f in findings)
-    print(f"{bad} thing{'s' if bad != 1 else ''} to fix" if bad else "all well")
+    seen = sum(f.seen and f.ok for f in findings)
+    to_see = " (see the lines marked SEE)" if seen else ""
+    print(f"{bad} thing{'s' if bad != 1 else ''} to fix" if bad else f"all well{to_see}")
     return 1 if bad else 0
 
 
@@ -105,6 +108,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from ..model import RecordError
     from ..site.views import count_label
     from .posts import read_posts
+    from .watch import say_unknown_posts
 
     settings, _, problems, store = settings_and_store(args)
     try:
@@ -140,9 +144,11 @@ def cmd_status(args: argparse.Namespace) -> int:
         )
     gone = _gone(settings, store, records, problems)
     print_problems(problems)
+    # The account watch's findings (watch.py), after the rows, on stderr in both forms.
+    alert = say_unknown_posts(store, getattr(args, "fail_on_unknown", False))
     if args.json:
         print(json.dumps({"posts": rows, "gone_networks": gone}, indent=2, ensure_ascii=False))
-        return 1 if problems else 0
+        return 1 if problems or alert else 0
     for row in rows:
         print(row["post"])
         copies = ", ".join(row["copies"]) or "not syndicated"
@@ -154,7 +160,7 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  last backfed from {network}: {when}")
     for g in gone:
         print(g["line"])
-    return 1 if problems else 0
+    return 1 if problems or alert else 0
 
 
 def _gone(settings, store, records, problems: list[str]) -> list[dict]:

@@ -7,7 +7,9 @@ It checks, without changing anything anywhere:
 * the records folder (every file readable and well-formed);
 * every configured network (webmention.io included): the secret is in the environment, and
   its adapter's ``check`` succeeds: read-only calls (Mastodon ``verify_credentials`` and the
-  token's scopes, Bluesky ``getSession``, webmention.io one entry of its feed).
+  token's scopes, Bluesky ``getSession``, webmention.io one entry of its feed);
+* what the account watch found at the last backfeed (``watch.py``): each post on an account
+  that Roost did not send, as ``SEE`` (or ``FIX``, failing, with ``--fail-on-unknown``).
 
 Each finding is one line that names the setting, file, variable or network and says what to
 do. Secrets are never printed: a variable is named, its value is not.
@@ -32,6 +34,11 @@ from ..networks.base import (
 class Finding:
     ok: bool
     line: str
+    seen: bool = False  # to look at, not to fix: a post on an account that Roost did not send
+
+    @property
+    def mark(self) -> str:
+        return "SEE" if self.seen and self.ok else "ok " if self.ok else "FIX"
 
 
 def diagnose(settings: dict, values: dict, problems: list[str], store, env=None) -> list[Finding]:
@@ -54,6 +61,20 @@ def diagnose(settings: dict, values: dict, problems: list[str], store, env=None)
     for name, adapter in adapters.items():
         findings.append(_try(name, adapter))
     return findings
+
+
+def watch_findings(store, fail: bool) -> list[Finding]:
+    """The account watch's findings (``watch.py``, from the last backfeed): each post on an
+    account that Roost did not send, to look at; to fix (the doctor fails) with ``fail``."""
+    from ..model import RecordError
+    from .watch import ADVICE, unknown_posts
+
+    try:
+        found = unknown_posts(store)
+    except RecordError:
+        return []  # said by the records check above
+    lines = [Finding(not fail, u.line(), seen=True) for u in found]
+    return lines + ([Finding(not fail, ADVICE, seen=True)] if found else [])
 
 
 def _site(settings: dict, values: dict) -> list[Finding]:

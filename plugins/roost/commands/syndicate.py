@@ -46,6 +46,7 @@ from ..store import Store, StoreLocked
 from .outcomes import Outcome
 from .renamed_posts import carry_over, remember_identity
 from .retrying import with_retries
+from .watch import remember_deleted
 
 log = logging.getLogger(__name__)
 
@@ -380,6 +381,7 @@ class Syndicator:
                         record = self.store.read_post(key)
                         record.syndications.remove(copy)
                         self.store.write_post(record)
+                        remember_deleted(self.store, name, copy.id)  # the watch's (watch.py)
                 outcomes.append(Outcome(key, name, "deleted"))
             except NetworkError as e:
                 outcomes.append(Outcome(key, name, "failed", str(e)))

@@ -25,6 +25,8 @@ networks is checked against):
                   ``roost audience snapshot``; the author turns it on with the network's
                   ``followers`` setting (``settings.followers_setting``)
     DISCOVERS     it can find discussions of a post it did not start (Hacker News, Reddit)
+    OWN_POSTS     it can list the author's own latest posts (``own_posts``), so the account
+                  watch sees a post Roost did not send (``commands/watch.py``)
 
 **Settings**: ``SETTINGS`` is a ``networks.settings.NetworkSettings`` dataclass: every key, its
 type and default, and the environment variable holding each secret with how to make it.
@@ -32,8 +34,8 @@ type and default, and the environment variable holding each secret with how to m
 **Methods**, by group: offline (``fits``, ``protected``, ``too_long``, ``draft``,
 ``request``), posting (``connect``, ``intent``, ``publish_part``, ``find_sent``,
 ``update_part``, ``delete``), bringing home (``activity``, ``harvest``, ``feed``,
-``profiles``), the audience (``followers``), and ``check`` (one read-only call with the
-credentials, for ``roost doctor``).
+``profiles``, ``own_posts``), the audience (``followers``), and ``check`` (one read-only
+call with the credentials, for ``roost doctor``).
 A method the network cannot do raises ``Rejected`` (a ``NetworkError``, so the orchestrators'
 error handling covers it); they never call one their capabilities do not declare.
 """
@@ -62,6 +64,7 @@ from .errors import (  # noqa: F401 (the error tree, importable from here too)
     error_for,
 )
 from .harvesting import Activity, Hints
+from .own_posts import OwnPosts
 from .settings import NetworkSettings
 
 
@@ -131,7 +134,7 @@ class Draft:
 #: expect (a list where an object was due, a missing key) becomes Unreadable there, one line,
 #: instead of a traceback from deep inside the adapter.
 EDGE = ("connect", "publish_part", "update_part", "delete", "find_sent", "activity", "harvest",
-        "feed", "check", "profiles", "followers")  # fmt: skip
+        "feed", "check", "profiles", "followers", "own_posts")  # fmt: skip
 
 
 def _at_the_edge(method):
@@ -166,6 +169,7 @@ class Network:
     PROFILES: ClassVar[bool] = False
     FOLLOWERS: ClassVar[bool] = False
     DISCOVERS: ClassVar[bool] = False
+    OWN_POSTS: ClassVar[bool] = False
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -348,6 +352,12 @@ class Network:
         as the backfeed reads them, ``opted_out`` set when their profile asks not to be indexed
         or archived; the caller decides what is kept of them."""
         raise Rejected(self.NAME, "this network does not list followers")
+
+    def own_posts(self, mark: str | None, kinds: frozenset[str]) -> OwnPosts:
+        """The author's posts of these ``kinds`` (``own_posts.KINDS``) newer than ``mark`` (the
+        one this returned last time), newest first, in a request or two. With no usable mark,
+        none: only the mark of where the account stands now (``first``)."""
+        raise Rejected(self.NAME, "this network cannot list the account's posts")
 
     def check(self) -> str:
         """One read-only call with the credentials; the account's name on success."""

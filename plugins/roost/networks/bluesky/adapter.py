@@ -36,10 +36,12 @@ from typing import Any, Literal
 from ...model import Intent, Syndication, format_time
 from ..base import Draft, Network, Rejected, Unavailable
 from ..http import ApiClient, RateHeaders, json_error
+from ..own_posts import WATCH_HELP, Watching
 from ..settings import NetworkSettings, followers_setting, setting
 from . import post_record, richtext
 from .backfeed import BlueskyBackfeed
 from .followers import BlueskyFollowers
+from .own_posts import BlueskyOwnPosts
 from .post_record import COLLECTION, fits, shorten_links, tid  # noqa: F401 (tests and tools)
 from .session import Session, expired
 
@@ -72,6 +74,7 @@ class BlueskySettings(NetworkSettings):
         "https://plc.directory", help="the DID directory, to find where repliers' pictures live"
     )
     followers: bool = followers_setting()
+    watch: Watching = setting("posts", help=WATCH_HELP)
 
     def check(self) -> list[str]:
         wrong = [
@@ -82,14 +85,14 @@ class BlueskySettings(NetworkSettings):
         return wrong + super().check()
 
 
-class Bluesky(BlueskyBackfeed, BlueskyFollowers, Network):
+class Bluesky(BlueskyOwnPosts, BlueskyBackfeed, BlueskyFollowers, Network):
     NAME = "bluesky"
     SETTINGS = BlueskySettings
     # No official edit: likes and replies point at the old record's CID.
     POSTS = DELETES = THREADS = True
     MAX_IMAGES = 1
     BRINGS_HOME = frozenset({"reply", "quote", "mention", "like", "repost"})
-    PROFILES = True
+    PROFILES = OWN_POSTS = True
     FOLLOWERS = True
     REASONS = REASONS
 

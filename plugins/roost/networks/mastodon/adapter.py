@@ -37,11 +37,13 @@ from ..harvesting import (
     parse_time,
 )
 from ..http import ApiClient, RateHeaders, json_error
+from ..own_posts import WATCH_HELP, Watching
 from ..settings import NetworkSettings, followers_setting, setting
 from . import reading
 from .backfeed import MastodonBackfeed
 from .counting import entities, gotosocial_length, status_length
 from .followers import MastodonFollowers
+from .own_posts import MastodonOwnPosts
 
 DEFAULT_LIMIT = 500
 LOOKUPS_A_RUN = 20  # profiles without a stored account id, looked up one by one
@@ -75,6 +77,7 @@ class MastodonSettings(NetworkSettings):
         "mastodon", help="how the server counts: gotosocial counts code points, links in full"
     )
     followers: bool = followers_setting()
+    watch: Watching = setting("posts", help=WATCH_HELP)
 
     def check(self) -> list[str]:
         wrong: list[str] = []
@@ -85,13 +88,13 @@ class MastodonSettings(NetworkSettings):
         return wrong + super().check()
 
 
-class Mastodon(MastodonBackfeed, MastodonFollowers, Network):
+class Mastodon(MastodonOwnPosts, MastodonBackfeed, MastodonFollowers, Network):
     NAME = "mastodon"
     SETTINGS = MastodonSettings
     POSTS = EDITS = DELETES = THREADS = True
     MAX_IMAGES = 4
     BRINGS_HOME = frozenset({"reply", "quote", "mention", "like", "repost"})
-    PROFILES = True
+    PROFILES = OWN_POSTS = True
     FOLLOWERS = True
 
     def __init__(self, config: dict[str, Any], env=None):
