@@ -197,3 +197,24 @@ def network_accounts(url: str | None) -> list[Person]:
         handle = "" if who.startswith("did:") else "@" + who
         found.append(Person(f"bluesky:{who}", "bluesky", handle=handle))
     return found
+
+
+def people_file(data: object, network: str) -> dict[str, Person]:
+    """The people of one network's file (``people/<network>.json``), checked, by id."""
+    if not isinstance(data, dict):
+        raise RecordError("the file must be an object")
+    check_format(data)
+    if data.get("network") != network:
+        raise RecordError(f"network is {data.get('network')!r} but the file name says {network!r}")
+    people = data.get("people", [])
+    if not isinstance(people, list):
+        raise RecordError("people must be a list")
+    out: dict[str, Person] = {}
+    for i, p in enumerate(people):
+        person = Person.from_dict(p, f"people[{i}].")
+        if person.network != network:
+            raise RecordError(f"people[{i}].network must be {network!r}")
+        if person.id in out:
+            raise RecordError(f"people[{i}].id {person.id!r} appears twice")
+        out[person.id] = person
+    return out

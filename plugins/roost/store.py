@@ -36,7 +36,7 @@ import filelock
 
 from . import pictures
 from .model import FORMAT, PostRecord, RecordError, check_format, check_key
-from .people import Moderation, Person
+from .people import Moderation, Person, people_file
 from .sanitize import clean_html, clean_text, safe_url
 from .watch_file import TEXT_KEPT, WatchFile
 
@@ -267,7 +267,7 @@ class Store:
                 continue
             data = self._read_json(path)
             try:
-                people.update(_people_from_dict(data, path.stem))
+                people.update(people_file(data, path.stem))
             except RecordError as e:
                 raise e.at(self.display(path)) from None
         return people
@@ -396,26 +396,6 @@ class Store:
         if not path.exists():
             self._write_bytes(path, data)
         return rel
-
-
-def _people_from_dict(data: object, network: str) -> dict[str, Person]:
-    if not isinstance(data, dict):
-        raise RecordError("the file must be an object")
-    check_format(data)
-    if data.get("network") != network:
-        raise RecordError(f"network is {data.get('network')!r} but the file name says {network!r}")
-    people = data.get("people", [])
-    if not isinstance(people, list):
-        raise RecordError("people must be a list")
-    out: dict[str, Person] = {}
-    for i, p in enumerate(people):
-        person = Person.from_dict(p, f"people[{i}].")
-        if person.network != network:
-            raise RecordError(f"people[{i}].network must be {network!r}")
-        if person.id in out:
-            raise RecordError(f"people[{i}].id {person.id!r} appears twice")
-        out[person.id] = person
-    return out
 
 
 def _fsync_dir(folder: Path) -> None:
