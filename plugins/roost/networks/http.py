@@ -148,6 +148,7 @@ class ApiClient:
         auth: Callable[[], str | None] | None = None,
         expired: Callable[[int, str | None], bool] | None = None,
         refresh: Callable[[], None] | None = None,
+        sign: Callable[[], requests.auth.AuthBase] | None = None,
     ):
         self.network = network
         self.base = base.rstrip("/")
@@ -161,6 +162,9 @@ class ApiClient:
         self.auth = auth or (lambda: f"Bearer {self.secret()}")
         self.expired = expired
         self.refresh = refresh
+        # A network that signs each request (X's OAuth 1.0a: method, address and query signed
+        # with four secrets) gives the signer here instead of a header value.
+        self.sign = sign
         self._session = requests.Session()
         # Proxies and CA bundles from the environment are honoured (a company's proxy, a
         # self-hosted instance's CA); ~/.netrc is not: a request carries only the credentials
@@ -208,11 +212,12 @@ class ApiClient:
             self._wait_for_budget()
         for attempt in (1, 2):
             sent = dict(headers or {})
-            who = self.auth() if auth is True else (auth or None)
+            signer = self.sign() if auth is True and self.sign else None
+            who = (None if signer else self.auth()) if auth is True else auth or None
             if who:
                 sent["Authorization"] = who
-            r = self._send(method, url, path, sent, kwargs)
-            if who:
+            r = self._send(method, url, path, sent, {**kwargs, "auth": signer or _no_netrc})
+            if who or signer:
                 self._note_budget(r)
             if r.status_code in ok and not parse:
                 return Answer(r.status_code, r.headers, r.text, r.links)
