@@ -106,7 +106,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from ..site.views import count_label
     from .posts import read_posts
 
-    settings, _, problems, store = settings_and_store(args)
+    settings, values, problems, store = settings_and_store(args)
     try:
         cursors = store.read_cursors()
     except RecordError as e:
@@ -150,4 +150,19 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  {network}: " + ", ".join(count_label(k, n) for k, n in kinds.items()))
         for network, when in row["last_backfed"].items():
             print(f"  last backfed from {network}: {when}")
+    for line in _spending(store, values, problems):  # networks that bill each request (X)
+        print(line)
     return 1 if problems else 0
+
+
+def _spending(store, values: dict, problems: list[str]) -> list[str]:
+    from ..model import RecordError
+    from .adapters import build_adapters
+    from .spending import status_lines
+
+    try:
+        return status_lines(store, build_adapters(values, env={})[0])
+    except RecordError as e:
+        problems.append(f"{e}; shown without this month's spend")
+        print_problems(problems[-1:])
+        return []

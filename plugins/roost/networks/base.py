@@ -21,6 +21,9 @@ networks is checked against):
     PROFILES      it can look people's profiles up again (``profiles``)
     FOLLOWERS     it can list the account's followers (the audience issue)
     DISCOVERS     it can find discussions of a post it did not start (Hacker News, Reddit)
+    CANNOT        what the network does not allow, in a sentence for the README ("" if nothing)
+    PRICES        what each billed request costs, in US dollars (item -> price; billing.py);
+                  empty for a network that does not bill
 
 **Settings**: ``SETTINGS`` is a ``networks.settings.NetworkSettings`` dataclass: every key, its
 type and default, and the environment variable holding each secret with how to make it.
@@ -48,6 +51,7 @@ from .errors import (  # noqa: F401 (the error tree, importable from here too)
     MissingScopes,
     NetworkError,
     NotConfigured,
+    OverBudget,
     RateLimited,
     Rejected,
     Unauthorized,
@@ -133,6 +137,8 @@ class Network:
     PROFILES: ClassVar[bool] = False
     FOLLOWERS: ClassVar[bool] = False
     DISCOVERS: ClassVar[bool] = False
+    CANNOT: ClassVar[str] = ""
+    PRICES: ClassVar[dict[str, float]] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -156,6 +162,16 @@ class Network:
         # orchestrator sets it, so one run shares one deadline.
         self.fetcher = None
         self.max_images = self.MAX_IMAGES  # a server may announce another (``apply_limits``)
+        # What this run spends on a network that bills (the author's prices over the
+        # defaults, and budget, from the settings); the orchestrators load the month's spend.
+        from .billing import Meter
+
+        prices = {**self.PRICES, **(getattr(settings, "prices", None) or {})}
+        budget = getattr(settings, "monthly_budget_usd", None)
+        self.meter = Meter(self.NAME, prices if self.PRICES else {}, budget)
+        # What the author should hear once per run (a limit of the network's, an endpoint the
+        # access does not allow), said by the command after the run.
+        self.notes: list[str] = []
 
     @classmethod
     def secret_variables(cls, settings) -> dict[str, str]:
@@ -192,6 +208,15 @@ class Network:
     def too_long(self, text: str) -> str:
         """How the network would measure a text that does not fit, for the author."""
         return "the text is over this network's limit"
+
+    def measure(self, text: str) -> str | None:
+        """The text's length as the network counts it, for previews ("212/280"), or None."""
+        return None
+
+    def cost(self, draft: Draft, parts: list[int] | None = None) -> float | None:
+        """What sending these parts (all by default) would cost in US dollars, at the
+        settings' prices; None for a network that does not bill."""
+        return None
 
     def draft(self, post) -> Draft:
         """What this network gets for the post: one part, or a thread when the post asks for
