@@ -108,6 +108,7 @@ class FakeX(FakeServer):
     def __init__(self):
         super().__init__()
         self.posts: dict[str, dict] = {}  # id -> the post as stored (raw text in "_raw")
+        self.users = {uid: dict(user) for uid, user in USERS.items()}  # tests may add people
         self.deleted: set[str] = set()
         self.media: dict[str, dict] = {}
         self.likes: dict[str, list[str]] = {}  # post id -> user ids, oldest first
@@ -344,7 +345,7 @@ class Handler(FakeHandler):
             if parent and parent not in fake.posts:
                 return self.invalid(f"$.reply.in_reply_to_tweet_id: {parent} does not exist")
             up = fake.posts.get(parent) if parent else None
-            name = f"@{USERS[self.user]['username']}"
+            name = f"@{self.fake.users[self.user]['username']}"
             if up and up["author_id"] != self.user and name not in up["_raw"]:
                 return self.send(403, problem(403, "Forbidden", NOT_SUMMONED))
             if fake.refuse_duplicates and any(p["_raw"] == text for p in fake.live(self.user)):
@@ -436,7 +437,7 @@ class Handler(FakeHandler):
 
     def me(self):
         self.bill("User: Read")
-        self.send(200, {"data": USERS[self.user]})
+        self.send(200, {"data": self.fake.users[self.user]})
 
     def page(self, posts: list[dict], owned: bool, token_key="pagination_token", lo=5, hi=100):
         q = self.query
@@ -466,13 +467,13 @@ class Handler(FakeHandler):
         if "author_id" not in self.query.get("expansions", ""):
             return {}
         ids = sorted({p["author_id"] for p in posts})
-        return {"includes": {"users": [USERS[i] for i in ids]}}
+        return {"includes": {"users": [self.fake.users[i] for i in ids]}}
 
     def timeline(self, uid):
         self.page(self.fake.live(uid), owned=uid == self.user)
 
     def mentions(self, uid):
-        name = f"@{USERS[uid]['username']}"
+        name = f"@{self.fake.users[uid]['username']}"
         found = [
             p for p in list(self.fake.posts.values()) if p["author_id"] != uid and name in p["_raw"]
         ]
@@ -522,7 +523,7 @@ class Handler(FakeHandler):
 
     def people(self, pid, which):
         table = self.fake.likes if which == "liking_users" else self.fake.reposts
-        users = [USERS[u] for u in reversed(table.get(pid, []))]
+        users = [self.fake.users[u] for u in reversed(table.get(pid, []))]
         if which == "liking_users":
             users = users[:100]  # X lists 100 likers of a post, ever
         n = int(self.query.get("max_results", 100))
