@@ -46,6 +46,11 @@ def record(store: Store, adapter, now: datetime | None = None) -> None:
         pass
 
 
+def check(adapter, draft, done: int, what: str) -> None:
+    """OverBudget, before any request, when the parts not sent yet would pass the budget."""
+    adapter.meter.check(adapter.cost(draft, list(range(done, len(draft.parts)))) or 0.0, what)
+
+
 def priced(totals: dict[str, float], adapter, draft, done: int) -> str:
     """A dry run's price of the parts not sent yet (", $0.215"; "" for a free network), added
     to ``totals`` by network."""

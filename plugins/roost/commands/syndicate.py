@@ -46,12 +46,10 @@ from ..networks.base import (
 )
 from ..networks.compose import Post
 from ..store import Store, StoreLocked
+from . import spending
 from .outcomes import Outcome
 from .renamed_posts import carry_over, remember_identity
 from .retrying import with_retries
-from .spending import load as load_spending
-from .spending import priced
-from .spending import record as record_spending
 
 log = logging.getLogger(__name__)
 
@@ -203,7 +201,7 @@ class Syndicator:
 
     def run(self, posts: Iterable[Post], *, dry_run: bool = False, progress=None) -> list[Outcome]:
         posts = list(posts)
-        self.problems += load_spending(self.store, self.adapters)  # the month's spend so far
+        self.problems += spending.load(self.store, self.adapters)  # the month's spend so far
         if dry_run:
             return self._dry_run(posts)
         try:
@@ -248,8 +246,7 @@ class Syndicator:
             return Outcome(key, plan.network, "failed", "its ledger is ambiguous")
         try:
             if plan.action == "post":  # priced whole before its first request
-                left = list(range(len(plan.done), len(plan.draft.parts)))
-                adapter.meter.check(adapter.cost(plan.draft, left) or 0.0, f"{key}")
+                spending.check(adapter, plan.draft, len(plan.done), key)
             if plan.action == "settle":
                 self._settle_intents(key, plan.network, adapter)
                 return Outcome(key, plan.network, "unchanged", "a part cut short looked up")
@@ -274,7 +271,7 @@ class Syndicator:
         except StoreLocked as e:
             return Outcome(key, plan.network, "failed", f"{e}; nothing more was sent")
         finally:
-            record_spending(self.store, adapter)
+            spending.record(self.store, adapter)
 
     def _send(self, adapter: Network, plan: Plan, part: int, previous: Syndication | None):
         """One part, exactly once: its intent is written before the first request (no intent,
@@ -312,7 +309,7 @@ class Syndicator:
         copy = self._with_retries(attempt)
         copy.of = len(plan.draft.parts)
         self._record(key, copy, timeout=RECORD_WAIT)
-        record_spending(self.store, adapter)  # now: a run killed later keeps what it spent
+        spending.record(self.store, adapter)  # now: a run killed later keeps what it spent
         return copy
 
     def _with_retries(self, call, *args):
@@ -342,7 +339,8 @@ class Syndicator:
                     continue
                 parts = len(p.draft.parts) - len(p.done) + len(p.stale)
                 what = "would post" if p.action == "post" else "would update"
-                price = priced(self.would_cost, self.adapters[p.network], p.draft, len(p.done))
+                adapter = self.adapters[p.network]
+                price = spending.priced(self.would_cost, adapter, p.draft, len(p.done))
                 outcomes.append(Outcome(post.key, p.network, what, f"{parts} part(s){price}"))
         return outcomes
 
@@ -389,7 +387,7 @@ class Syndicator:
                 outcomes.append(Outcome(key, name, "deleted"))
             except NetworkError as e:
                 outcomes.append(Outcome(key, name, "failed", str(e)))
-            record_spending(self.store, adapter)
+            spending.record(self.store, adapter)
         return outcomes
 
     def _settle_intents(self, key: str, network: str, adapter: Network) -> list[Syndication]:
