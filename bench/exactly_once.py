@@ -31,14 +31,18 @@ its trials took (two at a time: the last line's is the wall time).
     .venv/bin/python bench/exactly_once.py --seed 7 --trial 12 -v   # one trial again, with logs
     .venv/bin/python bench/exactly_once.py --bluesky            # 50 trials on both networks
     .venv/bin/python bench/exactly_once.py --threads            # Mastodon and Threads' fake
+    .venv/bin/python bench/exactly_once.py --x --trials 208     # X beside Mastodon
 
 `--bluesky` runs Bluesky's reference servers (tests/bluesky_devnet.py, installed by
 `make test`) beside the fake Mastodon, one trial at a time: random kills by default (any
 `--scenario` works; the fake's hooks then kill while Bluesky is mid-request), and Bluesky's
-copies counted by listing the account's records. Retries wait `--backoff` seconds (then twice
-that, and so on) instead of Roost's 1 s, to keep the bench quick. Exit status 1 if any
-duplicate, missing copy or problem; a trial that went wrong keeps its folder, with each run's
-output in runs.log.
+copies counted by listing the account's records. `--x` adds a fake X (tests/fakes/x.py: no
+idempotency at all, OAuth 1.0a checked, and in half the trials the duplicate-text refusal X
+may or may not still make) beside the fake Mastodon in every trial: the fakes' hooks kill
+across both, its faults are X's own, and its copies are counted from its posts. Retries wait
+`--backoff` seconds (then twice that, and so on) instead of Roost's 1 s, to keep the bench
+quick. Exit status 1 if any duplicate, missing copy or problem; a trial that went wrong keeps
+its folder, with each run's output in runs.log.
 """
 
 from __future__ import annotations
@@ -71,6 +75,7 @@ import requests  # noqa: E402
 from fakes.mastodon import FakeMastodon, aged  # noqa: E402
 from fakes.threads import FakeThreads  # noqa: E402
 from fakes.threads import aged as threads_aged  # noqa: E402
+from fakes.x import CONSUMER, FakeX  # noqa: E402
 
 import roost.commands.cli  # noqa: E402, F401 (imported once here, so every forked run starts warm)
 import roost.commands.posts  # noqa: E402
@@ -79,6 +84,7 @@ from roost.model import PostRecord, RecordError  # noqa: E402
 from roost.networks.bluesky.adapter import Bluesky, shorten_links  # noqa: E402
 from roost.networks.mastodon.adapter import Mastodon  # noqa: E402
 from roost.networks.threads.adapter import Threads  # noqa: E402
+from roost.networks.x.adapter import X  # noqa: E402
 
 from sites import write_settings  # noqa: E402
 
@@ -91,7 +97,7 @@ POSTS = {
     "Summary: They arrived on the first of May.\n\nBody.\n",
     "b.md": "Title: Owls\nDate: 2026-05-02 10:00\nSlug: owls\n\nTawny owls at night.\n",
     "thread.md": "Title: A thread\nDate: 2026-05-05 10:00\nSlug: thread\nThread: yes\n"
-    f"Mastodon_text: {THREAD}\nBluesky_text: {THREAD}\n\nBody.\n",
+    f"Mastodon_text: {THREAD}\nBluesky_text: {THREAD}\nX_text: {THREAD}\n\nBody.\n",
     "old.md": "Title: Old\nDate: 2025-01-01 10:00\nSlug: old\n\nFrom before Roost.\n",
     "no.md": "Title: Quiet\nDate: 2026-05-03 10:00\nSlug: quiet\nSyndicate: no\n\nNo.\n",
 }
@@ -122,8 +128,10 @@ class World:
     changed slug) served on one local address, the content to copy into each trial, and the
     texts each network should end up with. Forked workers and runs inherit it."""
 
-    def __init__(self, tmp: Path, devnet=None, backoff: float = 0.02, threads: bool = False):
-        self.tmp, self.devnet, self.backoff, self.threads = tmp, devnet, backoff, threads
+    def __init__(self, tmp: Path, devnet=None, backoff: float = 0.02, threads: bool = False,
+                 x: bool = False):  # fmt: skip
+        self.tmp, self.devnet, self.backoff = tmp, devnet, backoff
+        self.threads, self.x = threads, x
         self.output = tmp / "output"
         self.output.mkdir(parents=True)
 
@@ -167,11 +175,14 @@ class World:
             (root / "content" / name).write_text(text)
         return root
 
-    def networks(self, mastodon_url: str, threads_url: str = "http://127.0.0.1:9") -> dict:
+    def networks(self, mastodon_url: str, threads_url: str = "http://127.0.0.1:9",
+                 x_url: str | None = None) -> dict:  # fmt: skip
         networks = {"mastodon": {"instance": mastodon_url}}
         if self.threads:  # the refreshed token is kept in the trial's own folder
             networks["threads"] = {"handle": "camille", "api": f"{threads_url}/v1.0",
                                    "token_file": "threads-token.json"}  # fmt: skip
+        if self.x:
+            networks["x"] = {"handle": "camille", "api": x_url or "http://127.0.0.1:9"}
         if self.devnet is not None:
             networks["bluesky"] = {
                 "handle": "camille.test",
@@ -183,16 +194,22 @@ class World:
 
     def env(self) -> dict[str, str]:
         env = {"ROOST_MASTODON_TOKEN": TOKEN, "ROOST_THREADS_TOKEN": TOKEN}
+        if self.x:
+            env |= {"ROOST_X_CONSUMER_KEY": CONSUMER[0], "ROOST_X_CONSUMER_SECRET": CONSUMER[1],
+                    "ROOST_X_ACCESS_TOKEN": "1001-camille-token",
+                    "ROOST_X_ACCESS_TOKEN_SECRET": "camille-token-secret"}  # fmt: skip
         if self.devnet is not None:
             env["ROOST_BLUESKY_APP_PASSWORD"] = self.devnet.accounts["camille"]["password"]
         return env
 
-    def write_settings(self, root: Path, mastodon_url: str, threads_url: str = "") -> None:
+    def write_settings(
+        self, root: Path, mastodon_url: str, threads_url: str = "", x_url: str | None = None
+    ) -> None:
         write_settings(
             root / "publishconf.py",
             SITEURL=self.siteurl,
             WITH_FUTURE_DATES=True,
-            ROOST_NETWORKS=self.networks(mastodon_url, threads_url or "http://127.0.0.1:9"),
+            ROOST_NETWORKS=self.networks(mastodon_url, threads_url or "http://127.0.0.1:9", x_url),
             ROOST_SYNDICATE_SINCE="2026-01-01",
         )
 
@@ -210,6 +227,8 @@ class World:
             adapters["bluesky"] = Bluesky({"handle": "camille.test"}, env={})
         if self.threads:
             adapters["threads"] = Threads({"handle": "camille"}, env={})
+        if self.x:
+            adapters["x"] = X({"handle": "camille"}, env={})
         since = date(2026, 1, 1)
         for name, adapter in adapters.items():
             for post in posts:
@@ -357,8 +376,18 @@ class Trial:
         if self.threads:
             self.threads.reachable = lambda url: True
             self.threads.start()
+        self.fake_x = FakeX() if world.x else None
+        if self.fake_x:
+            self.fake_x.start()
+            self.fake_x.refuse_duplicates = self.rnd.random() < 0.5
+        self.fakes = [f for f in (self.fake, self.threads, self.fake_x) if f]
         shutil.copytree(world.template / "content", root / "content")
-        world.write_settings(root, self.fake.url, self.threads.url if self.threads else "")
+        world.write_settings(
+            root,
+            self.fake.url,
+            self.threads.url if self.threads else "",
+            self.fake_x.url if self.fake_x else None,
+        )
         self.log = root / "runs.log"
 
     # -- runs
@@ -397,20 +426,20 @@ class Trial:
             if kill.how == "timer":
                 timers.append(threading.Timer(kill.at, run.kill))
                 timers[-1].start()
-            elif kill.how == "create":  # a status made, or a Threads post published
-                self.fake.on_create = functools.partial(hook, "create", run, kill.at)
-                if self.threads:
-                    self.threads.on_publish = functools.partial(hook, "create", run, kill.at)
+            elif kill.how == "create":  # the at-th post made, on whichever network
+                for fake in self.fakes:  # Threads' fake calls a publish its "create"
+                    name = "on_publish" if fake is self.threads else "on_create"
+                    setattr(fake, name, functools.partial(hook, "create", run, kill.at))
             else:
-                self.fake.on_request = functools.partial(hook, "request", run, kill.at)
-                if self.threads:
-                    self.threads.on_request = functools.partial(hook, "request", run, kill.at)
+                for fake in self.fakes:
+                    fake.on_request = functools.partial(hook, "request", run, kill.at)
         codes = [run.wait() for run in runs]
         for t in timers:
             t.cancel()
-        self.fake.on_create = self.fake.on_request = None
+        for fake in self.fakes:
+            fake.on_create = fake.on_request = None
         if self.threads:
-            self.threads.on_publish = self.threads.on_request = None
+            self.threads.on_publish = None
         for run, kill, code in zip(runs, kills, codes, strict=True):
             self.result.runs += 1
             self.result.kills += run.killed
@@ -476,7 +505,8 @@ class Trial:
 
     def play_no_idempotency(self) -> None:
         if self.rnd.random() < 0.3:
-            self.fake.faults = self.faults(["drop", "truncate"])
+            for fake in self.fakes:
+                fake.faults = self.faults(["drop", "truncate"])
         for _ in range(self.rnd.randint(1, 3)):
             if self.run(self.any_kill()):
                 return
@@ -499,9 +529,8 @@ class Trial:
         self.finish()
 
     def play_lost_answers(self) -> None:
-        self.fake.faults = self.faults(["drop", "drop", "truncate", "503"])
-        if self.threads:
-            self.threads.faults = self.faults(["drop", "drop", "truncate", "503"])
+        for fake in self.fakes:
+            fake.faults = self.faults(["drop", "drop", "truncate", "503"])
         for _ in range(self.rnd.randint(0, 2)):
             if self.run(self.any_kill()):
                 return
@@ -519,6 +548,10 @@ class Trial:
         out = {"mastodon": {s["id"]: (s["_text"], s["in_reply_to_id"]) for s in statuses}}
         if self.threads:
             out["threads"] = {p["id"]: (p["text"], p["parent"]) for p in self.threads.live_posts()}
+        if self.fake_x:
+            from roost.networks.x.reading import parent_of
+
+            out["x"] = {p["id"]: (p["_raw"], parent_of(p)) for p in self.fake_x.live()}
         if bluesky_records is not None:
             out["bluesky"] = {
                 x["uri"]: (x["value"]["text"], (x["value"].get("reply") or {})["parent"]["uri"])
@@ -623,9 +656,8 @@ class Trial:
         return out
 
     def close(self) -> None:
-        self.fake.stop()
-        if self.threads:
-            self.threads.stop()
+        for fake in self.fakes:
+            fake.stop()
 
 
 def bluesky_records(devnet) -> list[dict]:
@@ -749,6 +781,7 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--trial", type=int, help="run this trial alone (as numbered in a full run)")
     ap.add_argument("--bluesky", action="store_true", help="both networks, on the real devnet")
     ap.add_argument("--threads", action="store_true", help="Threads too, on its fake")
+    ap.add_argument("--x", action="store_true", help="a fake X beside the fake Mastodon")
     ap.add_argument("--backoff", type=float, default=0.02, help="seconds before the 1st retry")
     ap.add_argument("--keep", action="store_true", help="keep every trial's folder")
     ap.add_argument("-v", "--verbose", action="store_true", help="each trial's runs")
@@ -767,11 +800,12 @@ def main(argv: list[str] | None = None) -> int:
         devnet = Devnet()
     tmp = Path(tempfile.mkdtemp(prefix="roost-exactly-once-"))
     global _WORLD
-    world = _WORLD = World(tmp, devnet, backoff=args.backoff, threads=args.threads)
+    world = _WORLD = World(tmp, devnet, backoff=args.backoff, threads=args.threads, x=args.x)
     try:
         calibrate(world)
         networks = "Mastodon and Bluesky" if devnet else "Mastodon"
         networks += " and Threads" if args.threads else ""
+        networks += " and X" if args.x else ""
         print(
             f"{len(jobs)} trials on {networks} (seed {args.seed}, {workers} at a time); "
             f"a run takes {world.typical:.2f} s here, {world.idle:.2f} s with nothing to send"
@@ -801,6 +835,7 @@ def main(argv: list[str] | None = None) -> int:
                 + "".join(f" --scenario {s}" for s in args.scenario or [])
                 + (" --bluesky" if args.bluesky else "")
                 + (" --threads" if args.threads else "")
+                + (" --x" if args.x else "")
                 + f" --trial {trial.trial} -v"
             )
         return 1 if bad else 0

@@ -109,6 +109,20 @@ def test_the_readme_says_what_each_network_can_do():
     )
 
 
+def network_limits() -> str:
+    """The README's lines under the table: what each network does not allow (``CANNOT``)."""
+    from roost.registry import adapter, with_adapters
+
+    return "\n".join(f"- {adapter(n).CANNOT}" for n in with_adapters() if adapter(n).CANNOT)
+
+
+def test_the_readme_says_what_each_network_does_not_allow():
+    readme = (REPO / "README.md").read_text()
+    assert network_limits() in readme, "the README should say, under the table:\n" + (
+        network_limits()
+    )
+
+
 def test_no_adapter_speaks_http_itself():
     """Every request an adapter makes goes through the one API client (networks/http.py) or the
     guarded fetch, so secrets are redacted, budgets kept and errors typed the same way."""

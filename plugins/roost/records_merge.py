@@ -15,6 +15,8 @@ neighbouring line; this merges by meaning, three ways (the common ancestor, ours
 * the Webmention ledger (``webmentions.json``) by source, then by target, the same way;
 * the account watch's file (``watch.json``): each network's lists by post id, the same way; a
   post one side marked as the author's is no longer unknown on either.
+* the spending ledger (``spending.json``) adds what each side spent since the ancestor: spend
+  is a sum, so two runs that both paid are both counted.
 
 A file that is not valid JSON, or of a kind it does not know, is left to git (exit 1: conflict),
 and ``push-records`` stops and says so, without pushing anything half merged.
@@ -129,6 +131,26 @@ def merge_watch(base: dict | None, ours: dict, theirs: dict) -> dict:
     return o.to_dict()
 
 
+def merge_spending(base: dict | None, ours: dict, theirs: dict) -> dict:
+    """Per network, month and item: ours + theirs - base (dollars exactly, as decimals)."""
+    from .spending import decimal, sorted_networks
+
+    b, o, t = ((d or {}).get("networks", {}) for d in (base, ours, theirs))
+    out: dict = {}
+    for net in o.keys() | t.keys():
+        for month in o.get(net, {}).keys() | t.get(net, {}).keys():
+            bm, om, tm = (x.get(net, {}).get(month, {}) for x in (b, o, t))
+            entry = {}
+            for key in om.keys() | tm.keys():
+                if key == "usd":
+                    total = sum((decimal(m.get("usd", "0")) for m in (om, tm)), start=0)
+                    entry["usd"] = f"{max(total - decimal(bm.get('usd', '0')), 0):.6f}"
+                else:
+                    entry[key] = max(om.get(key, 0) + tm.get(key, 0) - bm.get(key, 0), 0)
+            out.setdefault(net, {})[month] = entry
+    return {"format": 1, "networks": sorted_networks(out)}
+
+
 def merge_file(base_path: str, ours_path: str, theirs_path: str, name: str) -> bool:
     """Merge into ``ours_path`` (git's %A); True when merged, False to leave it to git."""
     kind = (
@@ -141,6 +163,7 @@ def merge_file(base_path: str, ours_path: str, theirs_path: str, name: str) -> b
         "cursors.json": merge_cursors,
         "webmentions.json": merge_webmentions,
         "watch.json": merge_watch,
+        "spending.json": merge_spending,
     }.get(kind)
     if merger is None:
         return False

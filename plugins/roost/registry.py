@@ -31,7 +31,7 @@ NETWORKS: dict[str, Known] = {
     "webmention": Known(
         "the web", "reply_own_site", "webmention_io:WebmentionIO", "ROOST_WEBMENTION_IO"
     ),
-    "x": Known("X", "reply_on"),
+    "x": Known("X", "reply_on", "x.adapter:X"),
     "threads": Known("Threads", "reply_on", "threads.adapter:Threads"),
     "linkedin": Known("LinkedIn", "comment_on"),
     "facebook": Known("Facebook", "comment_on"),

@@ -9,6 +9,7 @@ The folder::
       moderation.json           blocked accounts and domains, hidden interactions, forgotten people
       cursors.json              where each network's backfeed stopped
       watch.json                posts on the author's accounts Roost did not send (the watch)
+      spending.json             what each network that bills cost, per month (spending.py)
       media/ab/<sha256>.<ext>   mirrored avatars and images, named by content
 
 Guarantees, because CI commits this folder back to git and two runs may overlap:
@@ -361,7 +362,10 @@ class Store:
         """Every file that cannot be read, one line each naming it (``roost check``, ``roost
         doctor``); an empty list when the whole folder is well-formed."""
         found = []
+        from .spending import read_spending
+
         readers = [self.read_people, self.read_moderation, self.read_cursors, self.read_watch]
+        readers.append(lambda: read_spending(self))
         readers += [lambda key=key: self.read_post(key) for key in self.post_keys()]
         for read in readers:
             try:

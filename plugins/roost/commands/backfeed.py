@@ -46,6 +46,8 @@ from .mirror import Pictures, mirror_attachments, mirror_avatars
 from .moderation import apply as moderation_apply
 from .moderation import unneeded_people
 from .retrying import with_retries
+from .spending import load as load_spending
+from .spending import record as record_spending
 
 #: (age below, look again every): a post is swept less often as it gets older.
 SWEEP_SCHEDULE = (
@@ -65,6 +67,8 @@ class Report:
     swept: int = 0  # of which from the sweep
     failed: str = ""
     problems: list[str] = field(default_factory=list)  # record files left alone, one line each
+    cost: float | None = None  # US dollars this run spent, on a network that bills
+    notes: list[str] = field(default_factory=list)  # the adapter's, said once (a limit of X's)
 
 
 def sweep_interval(age: timedelta) -> timedelta:
@@ -88,7 +92,21 @@ def due_for_sweep(
     return [key for *_, key in sorted(scored)[: max(budget, 0)]]
 
 
-def backfeed(
+def backfeed(store: Store, adapter, **kwargs) -> Report:
+    """One backfeed run for one network (``_backfeed``), its spend on a network that bills
+    counted against the month's budget and added to ``social/spending.json``."""
+    problems = load_spending(store, {adapter.NAME: adapter})
+    try:
+        report = _backfeed(store, adapter, **kwargs)
+    finally:
+        record_spending(store, adapter)
+    report.problems += problems
+    report.cost = adapter.meter.usd if adapter.meter.bills else None
+    report.notes = list(adapter.notes)
+    return report
+
+
+def _backfeed(
     store: Store,
     adapter,
     *,

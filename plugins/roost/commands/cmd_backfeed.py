@@ -11,9 +11,11 @@ from .common import Stop, print_problems, say, settings_and_store, with_progress
 
 
 def cmd_backfeed(args: argparse.Namespace) -> int:
+    from ..networks.billing import dollars
     from ..networks.guarded_fetch import GuardedFetcher
     from .adapters import bringing_home, build_adapters, configured
     from .backfeed import backfeed
+    from .spending import month_line
     from .watch import say_unknown_posts, watch
 
     settings, values, problems, store = settings_and_store(args)
@@ -36,7 +38,7 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
 
         return {p.url: p.key for p in read_posts(settings, problems=posts_problems)}
 
-    rows = []
+    rows, extra = [], []
     for name, adapter in adapters.items():
         report = with_progress(
             None,
@@ -53,6 +55,11 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
         problems += report.problems
         if not report.failed:  # a network down is one line: its failure, said below
             report.failed = watch(store, adapter) or ""
+        extra += [f"roost: {name}: {note}" for note in report.notes]
+        if report.cost is not None:
+            meter = adapter.meter
+            extra.append(f"roost: this backfeed cost {dollars(report.cost)} on {name}; "
+                         + month_line(name, meter.month_total, meter.budget))  # fmt: skip
         posts = "" if adapter.FEED else str(report.posts)  # a feed looks at no post of its own
         rows.append((name, posts, report.change, report.failed))
     problems += posts_problems
@@ -60,6 +67,8 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
     print(f"{'network':<11}{'posts':>6}{'new':>8}{'updated':>9}{'removed':>9}")
     for name, posts, c, _ in rows:
         print(f"{name:<11}{posts:>6}{c.added:>8}{c.updated:>9}{c.removed:>9}")
+    for line in extra:  # what a network does not allow, and what the run cost
+        say(line)
     failed = bool(problems)
     for *_, failure in rows:
         if failure:

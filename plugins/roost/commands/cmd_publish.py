@@ -81,13 +81,34 @@ def cmd_syndicate(args: argparse.Namespace) -> int:
     outcomes = with_progress(
         len(posts), lambda tick: syndicator.run(posts, dry_run=args.dry_run, progress=tick)
     )
+    print_problems(syndicator.problems)
+    problems += syndicator.problems
     for o in outcomes:
         if not o.quiet or args.verbose:
             detail = f": {o.detail}" if o.detail else ""
             say(f"{o.network:>10} {o.action:<12} {o.post}{detail}")
     print(summary(outcomes))
+    for line in _costs(syndicator, args.dry_run):
+        print(f"roost: {line}")
     failed = any(o.action == "failed" for o in outcomes)
     return 1 if failed or problems else 0
+
+
+def _costs(syndicator, dry_run: bool) -> list[str]:
+    """What the run would cost (a dry run) or cost, per network that bills, with the month."""
+    from ..networks.billing import dollars
+    from .spending import month_line
+
+    lines = []
+    for name, adapter in syndicator.adapters.items():
+        meter = adapter.meter
+        if not meter.bills:
+            continue
+        usd = syndicator.would_cost.get(name, 0.0) if dry_run else meter.usd
+        verb = "would cost" if dry_run else "cost"
+        lines.append(f"this run {verb} {dollars(usd)} on {name}; "
+                     + month_line(name, meter.month_total, meter.budget))  # fmt: skip
+    return lines
 
 
 def cmd_preview(args: argparse.Namespace) -> int:
@@ -117,6 +138,12 @@ def cmd_preview(args: argparse.Namespace) -> int:
             # The next part answers this one, whose id only exists once it is posted.
             previous = Syndication(name, f"<id of part {part + 1}>", "https://x.invalid/", "", "")
         out[name] = {"parts": draft.parts, "requests": requests_}
+        lengths = [adapter.measure(p) for p in draft.parts]
+        if any(lengths):
+            out[name]["lengths"] = lengths
+        cost = adapter.cost(draft)
+        if cost is not None:  # a network that bills: the price at the settings' prices
+            out[name]["cost_usd"] = round(cost, 6)
     if args.json:
         print(json.dumps(out, indent=2, ensure_ascii=False, default=str))
         return 1 if problems else 0
@@ -125,10 +152,16 @@ def cmd_preview(args: argparse.Namespace) -> int:
         if "error" in data:
             say(f"   cannot post: {data['error']}")
             continue
-        for i, part in enumerate(data["parts"], 1):
-            if len(data["parts"]) > 1:
-                print(f"-- part {i} of {len(data['parts'])}")
+        lengths = data.get("lengths") or [None] * len(data["parts"])
+        for i, (part, length) in enumerate(zip(data["parts"], lengths, strict=True), 1):
+            if len(data["parts"]) > 1 or length:
+                of = f" of {len(data['parts'])}" if len(data["parts"]) > 1 else ""
+                print(f"-- part {i}{of}" + (f" ({length})" if length else ""))
             print(part)
+        if "cost_usd" in data:
+            from ..networks.billing import dollars
+
+            print(f"-- would cost {dollars(data['cost_usd'])} at the prices in the settings")
         print()
     return 1 if problems else 0
 

@@ -110,7 +110,7 @@ def cmd_status(args: argparse.Namespace) -> int:
     from .posts import read_posts
     from .watch import say_unknown_posts
 
-    settings, _, problems, store = settings_and_store(args)
+    settings, values, problems, store = settings_and_store(args)
     try:
         cursors = store.read_cursors()
     except RecordError as e:
@@ -160,6 +160,8 @@ def cmd_status(args: argparse.Namespace) -> int:
             print(f"  last backfed from {network}: {when}")
     for g in gone:
         print(g["line"])
+    for line in _spending(store, values, problems):  # networks that bill each request (X)
+        print(line)
     return 1 if problems or alert else 0
 
 
@@ -199,3 +201,16 @@ def _gone(settings, store, records, problems: list[str]) -> list[dict]:
 
 
 _NOT_KINDS = {"network", "people", "avatars"}
+
+
+def _spending(store, values: dict, problems: list[str]) -> list[str]:
+    from ..model import RecordError
+    from .adapters import build_adapters
+    from .spending import status_lines
+
+    try:
+        return status_lines(store, build_adapters(values, env={})[0])
+    except RecordError as e:
+        problems.append(f"{e}; shown without this month's spend")
+        print_problems(problems[-1:])
+        return []

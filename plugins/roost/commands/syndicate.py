@@ -11,7 +11,9 @@ The policy lives here; the protocol in the adapters (networks/). For each publis
    request, which the adapter's idempotency makes safe to repeat);
 4. retry what may pass next time (5xx, timeouts: a few times with backoff; a rate limit: wait
    when the wait is short, else stop that network for this run), report what will not
-   (the network's own words), and never let one post or one network stop the others.
+   (the network's own words), and never let one post or one network stop the others;
+5. price each post on a network that bills (X) before sending it: past the monthly budget it is
+   not sent and that network stops (one line); the spend goes to ``social/spending.json``.
 
 One run at a time holds ``social/.syndicate.lock`` for its whole length: a second run waits for
 it and then finds everything already recorded.
@@ -38,11 +40,13 @@ from ..networks.base import (
     Network,
     NetworkError,
     NotConfigured,
+    OverBudget,
     RateLimited,
     Unauthorized,
 )
 from ..networks.compose import Post
 from ..store import Store, StoreLocked
+from . import spending
 from .outcomes import Outcome
 from .renamed_posts import carry_over, remember_identity
 from .retrying import with_retries
@@ -93,6 +97,8 @@ class Syndicator:
         self.stopped: dict[str, str] = {}  # network -> why it stopped for this run
         self.blocked: set[str] = set()  # posts whose ledger is ambiguous: nothing is sent
         self.configured = set(adapters)  # every network in the settings, for Syndicate: lines
+        self.problems: list[str] = []  # lines for the author beside the outcomes (spending)
+        self.would_cost: dict[str, float] = {}  # a dry run's price, per network that bills
         self._stop_lock = threading.Lock()
 
     # -- planning (pure apart from reading the ledger) ------------------------------------
@@ -196,6 +202,7 @@ class Syndicator:
 
     def run(self, posts: Iterable[Post], *, dry_run: bool = False, progress=None) -> list[Outcome]:
         posts = list(posts)
+        self.problems += spending.load(self.store, self.adapters)  # the month's spend so far
         if dry_run:
             return self._dry_run(posts)
         try:
@@ -239,6 +246,8 @@ class Syndicator:
         if key in self.blocked:
             return Outcome(key, plan.network, "failed", "its ledger is ambiguous")
         try:
+            if plan.action == "post":  # priced whole before its first request
+                spending.check(adapter, plan.draft, len(plan.done), key)
             if plan.action == "settle":
                 self._settle_intents(key, plan.network, adapter)
                 return Outcome(key, plan.network, "unchanged", "a part cut short looked up")
@@ -254,7 +263,7 @@ class Syndicator:
             if plan.action == "update":
                 return Outcome(key, plan.network, "updated")
             return Outcome(key, plan.network, "posted", previous.url if previous else "")
-        except (Unauthorized, NotConfigured, RateLimited) as e:
+        except (Unauthorized, NotConfigured, RateLimited, OverBudget) as e:
             with self._stop_lock:
                 self.stopped.setdefault(plan.network, f"stopped: {e}")
             return Outcome(key, plan.network, "failed", str(e))
@@ -262,6 +271,8 @@ class Syndicator:
             return Outcome(key, plan.network, "failed", str(e))
         except StoreLocked as e:
             return Outcome(key, plan.network, "failed", f"{e}; nothing more was sent")
+        finally:
+            spending.record(self.store, adapter)
 
     def _send(self, adapter: Network, plan: Plan, part: int, previous: Syndication | None):
         """One part, exactly once: its intent is written before the first request (no intent,
@@ -309,6 +320,7 @@ class Syndicator:
         copy = self._with_retries(attempt)
         copy.of = len(plan.draft.parts)
         self._record(key, copy, timeout=RECORD_WAIT)
+        spending.record(self.store, adapter)  # now: a run killed later keeps what it spent
         return copy
 
     def _with_retries(self, call, *args):
@@ -338,7 +350,9 @@ class Syndicator:
                     continue
                 parts = len(p.draft.parts) - len(p.done) + len(p.stale)
                 what = "would post" if p.action == "post" else "would update"
-                outcomes.append(Outcome(post.key, p.network, what, f"{parts} part(s)"))
+                adapter = self.adapters[p.network]
+                price = spending.priced(self.would_cost, adapter, p.draft, len(p.done))
+                outcomes.append(Outcome(post.key, p.network, what, f"{parts} part(s){price}"))
         return outcomes
 
     # -- other commands ---------------------------------------------------------------------
@@ -385,6 +399,7 @@ class Syndicator:
                 outcomes.append(Outcome(key, name, "deleted"))
             except NetworkError as e:
                 outcomes.append(Outcome(key, name, "failed", str(e)))
+            spending.record(self.store, adapter)
         return outcomes
 
     def _settle_intents(self, key: str, network: str, adapter: Network) -> list[Syndication]:

@@ -27,6 +27,9 @@ networks is checked against):
     DISCOVERS     it can find discussions of a post it did not start (Hacker News, Reddit)
     OWN_POSTS     it can list the author's own latest posts (``own_posts``), so the account
                   watch sees a post Roost did not send (``commands/watch.py``)
+    CANNOT        what the network does not allow, in a sentence for the README ("" if nothing)
+    PRICES        what each billed request costs, in US dollars (item -> price; billing.py);
+                  empty for a network that does not bill
 
 **Settings**: ``SETTINGS`` is a ``networks.settings.NetworkSettings`` dataclass: every key, its
 type and default, and the environment variable holding each secret with how to make it.
@@ -56,6 +59,7 @@ from .errors import (  # noqa: F401 (the error tree, importable from here too)
     MissingScopes,
     NetworkError,
     NotConfigured,
+    OverBudget,
     RateLimited,
     Rejected,
     Unauthorized,
@@ -170,6 +174,8 @@ class Network:
     FOLLOWERS: ClassVar[bool] = False
     DISCOVERS: ClassVar[bool] = False
     OWN_POSTS: ClassVar[bool] = False
+    CANNOT: ClassVar[str] = ""
+    PRICES: ClassVar[dict[str, float]] = {}
 
     def __init_subclass__(cls, **kwargs):
         super().__init_subclass__(**kwargs)
@@ -197,6 +203,16 @@ class Network:
         # than one request calls it with the part's intent, its ``extra`` grown (Threads' media
         # container id), and the ledger holds it before the next request.
         self.checkpoint = lambda intent: None
+        # What this run spends on a network that bills (the author's prices over the
+        # defaults, and budget, from the settings); the orchestrators load the month's spend.
+        from .billing import Meter
+
+        prices = {**self.PRICES, **(getattr(settings, "prices", None) or {})}
+        budget = getattr(settings, "monthly_budget_usd", None)
+        self.meter = Meter(self.NAME, prices if self.PRICES else {}, budget)
+        # What the author should hear once per run (a limit of the network's, an endpoint the
+        # access does not allow), said by the command after the run.
+        self.notes: list[str] = []
 
     @classmethod
     def secret_variables(cls, settings) -> dict[str, str]:
@@ -233,6 +249,15 @@ class Network:
     def too_long(self, text: str) -> str:
         """How the network would measure a text that does not fit, for the author."""
         return "the text is over this network's limit"
+
+    def measure(self, text: str) -> str | None:
+        """The text's length as the network counts it, for previews ("212/280"), or None."""
+        return None
+
+    def cost(self, draft: Draft, parts: list[int] | None = None) -> float | None:
+        """What sending these parts (all by default) would cost in US dollars, at the
+        settings' prices; None for a network that does not bill."""
+        return None
 
     def draft(self, post) -> Draft:
         """What this network gets for the post: one part, or a thread when the post asks for

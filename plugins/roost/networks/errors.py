@@ -7,6 +7,8 @@
     │   └── MissingScopes         they work, but lack a scope some calls need
     ├── Rejected                  the network refused this content (422, 400, 404): its words
     ├── RateLimited               429 or a spent budget; ``retry_after`` seconds, if known
+    ├── OverBudget                the request would pass the author's monthly spending budget
+    │                             (networks that bill each request: billing.py); not sent
     ├── Unavailable               5xx, timeouts, connection errors: the request may or may
     │                             not have taken effect
     └── Unreadable                an answer (or a hand-edited record) of a shape the adapter
@@ -60,6 +62,11 @@ class RateLimited(NetworkError):
 
 class Unavailable(NetworkError):
     pass
+
+
+class OverBudget(NetworkError):
+    """Sending would pass the author's monthly budget for a network that bills each request:
+    nothing was sent (``billing.Meter``)."""
 
 
 class Unreadable(NetworkError):

@@ -155,6 +155,7 @@ class ApiClient:
         expired: Callable[[int, str | None], bool] | None = None,
         refresh: Callable[[], None] | None = None,
         query_token: str | None = None,
+        sign: Callable[[], requests.auth.AuthBase] | None = None,
     ):
         self.network = network
         self.base = base.rstrip("/")
@@ -171,6 +172,9 @@ class ApiClient:
         # The query parameter that carries the secret, for an API that documents it there
         # (the Graph API's ``access_token``) rather than in a header.
         self.query_token = query_token
+        # A network that signs each request (X's OAuth 1.0a: method, address and query signed
+        # with four secrets) gives the signer here instead of a header value.
+        self.sign = sign
         self._session = requests.Session()
         # Proxies and CA bundles from the environment are honoured (a company's proxy, a
         # self-hosted instance's CA); ~/.netrc is not: a request carries only the credentials
@@ -218,15 +222,16 @@ class ApiClient:
             self._wait_for_budget()
         for attempt in (1, 2):
             sent = dict(headers or {})
+            signer = self.sign() if auth is True and self.sign else None
             if auth is True and self.query_token:
                 who = None
                 kwargs["params"] = {**(kwargs.get("params") or {}), self.query_token: self.secret()}
             else:
-                who = self.auth() if auth is True else (auth or None)
+                who = (None if signer else self.auth()) if auth is True else auth or None
             if who:
                 sent["Authorization"] = who
-            r = self._send(method, url, path, sent, kwargs)
-            if who or (auth is True and self.query_token):
+            r = self._send(method, url, path, sent, {**kwargs, "auth": signer or _no_netrc})
+            if who or signer or (auth is True and self.query_token):
                 self._note_budget(r)
             if r.status_code in ok and not parse:
                 return Answer(r.status_code, r.headers, r.text, r.links)

@@ -11,8 +11,9 @@ instance, or into one line per problem:
 * a value of the wrong type or outside its choices, naming the key and the value;
 * a required key that is missing.
 
-The types understood are ``str``, ``bool``, ``int``, ``float``, ``X | None`` and ``Literal``
-choices. Nothing is sent for a network whose settings have a problem.
+The types understood are ``str``, ``bool``, ``int``, ``float``, ``X | None``, ``Literal``
+choices and ``dict[str, float]`` (names to numbers, such as a price table). Nothing is sent
+for a network whose settings have a problem.
 """
 
 from __future__ import annotations
@@ -27,11 +28,15 @@ from typing import Any, ClassVar, Literal, get_args, get_origin
 _VARIABLE = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,127}")
 
 
-def setting(default: Any = dataclasses.MISSING, *, help: str, holds: str = "") -> Any:
+def setting(
+    default: Any = dataclasses.MISSING, *, help: str, holds: str = "", unit: str = "seconds"
+) -> Any:
     """A field of a network's settings. ``holds``: this key names the environment variable that
     holds a secret, and this says how to make one with the least it needs, as an instruction
-    (``create one under ...``): ``roost doctor`` says it when the secret is refused."""
-    return dataclasses.field(default=default, metadata={"help": help, "secret": holds})
+    (``create one under ...``): ``roost doctor`` says it when the secret is refused. ``unit``:
+    what a number counts, for the messages (seconds, unless said)."""
+    meta = {"help": help, "secret": holds, "unit": unit}
+    return dataclasses.field(default=default, metadata=meta)
 
 
 def followers_setting() -> Any:
@@ -77,7 +82,7 @@ class NetworkSettings:
                 if f.default is dataclasses.MISSING:
                     problems.append(f'{where}["{name}"] is missing: {f.metadata["help"]}')
                 continue
-            wrong = _wrong(raw[name], hints[name])
+            wrong = _wrong(raw[name], hints[name], f.metadata.get("unit", "seconds"))
             if wrong:
                 problems.append(f'{where}["{name}"] = {_short(raw[name])}: {wrong}')
             else:
@@ -122,18 +127,25 @@ class NetworkSettings:
         return out
 
 
-def _wrong(value: Any, kind: Any) -> str | None:
+def _wrong(value: Any, kind: Any, unit: str = "seconds") -> str | None:
     """What is wrong with ``value`` for the type ``kind``, or None."""
     options = get_args(kind) if get_origin(kind) in (typing.Union, types.UnionType) else (kind,)
     if value is None:
         return None if type(None) in options else "expected a value, not None"
-    problems = [_wrong_one(value, k) for k in options if k is not type(None)]
+    problems = [_wrong_one(value, k, unit) for k in options if k is not type(None)]
     if any(p is None for p in problems):
         return None
     return problems[0]
 
 
-def _wrong_one(value: Any, kind: Any) -> str | None:
+def _wrong_one(value: Any, kind: Any, unit: str = "seconds") -> str | None:
+    if get_origin(kind) is dict:  # names to numbers (a price table): each at least 0
+        ok = isinstance(value, dict) and all(
+            isinstance(k, str) and isinstance(v, int | float) and not isinstance(v, bool)
+            and 0 <= v < float("inf")
+            for k, v in value.items()
+        )  # fmt: skip
+        return None if ok else f"expected a dict of names to numbers of {unit} (0 or more)"
     if get_origin(kind) is Literal:
         choices = get_args(kind)
         return None if value in choices else f"expected one of {', '.join(map(repr, choices))}"
@@ -144,13 +156,15 @@ def _wrong_one(value: Any, kind: Any) -> str | None:
         return None if ok else "expected a whole number"
     if kind is float:
         ok = isinstance(value, int | float) and not isinstance(value, bool) and value > 0
-        return None if ok else "expected a number of seconds above 0"
+        return None if ok else f"expected a number of {unit} above 0"
     if kind is str:
         return None if isinstance(value, str) and value.strip() else "expected a non-empty text"
     return f"cannot be checked ({kind})"
 
 
 def _type_name(kind: Any) -> str:
+    if get_origin(kind) is dict:
+        return "dict of " + " to ".join(_type_name(k) for k in get_args(kind))
     if get_origin(kind) is Literal:
         return "one of " + ", ".join(repr(c) for c in get_args(kind))
     if get_origin(kind) in (typing.Union, types.UnionType):

@@ -107,6 +107,11 @@ class Threads(ThreadsBackfeed, Network):
     MAX_IMAGES = MAX_CAROUSEL
     BRINGS_HOME = frozenset({"reply", "like", "repost"})
     COUNTS_ONLY = frozenset({"like", "repost"})  # insights give numbers, never people
+    CANNOT = (
+        "Threads: no edits, so Roost does not edit; likes and reposts are counts, never people; "
+        "no notifications of replies, so replies come home by the sweep (docs/threads.md); "
+        "250 posts a day"
+    )
 
     def __init__(self, config: dict[str, Any], env=None):
         super().__init__(config, env)
