@@ -8,6 +8,11 @@ cache is used (a fresh CI clone); ``--warm`` keeps Pelican's content cache and R
 cache on both sides (a rebuild on the author's machine, or CI with its kept cache/); ``--both``
 measures cold, then warm, on the same generated site.
 
+A third build is the floor: plain Pelican writing the very pages Roost writes (each post's
+responses, taken from a Roost build, pasted in by the theme's partial with a dictionary lookup).
+Roost / plain is the issue's goal; Roost / floor is Roost's own work, once the cost of pages
+eight times larger (which any static rendering of the conversation pays) is set aside.
+
 Both wall time and CPU time are reported. CPU time is user + system of the build process and
 of every process it started and waited for (Roost's worker included: RUSAGE_CHILDREN counts
 grandchildren once reaped), so work moved to a second core still counts. On a shared machine
@@ -172,13 +177,56 @@ def build_once(root: Path, conf: Path) -> tuple[float, float]:
 
 #: Issue 11's goals: (wall, CPU) ratio Roost / plain, at most.
 GOALS = {"cold": (1.10, 1.15), "warm": (1.05, 1.05)}
-NAMES = ("plain Pelican", "Pelican + Roost")
+NAMES = ("plain Pelican", "Pelican + Roost", "plain, same pages")
+
+
+def write_floor_conf(root: Path, warm: bool) -> Path:
+    """Plain Pelican writing the pages Roost writes: each post's responses, as a Roost build
+    rendered them (harvested by :func:`harvest_pages`), pasted in by the theme's own partial with
+    a dictionary lookup. What putting the conversation into the pages costs however it is done
+    (Jinja and Pelican's writer handling eight times the bytes per article); Roost's own work is
+    what it adds over this. Lists of posts get no count line here, so the floor is a little low."""
+    folder = root / "floor"
+    (folder / "roost").mkdir(parents=True, exist_ok=True)
+    (folder / "roost" / "under_post.html").write_text("{{ roost_pad(article.slug) }}\n")
+    (folder / "floor_pad.py").write_text(
+        "import json\n"
+        f"_PAGES = json.loads(open({str(folder / 'pages.json')!r}, encoding='utf-8').read())\n"
+        "def roost_pad(slug):\n    return _PAGES.get(slug, '')\n"
+    )
+    conf = root / f"conf_floor_{'warm' if warm else 'cold'}.py"
+    conf.write_text(
+        write_conf(root, False, warm).read_text()
+        + f"""
+CACHE_PATH = {str(root / "cache-floor")!r}
+sys.path.insert(0, {str(folder)!r})
+from floor_pad import roost_pad
+THEME_TEMPLATES_OVERRIDES = [{str(folder)!r}, *THEME_TEMPLATES_OVERRIDES]
+JINJA_GLOBALS = {{**JINJA_GLOBALS, "roost_pad": roost_pad}}
+"""
+    )
+    return conf
+
+
+def harvest_pages(root: Path) -> None:
+    """Each post's responses as the last Roost build wrote them, for the floor's builds."""
+    pages = {}
+    for page in (root / "output").glob("*/index.html"):
+        html = page.read_text(encoding="utf-8")
+        start, end = html.find('<section class="responses"'), html.rfind("</article>")
+        if 0 <= start < end:
+            pages[page.parent.name] = html[start:end]
+    (root / "floor").mkdir(exist_ok=True)
+    (root / "floor" / "pages.json").write_text(json.dumps(pages), encoding="utf-8")
 
 
 def measure(root: Path, rounds: int, warm: bool) -> dict[str, dict[str, list[float]]]:
     """Alternate plain and Roost builds ``rounds`` times; wall and CPU seconds of each."""
     confs = {NAMES[0]: write_conf(root, False, warm), NAMES[1]: write_conf(root, True, warm)}
-    for conf in reversed(confs.values()):  # warm the OS file cache (and, warm, the caches)
+    build_once(root, confs[NAMES[1]])  # Roost first: its pages are the floor's
+    harvest_pages(root)
+    confs[NAMES[2]] = write_floor_conf(root, warm)
+    for conf in (confs[NAMES[2]], confs[NAMES[0]]):  # the OS file cache (and, warm, the caches)
         build_once(root, conf)
     print("builds:", "warm caches on both sides" if warm else "cold, no caches", flush=True)
     times: dict[str, dict[str, list[float]]] = {n: {"wall": [], "cpu": []} for n in NAMES}
@@ -187,10 +235,11 @@ def measure(root: Path, rounds: int, warm: bool) -> dict[str, dict[str, list[flo
             w, c = build_once(root, conf)
             times[name]["wall"].append(w)
             times[name]["cpu"].append(c)
-        p, q = times[NAMES[0]], times[NAMES[1]]
+        p, q, f = (times[n] for n in NAMES)
         print(
             f"  round {r + 1}: plain {p['wall'][-1]:.2f}s wall {p['cpu'][-1]:.2f}s CPU, "
-            f"roost {q['wall'][-1]:.2f}s wall {q['cpu'][-1]:.2f}s CPU",
+            f"roost {q['wall'][-1]:.2f}s wall {q['cpu'][-1]:.2f}s CPU, "
+            f"same pages {f['wall'][-1]:.2f}s wall {f['cpu'][-1]:.2f}s CPU",
             flush=True,
         )
     print(f"\n{'build':<18}{'wall median':>13}{'min':>9}{'max':>9}{'CPU median':>13}{'min':>9}")
@@ -203,8 +252,9 @@ def measure(root: Path, rounds: int, warm: bool) -> dict[str, dict[str, list[flo
     return times
 
 
-def ratios(times: dict[str, dict[str, list[float]]]) -> dict[str, float]:
-    plain, roost = times[NAMES[0]], times[NAMES[1]]
+def ratios(times: dict[str, dict[str, list[float]]], base: str = NAMES[0]) -> dict[str, float]:
+    """Roost over ``base`` (plain Pelican, or plain Pelican writing the same pages)."""
+    plain, roost = times[base], times[NAMES[1]]
     med = statistics.median
     return {
         "wall": med(roost["wall"]) / med(plain["wall"]),
@@ -214,8 +264,9 @@ def ratios(times: dict[str, dict[str, list[float]]]) -> dict[str, float]:
     }
 
 
-def report(results: dict[str, dict[str, float]]) -> None:
-    """One line per kind of build: both ratios, each beside its goal."""
+def report(results: dict[str, dict[str, float]], floors: dict[str, dict[str, float]]) -> None:
+    """One line per kind of build: both ratios, each beside its goal; then Roost over the
+    floor (plain Pelican writing the same pages), which no goal names: Roost's own work."""
 
     def cell(value: float, best: float, goal: float) -> str:
         verdict = "within" if value <= goal else "OVER"
@@ -229,6 +280,13 @@ def report(results: dict[str, dict[str, float]]) -> None:
         print(
             f"{mode:<13}  {cell(r['wall'], r['wall_best'], wall_goal)}  "
             f"{cell(r['cpu'], r['cpu_best'], cpu_goal)}"
+        )
+    title = "Roost / plain writing the same pages"
+    print(f"\n{title:<44}  wall (median, best)  CPU (median, best)")
+    for mode, r in floors.items():
+        print(
+            f"{mode:<44}  {r['wall']:.3f} ({r['wall_best']:.3f})       "
+            f"{r['cpu']:.3f} ({r['cpu_best']:.3f})"
         )
 
 
@@ -260,13 +318,14 @@ def main() -> None:
             f"records), generated in {made:.1f}s; {os.cpu_count()} CPUs, load average "
             f"{os.getloadavg()[0]:.1f}"
         )
-        results, raw = {}, {}
+        results, floors, raw = {}, {}, {}
         for m in modes:
             print()
             raw[m] = measure(root, args.rounds, warm=m == "warm")
             results[m] = ratios(raw[m])
+            floors[m] = ratios(raw[m], base=NAMES[2])
         comments = (root / "output" / "post-00000" / "index.html").read_text().count("h-cite")
-        report(results)
+        report(results, floors)
         print(f"check: the first post's page renders {comments} h-cite elements")
         print(f"load average at the end: {os.getloadavg()[0]:.1f}")
         json.dump({"posts": args.posts, "interactions": args.interactions, "builds": raw},
