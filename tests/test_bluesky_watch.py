@@ -71,10 +71,15 @@ def test_posts_made_outside_roost_are_listed_and_roosts_own_thread_is_not(devnet
     assert f"/profile/{camille.did}/post/{spam['uri'].rsplit('/', 1)[1]}" in line
     assert "“Send 1 BTC to double it now”" in line  # no override, no bell
 
-    # A quiet look: one request. Marking takes the posts off the list, for good.
+    # A quiet look: a request or two. Every post on the devnet is seconds old, inside the slack
+    # the watch keeps for clocks, so it may read one more page to see where the feed ends (an
+    # account whose last posts are older stops at the first). Marking takes posts off the list.
     sent = counted(adapter)
     assert watch(store, adapter) is None
-    assert sent == ["GET app.bsky.feed.getAuthorFeed"]
+    assert sent in (
+        ["GET app.bsky.feed.getAuthorFeed"] * 1,
+        ["GET app.bsky.feed.getAuthorFeed"] * 2,
+    )
     marked, missing = mark_ok(store, [found[spam["uri"]].post.url, more["uri"]])
     assert len(marked) == 2 and missing == []
     assert [u.post.id for u in unknown_posts(store)] == [quote["uri"]]
