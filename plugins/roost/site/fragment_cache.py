@@ -87,8 +87,9 @@ class FragmentCache:
         try:
             head, _, fragment = path.read_bytes().partition(b"\n")
             data = json.loads(head)
+            fragment.decode("utf-8")  # a file cut short or damaged is a miss, as ever
             return Prepared(
-                fragment.decode("utf-8"),
+                fragment,  # bytes: decoded where the page is made (Prepared.html)
                 # Written by put() from a sanitised view; the cache is local, like the theme.
                 Markup(data["summary"]),  # noqa: S704
                 data["counts"],
