@@ -58,6 +58,9 @@ def _report_folder(folder: str, settings: dict) -> Path:
             f"{folder}: inside the site's output folder ({settings.get('OUTPUT_PATH')}), which "
             "is deployed; the report names people: choose a folder outside it"
         )
+    if target.exists() and not target.is_dir():
+        raise Stop(f"--report {folder}: a file, not a folder: name a folder (index.html is "
+                   "written inside it, with the folder made if need be)")  # fmt: skip
     return target
 
 
