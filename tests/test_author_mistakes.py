@@ -128,3 +128,11 @@ def test_an_export_is_refused_inside_the_deployed_output_folder_or_onto_a_folder
     fine = blog.run("people", "export", "--format", "csv", "-o", "exports/readers.csv")
     assert fine.returncode == 0, output(fine)
     assert (tmp_path / "exports" / "readers.csv").read_text().startswith("id,name")
+
+
+def test_a_mistyped_network_name_says_which_name_was_meant(tmp_path):
+    blog = Blog(tmp_path, {"twitter": {"handle": "c"}, "Threads": {"handle": "c"}}, env={})
+    seen = blog.run("preview", "swifts")
+    assert seen.returncode == 1
+    (line,) = lines_naming(seen, "no adapter for")
+    assert 'write "threads", not "Threads"; "x", not "twitter"' in line, line
