@@ -136,3 +136,11 @@ def test_a_mistyped_network_name_says_which_name_was_meant(tmp_path):
     assert seen.returncode == 1
     (line,) = lines_naming(seen, "no adapter for")
     assert 'write "threads", not "Threads"; "x", not "twitter"' in line, line
+
+
+def test_a_negative_count_is_refused_rather_than_slicing_from_the_end(tmp_path):
+    blog = Blog(tmp_path)
+    for args in (("people", "--limit", "-1"), ("stats", "--top", "-3"), ("stats", "--posts", "x")):
+        seen = blog.run(*args)
+        assert seen.returncode == 2, args
+        assert "expected a whole number, 0 or more" in seen.stderr, args
