@@ -5,12 +5,13 @@ or a library's warning. Every test here failed before the fix it names."""
 
 from __future__ import annotations
 
+import shutil
 import subprocess
 
 from blog import Blog, lines_naming, output
 
 from conftest import ROOST
-from sites import write_settings
+from sites import REPO, write_settings
 
 X = {"x": {"handle": "camille_writes"}}
 THREADS = {"threads": {"handle": "camille"}}
@@ -144,3 +145,14 @@ def test_a_negative_count_is_refused_rather_than_slicing_from_the_end(tmp_path):
         seen = blog.run(*args)
         assert seen.returncode == 2, args
         assert "expected a whole number, 0 or more" in seen.stderr, args
+
+
+def test_split_given_a_person_id_names_their_accounts(tmp_path):
+    blog = Blog(tmp_path)
+    shutil.copytree(REPO / "social", tmp_path / "social")
+    seen = blog.run("people", "split", "person:1c2ee904b495")  # the demo's Sam: two accounts
+    assert seen.returncode == 2
+    (line,) = lines_naming(seen, "person:1c2ee904b495")
+    assert "webmention:sam.example" in line and "no account" not in line
+    alone = blog.run("people", "split", "person:a7e32bb18897")  # Bob: one account
+    assert alone.returncode == 2 and lines_naming(alone, "nothing to split")
