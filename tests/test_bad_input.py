@@ -85,7 +85,7 @@ COMMANDS = [
 ]
 
 #: The commands whose default settings file is publishconf.py (the others read pelicanconf.py).
-PUBLISHING = {"syndicate", "preview", "backfeed", "doctor", "mark-handled", "unsyndicate"}
+PUBLISHING = {"syndicate", "preview", "backfeed", "doctor", "status", "mark-handled", "unsyndicate"}
 
 BROKEN_SETTINGS = {
     "NameError": ('PATH = "content"\nSITENAME = "Birds"\nSITEURL = SITE_ADDRESS\n', "NameError"),

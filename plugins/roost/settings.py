@@ -71,8 +71,26 @@ def _networks(v: Any) -> str | None:
         )
     unknown = sorted(set(v) - set(known))
     if unknown:
-        return f"no adapter for {', '.join(unknown)} (known: {', '.join(sorted(known))})"
+        hints = [(n, _network_meant(n, known)) for n in unknown]
+        hints = [f'"{m}", not "{n}"' for n, m in hints if m]
+        meant = f"; write {'; '.join(hints)}" if hints else ""
+        return f"no adapter for {', '.join(unknown)} (known: {', '.join(sorted(known))}){meant}"
     return None
+
+
+#: Names authors write for a network Roost calls otherwise.
+_OTHER_NAMES = {"twitter": "x", "bsky": "bluesky", "fediverse": "mastodon"}
+
+
+def _network_meant(name: str, known) -> str:
+    """The known network a mistyped name most likely means ("X", "thread", "twitter"), or ""."""
+    lowered = str(name).strip().lower()
+    if lowered in known:
+        return lowered
+    if _OTHER_NAMES.get(lowered) in known:
+        return _OTHER_NAMES[lowered]
+    close = difflib.get_close_matches(lowered, sorted(known), n=1, cutoff=0.75)
+    return close[0] if close else ""
 
 
 def _webmention_io(v: Any) -> str | None:

@@ -34,7 +34,9 @@ Every problem is one line that names the file, key or network and what to do. Ex
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+import warnings
 
 from .cmd_backfeed import cmd_backfeed
 from .cmd_export import add_export_parser
@@ -50,11 +52,16 @@ from .cmd_people import (
 from .cmd_publish import cmd_mark_handled, cmd_preview, cmd_syndicate, cmd_unsyndicate
 from .cmd_records import cmd_build, cmd_check, cmd_doctor, cmd_merge_records, cmd_status
 from .cmd_websub import cmd_websub
-from .common import Stop, say
+from .common import Stop, count, say
 from .webmention import cmd_webmention
+
+SETTINGS_HELP = "the settings file (default: %(default)s)"
 
 
 def main(argv: list[str] | None = None) -> int:
+    # twitter-text-parser imports pkg_resources, which warns on every run: noise to an author,
+    # about a library's own import (pinned setuptools keeps it working; pyproject.toml).
+    warnings.filterwarnings("ignore", message="pkg_resources is deprecated", category=UserWarning)
     parser = argparse.ArgumentParser(
         prog="roost",
         description="Build the blog, post new articles to your networks, bring the conversation "
@@ -64,7 +71,7 @@ def main(argv: list[str] | None = None) -> int:
 
     def command(name: str, func, help: str, settings: str = "pelicanconf.py"):
         p = sub.add_parser(name, help=help)
-        p.add_argument("-s", "--settings", default=settings)
+        p.add_argument("-s", "--settings", default=settings, help=SETTINGS_HELP)
         p.set_defaults(func=func)
         return p
 
@@ -116,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--sweep",
-        type=int,
+        type=count,
         default=1,
         metavar="N",
         help="also look again at the N most overdue posts per network, on a schedule that "
@@ -135,7 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     for name in ("base", "ours", "theirs", "name"):
         p.add_argument(name)
 
-    p = command("status", cmd_status, "per post: copies, counts, when last backfed")
+    # publishconf.py, like every command that reads ROOST_NETWORKS: the docs put the networks
+    # there, and status reports on them (gone networks, X's spend this month).
+    p = command(
+        "status", cmd_status, "per post: copies, counts, when last backfed", "publishconf.py"
+    )
     p.add_argument("--json", action="store_true")
 
     p = command("hide", cmd_hide, "never show one interaction")
@@ -189,7 +200,14 @@ def main(argv: list[str] | None = None) -> int:
     from ..store import StoreLocked
 
     try:
-        return args.func(args)
+        status = args.func(args)
+        sys.stdout.flush()  # here, so that a reader who stopped reading is seen below
+        return status
+    except BrokenPipeError:
+        # `roost people | head`: the reader has what it wanted. Python's recipe: no message,
+        # and stdout pointed at nothing so the interpreter's last flush does not fail again.
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 1
     except Stop as e:
         say(f"roost: {e}", sys.stderr)
         return 2
@@ -208,13 +226,13 @@ def _people_parsers(command) -> None:
                    help="engagement (default: who came to most posts first), recent, "
                    "first, name")  # fmt: skip
     p.add_argument("--network", action="append", help="only people with an account there")
-    p.add_argument("--limit", type=int, default=0, metavar="N", help="the first N only")
+    p.add_argument("--limit", type=count, default=0, metavar="N", help="the first N only")
     p.add_argument("--json", action="store_true")
     sub = p.add_subparsers(dest="people_command")
 
     def people(name, func, help):
         q = sub.add_parser(name, help=help)
-        q.add_argument("-s", "--settings", default="pelicanconf.py")
+        q.add_argument("-s", "--settings", default="pelicanconf.py", help=SETTINGS_HELP)
         q.set_defaults(func=func)
         return q
 
@@ -228,7 +246,7 @@ def _people_parsers(command) -> None:
     q = people("split", cmd_people_split, "take one account out of its person")
     q.add_argument("account", help="the account id, e.g. mastodon:bob@birds.example")
     q = people("verify", cmd_people_verify, "read rel=me links and domain handles; merge on them")
-    q.add_argument("--days", type=int, default=30, help="read a check again after N days (30)")
+    q.add_argument("--days", type=count, default=30, help="read a check again after N days (30)")
     add_export_parser(sub)
 
 
@@ -239,11 +257,11 @@ def _audience_parsers(sub) -> None:
     audience = sub.add_parser("audience", help="follower snapshots: who follows you, who came")
     steps = audience.add_subparsers(dest="step", required=True)
     p = steps.add_parser("snapshot", help="record who follows you on each network that lists it")
-    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.add_argument("-s", "--settings", default="publishconf.py", help=SETTINGS_HELP)
     p.add_argument("--network", action="append", help="only this network (repeatable)")
     p.set_defaults(func=cmd_audience_snapshot)
     p = steps.add_parser("diff", help="who came and who left between two follower snapshots")
-    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.add_argument("-s", "--settings", default="publishconf.py", help=SETTINGS_HELP)
     p.add_argument("--network", action="append", help="only this network (repeatable)")
     p.add_argument("start", nargs="?", metavar="FROM", help="a snapshot's date (default: the "
                    "one before the last); the last snapshot of that day")  # fmt: skip

@@ -36,7 +36,12 @@ def add_export_parser(people_sub) -> None:
         help="export your audience: CSV, vCard, OPML of their feeds, Mastodon's follow import, "
         "or a list on your Bluesky account",
     )
-    p.add_argument("-s", "--settings", default="publishconf.py")
+    p.add_argument(
+        "-s",
+        "--settings",
+        default="publishconf.py",
+        help="the settings file (default: %(default)s)",
+    )
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--format", choices=FORMATS, help="the file format")
     what.add_argument(
@@ -60,6 +65,8 @@ def cmd_export(args: argparse.Namespace) -> int:
     if args.output and not (Path(args.output).parent or Path(".")).is_dir():
         raise Stop(f"-o {args.output}: the folder {Path(args.output).parent} does not exist")
     settings, values, problems, store = settings_and_store(args)
+    if args.output:
+        _refuse_output(args.output, settings)
     directory = load_directory(store.root)
     if args.bluesky_list is not None:
         print_problems(problems)
@@ -86,6 +93,20 @@ def cmd_export(args: argparse.Namespace) -> int:
     where = args.output or "standard output"
     say(f"roost: {len(people)} people exported as {args.format} to {where}", sys.stderr)
     return 0
+
+
+def _refuse_output(file: str, settings: dict) -> None:
+    """An export names people: never into the site's output folder, which is deployed (the
+    same rule as the stats report's); and a folder is not a file."""
+    target = Path(file).resolve()
+    output = Path(settings.get("OUTPUT_PATH", "output")).resolve()
+    if output in target.parents or target == output:
+        raise Stop(
+            f"-o {file}: inside the site's output folder ({settings.get('OUTPUT_PATH')}), which "
+            "is deployed, and the export names your readers: write it outside that folder"
+        )
+    if target.is_dir():
+        raise Stop(f"-o {file}: a folder; name the file to write, e.g. {Path(file) / 'readers'}")
 
 
 def write_whole(path: Path, text: str) -> None:

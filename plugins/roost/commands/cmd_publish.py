@@ -30,8 +30,12 @@ def syndicator_for(args: argparse.Namespace, *, offline: bool = False):
         # Not a failure: a blog without networks yet (a fresh fork publishing from CI) is fine.
         print("roost: no networks configured (ROOST_NETWORKS in the settings): nothing to do")
         raise SystemExit(0)
-    if values["ROOST_SYNDICATE_SINCE"] is None:
-        raise Stop("set ROOST_SYNDICATE_SINCE = 'YYYY-MM-DD' (posts before it are never sent)")
+    # Sending needs the date before which nothing is ever sent; an offline look does not.
+    if values["ROOST_SYNDICATE_SINCE"] is None and not offline:
+        raise Stop(
+            f"{args.settings}: set ROOST_SYNDICATE_SINCE = 'YYYY-MM-DD' "
+            "(posts before it are never sent)"
+        )
     wanted = getattr(args, "network", None)
     for name in sorted(set(wanted or ()) - names):
         if name in configured(values):
@@ -42,7 +46,8 @@ def syndicator_for(args: argparse.Namespace, *, offline: bool = False):
     )
     adapters = posting(adapters)
     store = Store(records_path(settings, values["ROOST_RECORDS_PATH"]))
-    since = date.fromisoformat(str(values["ROOST_SYNDICATE_SINCE"]))
+    since = values["ROOST_SYNDICATE_SINCE"]
+    since = date.fromisoformat(str(since)) if since is not None else None
     syndicator = Syndicator(
         store, adapters, since=since, check_deployed=values["ROOST_CHECK_DEPLOYED"]
     )
@@ -108,6 +113,14 @@ def _costs(syndicator, dry_run: bool) -> list[str]:
         verb = "would cost" if dry_run else "cost"
         lines.append(f"this run {verb} {dollars(usd)} on {name}; "
                      + month_line(name, meter.month_total, meter.budget))  # fmt: skip
+        if dry_run and meter.budget is not None and meter.month_total + usd > meter.budget + 1e-9:
+            # The real run stops at the budget: a dry run that only said "would post" for every
+            # post would promise what the run will not do.
+            lines.append(
+                f"{name}: the monthly budget of {dollars(meter.budget)} would stop this run "
+                f"before its end (posts past it wait for a later run): raise "
+                f'ROOST_NETWORKS["{name}"]["monthly_budget_usd"] to send them all now'
+            )
     return lines
 
 

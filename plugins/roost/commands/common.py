@@ -25,6 +25,18 @@ def say(line: str, file=None) -> None:
     print(scrub(line), file=file or sys.stdout)
 
 
+def count(text: str) -> int:
+    """An argument that counts something (``--limit``, ``--top``, ``--days``): 0 or more. A
+    negative one would slice from the end and quietly show the wrong list."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number, 0 or more")
+    return value
+
+
 def print_problems(lines: list[str]) -> None:
     for line in lines:
         say(f"roost: {line}", sys.stderr)

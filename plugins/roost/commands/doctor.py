@@ -145,7 +145,10 @@ def _try(name: str, adapter) -> Finding:
     try:
         who = adapter.check()
     except NotConfigured as e:
-        return Finding(False, f"{name}: {e.message}; {make}")
+        # A network with several secrets (X's four) says in its message where all of them come
+        # from; the first one's own instruction after it would only repeat half of that.
+        hint = f"; {make}" if len(secrets) <= 1 else ""
+        return Finding(False, f"{name}: {e.message}{hint}")
     except MissingScopes as e:
         return Finding(
             False, f"{name}: the token in {secret} works but lacks {e.message}: {make}, then set "

@@ -53,6 +53,11 @@ def split(store: Store, account: str, now=None) -> list[Merge]:
     stamp = format_time(now or datetime.now(UTC))
     someone = load_directory(store.root).find(account)
     ids = [p.id for p in someone.accounts] if someone else []
+    if someone and account not in ids and len(ids) == 1:
+        raise NotFound(f"{account!r} has one account ({ids[0]}): there is nothing to split")
+    if someone and account not in ids:  # a person's id: which of its accounts to take out
+        raise NotFound(f"{account!r} is a person; split takes one of their accounts: "
+                       f"{', '.join(ids)}")  # fmt: skip
     if account not in ids:
         raise NotFound(f"no account {account!r} (an account id, e.g. mastodon:bob@birds.example)")
     if len(ids) == 1:

@@ -41,7 +41,7 @@ from ..http import ApiClient, PageGuard
 from ..settings import NetworkSettings, setting
 from . import counting, graph
 from .backfeed import ThreadsBackfeed
-from .token import TokenKeeper, default_path
+from .token import TokenKeeper, default_path, inside_blog
 
 API = "https://graph.threads.net/v1.0"
 SCOPES = (
@@ -96,6 +96,13 @@ class ThreadsSettings(NetworkSettings):
             wrong.append(f'["api"] must be an https:// address, e.g. {API}')
         if not self.handle.replace(".", "").replace("_", "").isalnum():
             wrong.append(f'["handle"] = {self.handle!r}: the username alone, e.g. "camille"')
+        if self.token_file and inside_blog(self.token_file):
+            # The blog's folder is committed (`invoke push-records` commits social/): a token
+            # kept there would end up in git, readable by anyone who can read the repository.
+            wrong.append(
+                f'["token_file"] = {self.token_file!r} is inside the blog, where it could be '
+                'committed: name a file outside it, e.g. "~/.config/roost/threads-token.json"'
+            )
         return wrong + super().check()
 
 
@@ -155,6 +162,9 @@ class Threads(ThreadsBackfeed, Network):
 
     def too_long(self, text: str) -> str:
         return counting.too_long(text)
+
+    def measure(self, text: str) -> str:
+        return f"{counting.length(text)}/{counting.MAX_CHARACTERS}"
 
     def draft(self, post) -> Draft:
         draft = super().draft(post)

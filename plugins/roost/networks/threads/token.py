@@ -155,6 +155,13 @@ class TokenKeeper:
             )
 
 
+def inside_blog(token_file: str) -> bool:
+    """A relative path, or one under the folder the commands run in (the blog's): where a
+    token must never be kept, since that folder is committed."""
+    path = Path(token_file).expanduser()
+    return not path.is_absolute() or path.resolve().is_relative_to(Path.cwd().resolve())
+
+
 def _format(t: datetime) -> str:
     return t.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
