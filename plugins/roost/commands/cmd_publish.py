@@ -180,9 +180,11 @@ def cmd_preview(args: argparse.Namespace) -> int:
 
 
 def cmd_unsyndicate(args: argparse.Namespace) -> int:
+    from .withdraw import unsyndicate
+
     _, syndicator, problems = syndicator_for(args)
     print_problems(problems)
-    outcomes = syndicator.unsyndicate(args.post, list(syndicator.adapters))
+    outcomes = unsyndicate(syndicator, args.post, list(syndicator.adapters))
     for o in outcomes:
         say(f"{o.network:>10} {o.action:<12} {o.post}{': ' + o.detail if o.detail else ''}")
     return 1 if problems or any(o.action == "failed" for o in outcomes) else 0
@@ -192,11 +194,12 @@ def cmd_mark_handled(args: argparse.Namespace) -> int:
     from datetime import UTC, datetime
 
     from .posts import read_posts
+    from .withdraw import mark_handled
 
     settings, syndicator, problems = syndicator_for(args, offline=True)
     reason = f"handled before Roost ({datetime.now(UTC):%Y-%m-%d})"
     posts = read_posts(settings, problems=problems)
     print_problems(problems)
-    n = syndicator.mark_handled(posts, reason)
+    n = mark_handled(syndicator, posts, reason)
     print(f"roost: {n} post(s) marked as handled; they will not be sent")
     return 1 if problems else 0

@@ -34,7 +34,7 @@ from datetime import UTC, date, datetime
 import filelock
 import requests
 
-from ..model import PostRecord, RecordError, Syndication, format_time
+from ..model import PostRecord, RecordError, Syndication
 from ..networks.base import (
     Draft,
     Network,
@@ -50,7 +50,6 @@ from . import spending
 from .outcomes import Outcome
 from .renamed_posts import carry_over, remember_identity
 from .retrying import with_retries
-from .watch import remember_deleted
 
 log = logging.getLogger(__name__)
 
@@ -353,53 +352,6 @@ class Syndicator:
                 adapter = self.adapters[p.network]
                 price = spending.priced(self.would_cost, adapter, p.draft, len(p.done))
                 outcomes.append(Outcome(post.key, p.network, what, f"{parts} part(s){price}"))
-        return outcomes
-
-    # -- other commands ---------------------------------------------------------------------
-
-    def mark_handled(self, posts: Iterable[Post], reason: str) -> int:
-        """Record every post not yet on a network as handled there, so it is never sent."""
-        marked = 0
-        with self.store.lock():
-            for post in posts:
-                record = self.store.read_post(post.key)
-                changed = False
-                for name in self.adapters:
-                    if not record.copies(name) and name not in record.skipped:
-                        record.skipped[name] = reason
-                        changed = True
-                if changed:
-                    self.store.write_post(record)
-                    marked += 1
-        return marked
-
-    def unsyndicate(self, key: str, networks: Iterable[str]) -> list[Outcome]:
-        """Delete the post's copies, drop them from the ledger, and keep it from coming back. A
-        part that may have gone out unrecorded (an intent) is looked for first, and deleted too
-        when it is there."""
-        outcomes = []
-        for name in networks:
-            adapter = self.adapters[name]
-            try:
-                copies = self._settle_intents(key, name, adapter)
-                with self.store.lock():  # first: whatever fails below, it is never sent again
-                    record = self.store.read_post(key)
-                    record.skipped[name] = f"unsyndicated on {format_time(datetime.now(UTC))}"
-                    self.store.write_post(record)
-                if not copies:
-                    outcomes.append(Outcome(key, name, "unchanged", "no copy there"))
-                    continue
-                for copy in reversed(copies):  # the replies of a thread first
-                    self._with_retries(adapter.delete, copy)
-                    with self.store.lock():
-                        record = self.store.read_post(key)
-                        record.syndications.remove(copy)
-                        self.store.write_post(record)
-                        remember_deleted(self.store, name, copy.id)  # the watch's (watch.py)
-                outcomes.append(Outcome(key, name, "deleted"))
-            except NetworkError as e:
-                outcomes.append(Outcome(key, name, "failed", str(e)))
-            spending.record(self.store, adapter)
         return outcomes
 
     def _settle_intents(self, key: str, network: str, adapter: Network) -> list[Syndication]:
