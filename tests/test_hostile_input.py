@@ -17,3 +17,32 @@ def test_a_spending_file_that_is_not_an_object_is_one_line(tmp_path, command):
     assert run.returncode == 1, output(run)
     assert any("spending.json" in ln and "must be an object" in ln
                for ln in output(run).splitlines())  # fmt: skip
+
+
+#: Follower accounts as a hostile server may name them: a terminal escape (it sets the window's
+#: title and could do worse), a NUL, a direction override that shows "exe.png" as "gnp.exe".
+HOSTILE_ACCTS = {
+    "esc": "ev\x1b]0;pwned\x07il@other.example",
+    "nul": "nul\x00@other.example",
+    "bidi": "x\u202egnp.exe@other.example",
+    "ctl": "reader1\x01z@other.example",
+}
+
+
+def test_follower_names_with_control_characters_are_counted_never_written(tmp_path, fake):
+    from test_audience_snapshots import blog
+
+    fake.add_followers("camille", 3, "reader")
+    b = blog(tmp_path, fake)
+    assert b.run("audience", "snapshot").returncode == 0
+    for name, acct in HOSTILE_ACCTS.items():
+        fake.follow("camille", name)
+        fake.profiles[name] = {"acct": acct}
+    second = b.run("audience", "snapshot")
+    assert "7 followers (4 unnamed): 4 came, 0 left" in second.stdout, output(second)
+    diff = b.run("audience", "diff")
+    assert diff.returncode == 0, output(diff)
+    folder = b.root / "social" / "followers"
+    for text in (output(diff), *(p.read_text() for p in folder.iterdir())):
+        assert not any(c in text for c in "\x1b\x07\x00\x01\u202e"), repr(text)
+    assert "and 4 who asked not to be named" in diff.stdout

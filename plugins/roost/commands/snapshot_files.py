@@ -33,7 +33,11 @@ from pathlib import Path
 
 FOLDER = "followers"
 RUN = 20_000  # lines sorted in memory at a time (about 2 MB); more go to sorted files on disk
-_NAME = re.compile(r"[^\s~#+=-][^\s]*")  # what a stable name or handle may be in a line
+# What a stable name or handle may be in a line: one word, and no control character (a
+# terminal escape, a NUL, a direction override) that the diff would print to the author's
+# terminal or that would sort the line apart from its name; such a follower is a fingerprint.
+_CHAR = r"[^\s\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+_NAME = re.compile(f"{_CHAR}~#+=-]{_CHAR}]*")
 _HEADER = re.compile(
     r"# (?P<stamp>\S+) (?P<first>first: )?(?P<total>\d+) followers \((?P<unnamed>\d+) unnamed\)"
 )
