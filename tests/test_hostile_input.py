@@ -46,3 +46,48 @@ def test_follower_names_with_control_characters_are_counted_never_written(tmp_pa
     for text in (output(diff), *(p.read_text() for p in folder.iterdir())):
         assert not any(c in text for c in "\x1b\x07\x00\x01\u202e"), repr(text)
     assert "and 4 who asked not to be named" in diff.stdout
+
+
+def test_people_show_prints_no_terminal_escape_a_network_put_in_an_account_id(tmp_path):
+    """A Threads reply whose username holds an escape sequence (it retitles the terminal) and a
+    carriage return (it overwrites the line): its account id and addresses reach the records,
+    and ``roost people show`` prints them without the controls."""
+    import shutil
+
+    from fakes.threads import FakeThreads
+    from test_threads_backfeed import run, world
+
+    fake = FakeThreads()
+    fake.start()
+    try:
+        a, store, head, _ = world.__wrapped__(fake, tmp_path)
+        fake.reply_as("bo\x1b]0;pwned\x07b\r", head.id, "Lovely")
+        assert run(a, store).failed == ""
+    finally:
+        fake.stop()
+    b = Blog(tmp_path / "blog", {})
+    shutil.copytree(store.root, b.root / "social")
+    listed = b.run("people")
+    pid = listed.stdout.split()[0]
+    assert pid.startswith("person:"), output(listed)
+    shown = b.run("people", "show", pid)
+    assert shown.returncode == 0, output(shown)
+    assert "threads:bo]0;pwnedb" in shown.stdout
+    assert not any(c in output(shown) for c in "\x1b\x07\r"), repr(shown.stdout)
+
+
+def test_an_infinite_count_from_threads_is_one_line_not_a_traceback(tmp_path):
+    """JSON's ``1e999`` reads as infinity, which no count can be: the harvest fails in one line
+    naming the network (the post is read again next run), not with an OverflowError."""
+    from fakes.threads import FakeThreads
+    from test_threads_backfeed import run, world
+
+    fake = FakeThreads()
+    fake.start()
+    try:
+        a, store, head, _ = world.__wrapped__(fake, tmp_path)
+        fake.posts[head.id]["likes"] = float("inf")  # sent as Infinity, read back as inf
+        report = run(a, store)
+    finally:
+        fake.stop()
+    assert report.failed.startswith("threads: an answer of a shape Roost does not know")

@@ -9,6 +9,7 @@ command could not start (``Stop``).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -18,11 +19,18 @@ class Stop(Exception):
     """The command cannot start (exit 2); the message says what to do."""
 
 
+# What a stranger's words (an account id, an address) must not bring to the author's terminal:
+# escape sequences (ESC, C1 controls), a carriage return that overwrites the line, direction
+# overrides. Newlines and tabs are Roost's own layout.
+_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+
+
 def say(line: str, file=None) -> None:
-    """Print one line of Roost's, scrubbed of every secret and query string (redaction.py)."""
+    """Print one line of Roost's, scrubbed of every secret and query string (redaction.py) and
+    of terminal controls."""
     from ..redaction import scrub
 
-    print(scrub(line), file=file or sys.stdout)
+    print(_TERMINAL_CONTROLS.sub("", scrub(line)), file=file or sys.stdout)
 
 
 def print_problems(lines: list[str]) -> None:
