@@ -91,3 +91,24 @@ def test_an_infinite_count_from_threads_is_one_line_not_a_traceback(tmp_path):
     finally:
         fake.stop()
     assert report.failed.startswith("threads: an answer of a shape Roost does not know")
+
+
+def test_follower_files_that_are_not_utf8_are_one_line_naming_them(tmp_path, fake):
+    from test_audience_snapshots import blog
+
+    fake.add_followers("camille", 3, "reader")
+    b = blog(tmp_path, fake)
+    assert b.run("audience", "snapshot").returncode == 0
+    fake.follow("camille", "ada")
+    assert b.run("audience", "snapshot").returncode == 0
+    folder = b.root / "social" / "followers"
+    for name, command in (("mastodon.txt", "snapshot"), ("mastodon-changes.txt", "diff")):
+        kept = (folder / name).read_bytes()
+        (folder / name).write_bytes(b"# Roost followers\n\xff\xfe broken\n")
+        fake.follow("camille", f"bea{len(name)}")
+        run = b.run("audience", command)
+        assert "Traceback" not in output(run)
+        assert run.returncode == 1, output(run)
+        assert f"social/followers/{name}: not UTF-8 text" in run.stderr, output(run)
+        assert (folder / name).read_bytes() == b"# Roost followers\n\xff\xfe broken\n"
+        (folder / name).write_bytes(kept)
