@@ -112,3 +112,20 @@ def test_follower_files_that_are_not_utf8_are_one_line_naming_them(tmp_path, fak
         assert f"social/followers/{name}: not UTF-8 text" in run.stderr, output(run)
         assert (folder / name).read_bytes() == b"# Roost followers\n\xff\xfe broken\n"
         (folder / name).write_bytes(kept)
+
+
+@pytest.mark.parametrize("expires_in", [float("inf"), 1e300])
+def test_a_threads_refresh_naming_an_endless_lifetime_keeps_the_token_in_use(tmp_path, expires_in):
+    """A refresh answer whose ``expires_in`` no date can hold is a refused refresh (the token
+    in use goes on, asked again tomorrow), not an OverflowError on every run."""
+    from roost.networks.threads.token import TokenKeeper
+
+    keeper = TokenKeeper(
+        "threads",
+        {"ROOST_THREADS_TOKEN": "given-token-1234"},
+        "ROOST_THREADS_TOKEN",
+        tmp_path / "token.json",
+        refresh=lambda token: {"access_token": "fresh-token-5678", "expires_in": expires_in},
+    )
+    assert keeper.token() == "given-token-1234"
+    assert "tried" in (tmp_path / "token.json").read_text()
