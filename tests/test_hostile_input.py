@@ -129,3 +129,32 @@ def test_a_threads_refresh_naming_an_endless_lifetime_keeps_the_token_in_use(tmp
     )
     assert keeper.token() == "given-token-1234"
     assert "tried" in (tmp_path / "token.json").read_text()
+
+
+def test_a_lone_surrogate_in_an_answer_is_not_a_traceback(tmp_path, fake):
+    """JSON may escape half a UTF-16 pair alone ("\\ud800"); Python reads it as a character no
+    UTF-8 file or terminal can hold. In an account it becomes U+FFFD and the snapshot is made;
+    in an error, the error is one line."""
+    from test_audience_snapshots import blog
+    from test_guarded_fetch import Canary
+
+    fake.add_followers("camille", 3, "reader")
+    fake.follow("camille", "sur")
+    fake.profiles["sur"] = {"acct": "a\ud800b@other.example", "display_name": "x\udfffy"}
+    b = blog(tmp_path / "one", fake)
+    snapshot = b.run("audience", "snapshot")
+    assert snapshot.returncode == 0, output(snapshot)
+    assert "a\ufffdb@other.example" in (b.root / "social/followers/mastodon.txt").read_text()
+
+    def refuses(handler):
+        handler.send_body(422, b'{"error": "no \\ud800 way"}', "application/json")
+
+    server = Canary(refuses)
+    try:
+        b = Blog(tmp_path / "two", {"mastodon": {"instance": server.url}})
+        for command in ("doctor", "backfeed"):
+            run = b.run(command)
+            assert "Traceback" not in output(run), (command, output(run))
+            assert run.returncode == 1 and "no \ufffd way" in output(run), command
+    finally:
+        server.close()

@@ -21,8 +21,11 @@ class Stop(Exception):
 
 # What a stranger's words (an account id, an address) must not bring to the author's terminal:
 # escape sequences (ESC, C1 controls), a carriage return that overwrites the line, direction
-# overrides. Newlines and tabs are Roost's own layout.
-_TERMINAL_CONTROLS = re.compile("[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069]")
+# overrides; and a lone surrogate (JSON's "\ud800"), which no terminal encoding can print.
+# Newlines and tabs are Roost's own layout.
+_TERMINAL_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
 
 
 def say(line: str, file=None) -> None:
