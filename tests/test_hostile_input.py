@@ -158,3 +158,21 @@ def test_a_lone_surrogate_in_an_answer_is_not_a_traceback(tmp_path, fake):
             assert run.returncode == 1 and "no \ufffd way" in output(run), command
     finally:
         server.close()
+
+
+@pytest.mark.parametrize(
+    "command",
+    [
+        ("people", "verify", "--days", "9999999999"),  # a date past year 9999: OverflowError
+        ("people", "verify", "--days", "-1"),
+        ("people", "--limit", "-3"),  # all but the last three, silently
+        ("stats", "--top", "-5"),
+        ("stats", "--posts", "-1"),
+    ],
+)
+def test_counts_and_days_out_of_range_are_refused_in_one_line(tmp_path, command):
+    b = Blog(tmp_path, {})
+    run = b.run(*command)
+    assert "Traceback" not in output(run)
+    assert run.returncode == 2, output(run)
+    assert f"argument {command[-2]}: '{command[-1]}': give a whole number from 0" in run.stderr

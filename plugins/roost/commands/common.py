@@ -36,6 +36,22 @@ def say(line: str, file=None) -> None:
     print(_TERMINAL_CONTROLS.sub("", scrub(line)), file=file or sys.stdout)
 
 
+def whole_number(most: int):
+    """An argparse ``type``: a whole number from 0 to ``most``. A negative one would cut from
+    the end of a list, and a huge number of days overflows a date."""
+
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = -1
+        if not 0 <= value <= most:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 0 to {most:,}")
+        return value
+
+    return read
+
+
 def print_problems(lines: list[str]) -> None:
     for line in lines:
         say(f"roost: {line}", sys.stderr)
