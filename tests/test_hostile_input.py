@@ -176,3 +176,15 @@ def test_counts_and_days_out_of_range_are_refused_in_one_line(tmp_path, command)
     assert "Traceback" not in output(run)
     assert run.returncode == 2, output(run)
     assert f"argument {command[-2]}: '{command[-1]}': give a whole number from 0" in run.stderr
+
+
+def test_a_feed_cache_of_the_wrong_shape_is_only_a_cache(tmp_path):
+    """``~/.cache/roost/feeds.json`` whose sites are a list: read as empty, the export goes on."""
+    b = Blog(tmp_path, {})
+    cache = b.root / "home" / ".cache" / "roost" / "feeds.json"
+    cache.parent.mkdir(parents=True)
+    cache.write_text('{"sites": []}')
+    run = b.run("people", "export", "--format", "opml")
+    assert "Traceback" not in output(run)
+    assert run.returncode == 0, output(run)
+    assert run.stdout.startswith('<?xml version="1.0" encoding="UTF-8"?>')
