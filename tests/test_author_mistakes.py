@@ -144,7 +144,7 @@ def test_a_negative_count_is_refused_rather_than_slicing_from_the_end(tmp_path):
     for args in (("people", "--limit", "-1"), ("stats", "--top", "-3"), ("stats", "--posts", "x")):
         seen = blog.run(*args)
         assert seen.returncode == 2, args
-        assert "expected a whole number, 0 or more" in seen.stderr, args
+        assert "give a whole number from 0 to" in seen.stderr, args
 
 
 def test_split_given_a_person_id_names_their_accounts(tmp_path):

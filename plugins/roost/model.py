@@ -401,6 +401,8 @@ def _sorted_dict(d: dict) -> dict:
 
 
 def check_format(d: dict) -> None:
+    if not isinstance(d, dict):  # a hand-edited file: "[]" is JSON too
+        raise RecordError("the file must be an object")
     fmt = d.get("format")
     if fmt is None:
         raise RecordError("format is missing (expected 1)")

@@ -52,7 +52,7 @@ from .cmd_people import (
 from .cmd_publish import cmd_mark_handled, cmd_preview, cmd_syndicate, cmd_unsyndicate
 from .cmd_records import cmd_build, cmd_check, cmd_doctor, cmd_merge_records, cmd_status
 from .cmd_websub import cmd_websub
-from .common import Stop, count, say
+from .common import Stop, say, whole_number
 from .webmention import cmd_webmention
 
 SETTINGS_HELP = "the settings file (default: %(default)s)"
@@ -123,7 +123,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     p.add_argument(
         "--sweep",
-        type=count,
+        type=whole_number(10**6),
         default=1,
         metavar="N",
         help="also look again at the N most overdue posts per network, on a schedule that "
@@ -226,7 +226,9 @@ def _people_parsers(command) -> None:
                    help="engagement (default: who came to most posts first), recent, "
                    "first, name")  # fmt: skip
     p.add_argument("--network", action="append", help="only people with an account there")
-    p.add_argument("--limit", type=count, default=0, metavar="N", help="the first N only")
+    p.add_argument(
+        "--limit", type=whole_number(10**9), default=0, metavar="N", help="the first N only"
+    )
     p.add_argument("--json", action="store_true")
     sub = p.add_subparsers(dest="people_command")
 
@@ -246,7 +248,9 @@ def _people_parsers(command) -> None:
     q = people("split", cmd_people_split, "take one account out of its person")
     q.add_argument("account", help="the account id, e.g. mastodon:bob@birds.example")
     q = people("verify", cmd_people_verify, "read rel=me links and domain handles; merge on them")
-    q.add_argument("--days", type=count, default=30, help="read a check again after N days (30)")
+    q.add_argument(
+        "--days", type=whole_number(36_500), default=30, help="read a check again after N days (30)"
+    )
     add_export_parser(sub)
 
 

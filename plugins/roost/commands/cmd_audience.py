@@ -24,6 +24,7 @@ MAKE_KEY = 'python3 -c "import secrets; print(secrets.token_hex(32))"'
 
 def cmd_audience_snapshot(args: argparse.Namespace) -> int:
     from .. import redaction
+    from ..model import RecordError
     from ..networks.base import NetworkError
     from .adapters import build_adapters, configured
 
@@ -64,6 +65,9 @@ def cmd_audience_snapshot(args: argparse.Namespace) -> int:
             failed |= not _snapshot(store, name, adapter, secret.encode(), moderation)
         except NetworkError as e:
             say(f"roost: {e}; {_kept(store, name)}", sys.stderr)
+            failed = True
+        except RecordError as e:  # this network's files; the others' snapshots go on
+            say(f"roost: {e}; nothing recorded for {name}", sys.stderr)
             failed = True
     print_problems(problems)
     return 1 if failed else 0
@@ -130,6 +134,7 @@ def _kept(store, name: str) -> str:
 
 
 def cmd_audience_diff(args: argparse.Namespace) -> int:
+    from ..model import RecordError
     from .snapshot_files import FOLDER, SnapshotFiles
 
     _, _, problems, store = settings_and_store(args)
@@ -142,33 +147,38 @@ def cmd_audience_diff(args: argparse.Namespace) -> int:
     moderation = store.read_moderation()
     failed = False
     for name in names:
-        files = SnapshotFiles(store, name)
-        snapshots = files.snapshots()
-        if len(snapshots) < 2:
-            only = f"only one snapshot so far ({snapshots[0].stamp})" if snapshots else "none"
-            say(f"roost: {name}: {only}; nothing to compare yet", sys.stderr)
-            failed |= not snapshots
-            continue
         try:
-            start = _pick(snapshots, args.start, len(snapshots) - 2)
-            end = _pick(snapshots, args.end, len(snapshots) - 1)
-        except LookupError as e:
-            say(f"roost: {name}: {e}", sys.stderr)
+            failed |= not _diff(args, name, SnapshotFiles(store, name), moderation)
+        except RecordError as e:  # this network's files; the others are compared
+            say(f"roost: {e}", sys.stderr)
             failed = True
-            continue
-        if start >= end:
-            say(f"roost: {name}: FROM must be an earlier snapshot than TO", sys.stderr)
-            failed = True
-            continue
-        restart = next((s for s in snapshots[start + 1 : end + 1] if s.first), None)
-        if restart:
-            say(f"roost: {name}: the list was started afresh at {restart.stamp} (its file was "
-                f"missing); compare from {restart.stamp}", sys.stderr)  # fmt: skip
-            failed = True
-            continue
-        _show(name, files, snapshots, start, end, moderation)
     print_problems(problems)
     return 1 if failed else 0
+
+
+def _diff(args, name: str, files, moderation) -> bool:
+    """One network's comparison; False when it could not be made (said in one line)."""
+    snapshots = files.snapshots()
+    if len(snapshots) < 2:
+        only = f"only one snapshot so far ({snapshots[0].stamp})" if snapshots else "none"
+        say(f"roost: {name}: {only}; nothing to compare yet", sys.stderr)
+        return bool(snapshots)
+    try:
+        start = _pick(snapshots, args.start, len(snapshots) - 2)
+        end = _pick(snapshots, args.end, len(snapshots) - 1)
+    except LookupError as e:
+        say(f"roost: {name}: {e}", sys.stderr)
+        return False
+    if start >= end:
+        say(f"roost: {name}: FROM must be an earlier snapshot than TO", sys.stderr)
+        return False
+    restart = next((s for s in snapshots[start + 1 : end + 1] if s.first), None)
+    if restart:
+        say(f"roost: {name}: the list was started afresh at {restart.stamp} (its file was "
+            f"missing); compare from {restart.stamp}", sys.stderr)  # fmt: skip
+        return False
+    _show(name, files, snapshots, start, end, moderation)
+    return True
 
 
 def _pick(snapshots, wanted: str | None, default: int) -> int:

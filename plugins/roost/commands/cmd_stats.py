@@ -23,7 +23,7 @@ from rich.text import Text
 from ..audience.stats import KIND_WORDS, in_words, plural
 from ..registry import info
 from ..sanitize import clean_text
-from .common import Stop, count, print_problems, say, settings_and_store
+from .common import Stop, print_problems, say, settings_and_store, whole_number
 
 HEADERS = {kind: many for kind, (_, many) in KIND_WORDS.items()}
 
@@ -244,9 +244,9 @@ def add_arguments(p: argparse.ArgumentParser) -> None:
     p.add_argument("--json", action="store_true", help="everything, as JSON")
     p.add_argument("--by", choices=("month", "week"), default="month",
                    help="over time, per month (default) or per ISO week, in UTC")  # fmt: skip
-    p.add_argument("--top", type=count, default=10, metavar="N",
+    p.add_argument("--top", type=whole_number(10**9), default=10, metavar="N",
                    help="how many of the most engaged people (default 10)")  # fmt: skip
-    p.add_argument("--posts", type=count, default=20, metavar="N",
+    p.add_argument("--posts", type=whole_number(10**9), default=20, metavar="N",
                    help="how many posts in the terminal, most engaged first (0: all)")  # fmt: skip
     p.add_argument("--report", metavar="DIR",
                    help="write the local report (SVG charts, no script) in DIR")  # fmt: skip

@@ -9,6 +9,7 @@ command could not start (``Stop``).
 from __future__ import annotations
 
 import argparse
+import re
 import sys
 import traceback
 from pathlib import Path
@@ -18,23 +19,37 @@ class Stop(Exception):
     """The command cannot start (exit 2); the message says what to do."""
 
 
+# What a stranger's words (an account id, an address) must not bring to the author's terminal:
+# escape sequences (ESC, C1 controls), a carriage return that overwrites the line, direction
+# overrides; and a lone surrogate (JSON's "\ud800"), which no terminal encoding can print.
+# Newlines and tabs are Roost's own layout.
+_TERMINAL_CONTROLS = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u202a-\u202e\u2066-\u2069\ud800-\udfff]"
+)
+
+
 def say(line: str, file=None) -> None:
-    """Print one line of Roost's, scrubbed of every secret and query string (redaction.py)."""
+    """Print one line of Roost's, scrubbed of every secret and query string (redaction.py) and
+    of terminal controls."""
     from ..redaction import scrub
 
-    print(scrub(line), file=file or sys.stdout)
+    print(_TERMINAL_CONTROLS.sub("", scrub(line)), file=file or sys.stdout)
 
 
-def count(text: str) -> int:
-    """An argument that counts something (``--limit``, ``--top``, ``--days``): 0 or more. A
-    negative one would slice from the end and quietly show the wrong list."""
-    try:
-        value = int(text)
-    except ValueError:
-        value = -1
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r}: expected a whole number, 0 or more")
-    return value
+def whole_number(most: int):
+    """An argparse ``type``: a whole number from 0 to ``most``. A negative one would cut from
+    the end of a list, and a huge number of days overflows a date."""
+
+    def read(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            value = -1
+        if not 0 <= value <= most:
+            raise argparse.ArgumentTypeError(f"{text!r}: give a whole number from 0 to {most:,}")
+        return value
+
+    return read
 
 
 def print_problems(lines: list[str]) -> None:

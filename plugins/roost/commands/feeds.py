@@ -39,6 +39,8 @@ def read_cache(path: Path) -> dict[str, dict]:
     try:
         data = json.loads(path.read_text(encoding="utf-8"))
         sites = data.get("sites", {}) if isinstance(data, dict) else {}
+        if not isinstance(sites, dict):
+            return {}
         return {k: v for k, v in sites.items() if isinstance(v, dict) and "checked" in v}
     except (OSError, ValueError, RecursionError):
         return {}

@@ -28,12 +28,19 @@ import hmac
 import re
 import tempfile
 from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
+from ..record_fields import RecordError
+
 FOLDER = "followers"
 RUN = 20_000  # lines sorted in memory at a time (about 2 MB); more go to sorted files on disk
-_NAME = re.compile(r"[^\s~#+=-][^\s]*")  # what a stable name or handle may be in a line
+# What a stable name or handle may be in a line: one word, and no control character (a
+# terminal escape, a NUL, a direction override) that the diff would print to the author's
+# terminal or that would sort the line apart from its name; such a follower is a fingerprint.
+_CHAR = r"[^\s\x00-\x1f\x7f-\x9f\u200e\u200f\u202a-\u202e\u2066-\u2069\ufeff"
+_NAME = re.compile(f"{_CHAR}~#+=-]{_CHAR}]*")
 _HEADER = re.compile(
     r"# (?P<stamp>\S+) (?P<first>first: )?(?P<total>\d+) followers \((?P<unnamed>\d+) unnamed\)"
 )
@@ -103,8 +110,19 @@ class SortedLines:
         self._tmp.cleanup()
 
 
-def _lines_of(path: Path) -> Iterator[str]:
-    with path.open(encoding="utf-8") as f:
+@contextmanager
+def _text(path: Path, shown: str | None = None):
+    """``path`` open for reading; a file that is not UTF-8 (a bad hand edit, a broken merge)
+    is one RecordError naming it, not a traceback."""
+    try:
+        with path.open(encoding="utf-8") as f:
+            yield f
+    except UnicodeDecodeError:
+        raise RecordError("not UTF-8 text; restore it from git", shown or str(path)) from None
+
+
+def _lines_of(path: Path, shown: str | None = None) -> Iterator[str]:
+    with _text(path, shown) as f:
         for line in f:
             if line.strip() and not line.startswith("#"):
                 yield line.rstrip("\n")
@@ -142,7 +160,7 @@ class SnapshotFiles:
     def header(self) -> dict[str, str]:
         """The list file's header fields (``stamp``, ``key``), {} when there is none."""
         try:
-            with self.list_path.open(encoding="utf-8") as f:
+            with _text(self.list_path, self.store.display(self.list_path)) as f:
                 first = f.readline()
         except FileNotFoundError:
             return {}
@@ -152,7 +170,7 @@ class SnapshotFiles:
         """Every dated entry of the change file, oldest first."""
         found = []
         if self.log_path.exists():
-            with self.log_path.open(encoding="utf-8") as f:
+            with _text(self.log_path, self.store.display(self.log_path)) as f:
                 for line in f:
                     m = _HEADER.match(line)
                     if m:
@@ -168,7 +186,11 @@ class SnapshotFiles:
         written) when no follower came, left or changed handle. Call under the records lock."""
         done = Written(first=not self.list_path.exists())
         done.key_changed = not done.first and self.header().get("key", key) != key
-        old = iter(()) if done.first else _lines_of(self.list_path)
+        old = (
+            iter(())
+            if done.first
+            else _lines_of(self.list_path, self.store.display(self.list_path))
+        )
         with (
             tempfile.TemporaryFile("w+", encoding="utf-8") as changes,
             self.store.writing(self.list_path) as out,
@@ -218,7 +240,7 @@ class SnapshotFiles:
         seen: dict[str, tuple[str, str, str]] = {}  # name -> (first op, last op, last line)
         renamed: dict[str, tuple[str, str]] = {}
         entry = -1
-        with self.log_path.open(encoding="utf-8") as f:
+        with _text(self.log_path, self.store.display(self.log_path)) as f:
             for raw in f:
                 line = raw.rstrip("\n")
                 if _HEADER.match(line):

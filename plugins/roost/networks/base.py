@@ -91,6 +91,12 @@ class Followers:
     hidden: bool = False
 
 
+#: What reading an answer of an unexpected shape raises. OverflowError: JSON's ``1e999`` is
+#: read as infinity, which no count can be (``int(inf)``).
+_SHAPE_ERRORS = (KeyError, TypeError, AttributeError, IndexError, ValueError, OverflowError,
+                 RecursionError)  # fmt: skip
+
+
 def translated_items(network: str, items: Iterable) -> Iterator:
     """``items`` with an answer of a shape the adapter did not expect turned into Unreadable,
     as ``EDGE`` methods do: a generator's errors arise while it is read, past the wrapper."""
@@ -98,7 +104,7 @@ def translated_items(network: str, items: Iterable) -> Iterator:
         yield from items
     except NetworkError:
         raise
-    except (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError) as e:
+    except _SHAPE_ERRORS as e:
         raise Unreadable(
             network, f"an answer of a shape Roost does not know ({type(e).__name__}: {e})"
         ) from None
@@ -148,7 +154,7 @@ def _at_the_edge(method):
             return method(self, *args, **kwargs)
         except NetworkError:
             raise
-        except (KeyError, TypeError, AttributeError, IndexError, ValueError, RecursionError) as e:
+        except _SHAPE_ERRORS as e:
             raise Unreadable(
                 self.NAME,
                 "an answer of a shape Roost does not know, or a record edited into one "

@@ -22,6 +22,8 @@ error is made (``redaction.py``), so whoever prints it prints nothing secret.
 
 from __future__ import annotations
 
+import re
+
 from ..redaction import scrub
 
 
@@ -32,7 +34,9 @@ class NetworkError(Exception):
         self, network: str, message: str, *, status: int | None = None, code: str | None = None
     ):
         self.network = network
-        self.message = scrub(message)  # without the network's name, for lines that say it
+        # Without the network's name, for lines that say it; a lone surrogate from a JSON
+        # "\ud800" made U+FFFD, as no file or terminal can hold one.
+        self.message = re.sub("[\ud800-\udfff]", "\ufffd", scrub(message))
         self.status = status
         self.code = code
         super().__init__(f"{network}: {self.message}")

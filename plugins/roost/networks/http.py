@@ -25,6 +25,7 @@ through ``guarded_fetch`` instead, which this client never replaces.
 from __future__ import annotations
 
 import math
+import re
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
@@ -36,6 +37,11 @@ import requests
 
 from .. import redaction
 from .errors import NotConfigured, RateLimited, Unavailable, Unreadable, error_for, secret_text
+
+#: JSON may escape half of a UTF-16 pair alone ("\ud800"); Python reads it as a lone surrogate,
+#: which no UTF-8 file or terminal can hold (writing or printing it raises UnicodeEncodeError).
+_SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
+_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 USER_AGENT = "Roost (+https://github.com/roost-blog/roost)"
 # Pages of one list read in one go. 1,000 pages of 80 to 100 items is more than any post's likes;
@@ -238,6 +244,8 @@ class ApiClient:
             if r.status_code in ok:
                 try:
                     data = r.json() if r.content else None
+                    if _SURROGATE_ESCAPE.search(r.content):
+                        data = _without_lone_surrogates(data)
                 except (ValueError, RecursionError):
                     raise Unavailable(
                         self.network, f"{method} {path}: the answer is not JSON"
@@ -384,3 +392,15 @@ def _origin(url: str) -> tuple:
 def _no_netrc(request):
     """Session auth that adds nothing: its presence keeps requests from reading ~/.netrc."""
     return request
+
+
+def _without_lone_surrogates(data):
+    """``data`` with every lone surrogate, in keys and values, made U+FFFD (a valid pair was
+    already joined into one character by the JSON reader)."""
+    if isinstance(data, str):
+        return _LONE_SURROGATE.sub("\ufffd", data)
+    if isinstance(data, list):
+        return [_without_lone_surrogates(x) for x in data]
+    if isinstance(data, dict):
+        return {_without_lone_surrogates(k): _without_lone_surrogates(v) for k, v in data.items()}
+    return data

@@ -101,16 +101,17 @@ class TokenKeeper:
             answer = self._refresh(current)
             fresh = redaction.remember(str(answer["access_token"]))
             seconds = float(answer.get("expires_in") or 60 * 86_400)
+            expires = now + timedelta(seconds=seconds)  # inf or 1e300 seconds: OverflowError
         except Unauthorized as e:
             if str(e.code or "").split(".")[0] == "190":
                 raise  # expired or revoked: the one line says what to do
             return self._refused(e, state, now, current)
-        except (NetworkError, KeyError, TypeError, ValueError) as e:
+        except (NetworkError, KeyError, TypeError, ValueError, OverflowError) as e:
             return self._refused(e, state, now, current)
         state.update(
             access_token=fresh,
             refreshed=_format(now),
-            expires=_format(now + timedelta(seconds=seconds)),
+            expires=_format(expires),
         )
         state.pop("tried", None)
         self._write(state)
