@@ -3,18 +3,19 @@ section 4 and social-apis-more.md section 4, on the shared fake base (fakes/serv
 
 * ``POST /me/threads`` makes a media container (``media_type`` TEXT, IMAGE, CAROUSEL, with
   ``text``, ``image_url``, ``alt_text``, ``is_carousel_item``, ``children``, ``reply_to_id``,
-  ``reply_control``; query or form parameters). Text over 500 (emoji by UTF-8 bytes, anything
-  else by grapheme: the documented reading) is refused, and so are more than five unique links
-  (``THREADS_API__LINK_LIMIT_EXCEEDED``). A container stays IN_PROGRESS for ``delay`` status
-  reads, then is FINISHED, or ERROR with ``error_message`` when its picture's address cannot be
-  fetched (``reachable``); unpublished for 24 hours, it is EXPIRED;
+  ``quote_post_id``, ``reply_control``; query or form parameters). Text over 500 (emoji by UTF-8
+  bytes, anything else by grapheme: the documented reading) is refused, and so are more than
+  five unique links (``THREADS_API__LINK_LIMIT_EXCEEDED``). A container stays IN_PROGRESS for
+  ``delay`` status reads, then is FINISHED, or ERROR with ``error_message`` when its picture's
+  address cannot be fetched (``reachable``); unpublished for 24 hours, it is EXPIRED;
 * ``POST /me/threads_publish?creation_id=`` publishes a FINISHED container only (an
   IN_PROGRESS one is refused). There is no idempotency: publishing the same container again
   makes a second post (``republish="error"`` refuses instead), which tests can see in
   ``posts``. 250 posts and 1,000 replies per 24 hours (``GET
   /me/threads_publishing_limit``), then an error;
 * ``GET /{id}`` (a container's status, or a post's fields), ``GET /me/threads`` (the author's
-  top-level posts, newest first, ``since``, cursor paging), ``GET /{id}/replies`` (top level)
+  top-level posts, quotes with ``is_quote_post``, reposts as ``REPOST_FACADE`` without text;
+  newest first, ``since``, cursor paging), ``GET /{id}/replies`` (top level)
   and ``/{id}/conversation`` (all depths, flattened, ``reverse`` default true), ``GET
   /{id}/insights`` (counts only), ``DELETE /{id}`` (``{"success", "deleted_id"}``, 100 a day);
 * errors in the Graph envelope ``{"error": {"message", "type", "code", "error_subcode",
@@ -26,7 +27,8 @@ section 4 and social-apis-more.md section 4, on the shared fake base (fakes/serv
 ``clock`` is the fake's time offset in seconds (``aged``). ``on_publish(post)`` is called after a
 post is stored, before its answer (crash tests kill the client there); the next
 ``lose_publish_answers`` publishes happen and their answers are lost. Replies by others:
-``reply_as``; likes and reposts: ``react``.
+``reply_as``; likes and reposts: ``react``; what the author does in the app, not through the
+API: ``post_as_author``, ``repost``.
 """
 
 from __future__ import annotations
@@ -108,6 +110,17 @@ class FakeThreads(FakeServer):
         with self._lock:
             return self._store(username, text, parent, {"media_type": "TEXT", **fields})
 
+    def post_as_author(self, text: str, **fields) -> dict:
+        """A post made on the account directly (in the app, not through the API)."""
+        with self._lock:
+            return self._store(self.handle, text, None, {"media_type": "TEXT", **fields})
+
+    def repost(self, media_id: str) -> dict:
+        """The author reposts someone's post: a REPOST_FACADE post of theirs, no text."""
+        with self._lock:
+            return self._store(self.handle, "", None, {"media_type": "REPOST_FACADE",
+                                                       "reposted": media_id})  # fmt: skip
+
     def react(self, media_id: str, likes: int = 0, reposts: int = 0, quotes: int = 0) -> None:
         post = self.posts[media_id]
         post["likes"] += likes
@@ -133,6 +146,8 @@ class FakeThreads(FakeServer):
             "reposts": 0,
             "quotes": 0,
             "hide_status": params.get("hide_status", "NOT_HUSHED"),
+            "quoted": params.get("quote_post_id"),
+            "reposted": params.get("reposted"),
             "permalink": f"https://www.threads.net/@{username or 'private'}/post/P{pid[-6:]}",
         }
         self.posts[pid] = post
@@ -375,7 +390,13 @@ class ThreadsHandler(FakeHandler):
             "is_reply": bool(post["parent"]),
             "root_post": {"id": post["root"]},
             "is_reply_owned_by_me": post["username"] == self.fake.handle,
+            "is_quote_post": bool(post["quoted"]),
         }
+        if post["quoted"]:
+            out["quoted_post"] = {"id": post["quoted"]}
+        if post["reposted"]:  # a repost has no text of its own
+            out.pop("text")
+            out["reposted_post"] = {"id": post["reposted"]}
         if post["username"]:  # only public accounts (and the reader) are named
             out.update(username=post["username"], permalink=post["permalink"])
         if post["parent"]:

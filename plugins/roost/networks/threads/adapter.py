@@ -38,9 +38,11 @@ from ...model import Intent, Syndication, format_time
 from ..base import Draft, Network, RateLimited, Rejected, Unavailable
 from ..harvesting import parse_time
 from ..http import ApiClient, PageGuard
+from ..own_posts import WATCH_HELP, Watching
 from ..settings import NetworkSettings, setting
 from . import counting, graph
 from .backfeed import ThreadsBackfeed
+from .own_posts import ThreadsOwnPosts
 from .token import TokenKeeper, default_path, inside_blog
 
 API = "https://graph.threads.net/v1.0"
@@ -89,6 +91,7 @@ class ThreadsSettings(NetworkSettings):
         300.0, help="seconds to wait for Threads to prepare a post before publishing it"
     )
     timeout: float = setting(30.0, help="seconds to wait for each answer")
+    watch: Watching = setting("posts", help=WATCH_HELP)
 
     def check(self) -> list[str]:
         wrong: list[str] = []
@@ -106,10 +109,10 @@ class ThreadsSettings(NetworkSettings):
         return wrong + super().check()
 
 
-class Threads(ThreadsBackfeed, Network):
+class Threads(ThreadsBackfeed, ThreadsOwnPosts, Network):
     NAME = "threads"
     SETTINGS = ThreadsSettings
-    POSTS = DELETES = THREADS = True
+    POSTS = DELETES = THREADS = OWN_POSTS = True
     EDITS = False  # the API has no edit
     MAX_IMAGES = MAX_CAROUSEL
     BRINGS_HOME = frozenset({"reply", "like", "repost"})
