@@ -1,19 +1,26 @@
-"""The account watch on Threads (and X): a post made on the account directly is listed, Roost's
+"""The account watch on Threads and X: a post made on the account directly is listed, Roost's
 own posts and the parts of its threads never are, the first look lists nothing of the
-account's history, and a quiet look is one request."""
+account's history, and a quiet look is one request. On X every read is billed: the watch's
+reads are checked against the budget, counted and kept in social/spending.json."""
 
 from __future__ import annotations
 
+import json
+
 import pytest
 from fakes.threads import FakeThreads, aged
+from fakes.x import FakeX
+from test_x import ENV as X_ENV
 
 from roost.commands.watch import unknown_posts, watch
 from roost.model import PostRecord
 from roost.networks.base import Draft
 from roost.networks.threads.adapter import Threads
+from roost.networks.x.adapter import X
 from roost.store import Store
 
 THREADS_ENV = {"ROOST_THREADS_TOKEN": "good-token"}
+ME, BOB = "1001", "2002"  # camille and bob on the fake X
 
 
 @pytest.fixture()
@@ -113,3 +120,86 @@ def test_threads_watch_off_asks_nothing(threads, tmp_path):
     store = Store(tmp_path / "social")
     watch(store, threads_adapter(threads, tmp_path, watch="off"))
     assert watch_requests(threads) == []
+
+
+# -- X: every read is billed, so what the watch reads is priced, counted and kept -------------
+
+
+@pytest.fixture()
+def fake_x():
+    server = FakeX()
+    server.start()
+    yield server
+    server.stop()
+
+
+def x_adapter(fake_x, **settings) -> X:
+    return X({"handle": "camille", "api": fake_x.url, **settings}, env=X_ENV)
+
+
+def x_watch_requests(fake_x) -> list[tuple[str, str]]:
+    return [r for r in fake_x.requests if r[1].startswith("/2/users/1001/tweets")]
+
+
+def test_x_a_post_made_on_x_is_listed_and_roosts_own_never_and_the_reads_are_counted(
+    fake_x, tmp_path
+):
+    store = Store(tmp_path / "social")
+    for n in range(8):
+        fake_x.create(ME, f"written before Roost {n}")
+    assert watch(store, x_adapter(fake_x)) is None
+    assert listed(store) == []  # the first look only notes where the account stands
+    assert fake_x.billed["Owned Reads"] <= 5  # the fewest X allows, not the history
+    first = fake_x.dollars()  # and a users/me read, once
+
+    a = x_adapter(fake_x)
+    d = Draft("x", "swifts", ["Swifts are back.", "More swifts."], "https://c.b/swifts/")
+    head = a.publish_part(d, 0, None)
+    tail = a.publish_part(d, 1, head)
+    with store.lock():
+        store.write_post(PostRecord("swifts", syndications=[head, tail]))
+    bob = fake_x.reply_as(BOB, head.id, "Lovely")
+    fake_x.create(ME, "@bob thank you", reply_to=bob)  # an answer to a reader
+    fake_x.retweet_as(ME, bob)  # a repost
+    spam = fake_x.create(ME, "Buy cheap followers & more")["id"]
+    more = fake_x.create(ME, "and more", reply_to=spam)["id"]  # its own thread
+    quote = fake_x.create(ME, "Look", quote=head.id)["id"]
+    fake_x.billed.clear()
+    w = x_adapter(fake_x)
+    assert watch(store, w) is None
+    assert sorted(listed(store)) == sorted([(spam, "post"), (more, "thread"), (quote, "quote")])
+    line = [u.line() for u in unknown_posts(store) if u.post.id == spam][0]
+    assert f"https://x.com/camille/status/{spam}" in line and "followers & more" in line
+    # Reposts are left out on X's side (exclude=retweets): not returned, so not billed. The
+    # answer to a reader and Roost's two parts are returned (and billed), never listed.
+    assert fake_x.billed == {"Owned Reads": 6} and w.meter.counts == {"owned_read": 6}
+    assert spent_x(store) == pytest.approx(first + fake_x.dollars())  # in social/spending.json
+
+    fake_x.requests.clear()
+    fake_x.billed.clear()
+    assert watch(store, x_adapter(fake_x)) is None  # a quiet run: one request, nothing billed
+    assert len(fake_x.requests) == 1 and fake_x.billed == {}
+
+    fake_x.create(ME, "one more")
+    fake_x.requests.clear()
+    everything = x_adapter(fake_x, watch="all")
+    boost = fake_x.retweet_as(ME, bob)
+    assert watch(store, everything) is None
+    assert (boost, "repost") in listed(store)
+
+
+def test_x_the_budget_stops_the_watch_before_a_read_is_sent(fake_x, tmp_path):
+    store = Store(tmp_path / "social")
+    fake_x.create(ME, "old")
+    watch(store, x_adapter(fake_x))
+    fake_x.requests.clear()
+    broke = x_adapter(fake_x, monthly_budget_usd=0.05)  # a page of 100 could cost $0.10
+    line = watch(store, broke)
+    assert "monthly budget" in line and "your own posts there were not checked" in line
+    assert x_watch_requests(fake_x) == []
+
+
+def spent_x(store: Store) -> float:
+    path = store.root / "spending.json"
+    months = json.loads(path.read_text())["networks"]["x"].values()
+    return sum(float(m["usd"]) for m in months)

@@ -33,7 +33,9 @@ depend on:
 
 ``on_create`` is called after a post is stored and before its answer (crash tests kill there).
 Tests act as other people with ``reply_as``, ``mention_as``, ``like_as``, ``repost_as``,
-``quote_as``, and age posts with ``age``.
+``quote_as``, ``retweet_as`` (a repost as it shows on the reposter's own timeline), and age
+posts with ``age``. ``/2/users/:id/tweets`` also takes ``exclude`` (``retweets``, ``replies``);
+a reply carries ``in_reply_to_user_id``.
 """
 
 from __future__ import annotations
@@ -97,6 +99,10 @@ LIMITS = {
 }
 
 
+def _refs(post: dict) -> list[dict]:
+    return post.get("referenced_tweets") or []
+
+
 def problem(status: int, title: str, detail: str, kind: str = "about:blank") -> dict:
     kind = kind if kind == "about:blank" else f"https://api.x.com/2/problems/{kind}"
     return {"title": title, "detail": detail, "type": kind, "status": status}
@@ -141,6 +147,7 @@ class FakeX(FakeServer):
         reply_to: str | None = None,
         quote: str | None = None,
         media_keys: list[str] | None = None,
+        retweet: str | None = None,
     ) -> dict:
         with self._lock:
             pid = str(next(self._ids))
@@ -148,6 +155,7 @@ class FakeX(FakeServer):
             parent = self.posts.get(reply_to) if reply_to else None
             refs = [{"type": "replied_to", "id": reply_to}] if reply_to else []
             refs += [{"type": "quoted", "id": quote}] if quote else []
+            refs += [{"type": "retweeted", "id": retweet}] if retweet else []
             post = {
                 "id": pid,
                 "text": html.escape(tco, quote=False),
@@ -161,6 +169,8 @@ class FakeX(FakeServer):
             }
             if refs:
                 post["referenced_tweets"] = refs
+            if parent:
+                post["in_reply_to_user_id"] = parent["author_id"]
             if media_keys:
                 post["attachments"] = {"media_keys": media_keys}
             self.posts[pid] = post
@@ -168,6 +178,12 @@ class FakeX(FakeServer):
 
     def reply_as(self, user: str, parent: str, text: str = "Lovely.") -> str:
         return self.create(user, f"@camille {text}", reply_to=parent)["id"]
+
+    def retweet_as(self, user: str, post: str) -> str:
+        """A repost as it shows on the reposter's timeline: a post of theirs, "RT @…"."""
+        original = self.posts[post]
+        name = self.users[original["author_id"]]["username"]
+        return self.create(user, f"RT @{name}: {original['_raw']}", retweet=post)["id"]
 
     def mention_as(self, user: str, text: str) -> str:
         return self.create(user, text)["id"]
@@ -449,6 +465,12 @@ class Handler(FakeHandler):
             posts = [p for p in posts if int(p["id"]) > int(q["since_id"])]
         if "start_time" in q:
             posts = [p for p in posts if p["created_at"] >= q["start_time"]]
+        excluded = {"retweets": "retweeted", "replies": "replied_to"}
+        for word in filter(None, q.get("exclude", "").split(",")):
+            kind = excluded.get(word)
+            if kind is None:
+                return self.invalid(f"exclude: {word} is not one of retweets, replies")
+            posts = [p for p in posts if kind not in {r["type"] for r in _refs(p)}]
         start = int(q.get(token_key, "0") or 0)
         chunk = posts[start : start + n]
         self.bill("Owned Reads" if owned else "Posts: Read", len(chunk))

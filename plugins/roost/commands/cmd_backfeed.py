@@ -55,6 +55,8 @@ def cmd_backfeed(args: argparse.Namespace) -> int:
         problems += report.problems
         if not report.failed:  # a network down is one line: its failure, said below
             report.failed = watch(store, adapter) or ""
+            if report.cost is not None:  # the watch's reads are billed too (X)
+                report.cost = adapter.meter.usd
         extra += [f"roost: {name}: {note}" for note in report.notes]
         if report.cost is not None:
             meter = adapter.meter

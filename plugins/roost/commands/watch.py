@@ -28,6 +28,7 @@ from ..sanitize import clean_text, safe_url
 from ..watch_file import Mine, Seen
 from . import backfeed
 from .retrying import with_retries
+from .spending import record as record_spending
 
 MARK, SINCE = "watch", "watch_since"  # this network's keys in cursors.json
 #: How long after an intent began a post of that network may be the part it was sending.
@@ -65,6 +66,8 @@ def watch(store, adapter, now: datetime | None = None) -> str | None:
         )  # fmt: skip
     except NetworkError as e:
         return f"{e}; your own posts there were not checked this run"
+    finally:  # a network that bills reads (X): the watch's reads count in the month's spend
+        record_spending(store, adapter)
     with store.lock():
         new = []
         if found.posts and not found.first:

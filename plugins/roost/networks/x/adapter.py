@@ -40,9 +40,11 @@ from ..base import Draft, Image, Network, NotConfigured, Rejected, Unauthorized
 from ..errors import secret_text
 from ..harvesting import parse_time
 from ..http import ApiClient, PageGuard, RateHeaders
+from ..own_posts import WATCH_HELP, Watching
 from ..settings import NetworkSettings, setting
 from . import counting, prices
 from .backfeed import XBackfeed
+from .own_posts import XOwnPosts
 
 ALT_TEXT_LIMIT = 1000  # POST /2/media/metadata: alt_text.text maxLength
 _HANDLE = re.compile(r"@?[A-Za-z0-9_]{1,15}")
@@ -82,6 +84,7 @@ class XSettings(NetworkSettings):
     monthly_budget_usd: float | None = setting(
         None, help="stop before this month's X spend would pass this", unit="US dollars"
     )
+    watch: Watching = setting("posts", help=WATCH_HELP)
 
     def check(self) -> list[str]:
         wrong: list[str] = []
@@ -119,10 +122,10 @@ def read_error(r) -> tuple[int, str | None, str]:
     return r.status_code, code, redaction.clip(str(message), 300)
 
 
-class X(XBackfeed, Network):
+class X(XBackfeed, XOwnPosts, Network):
     NAME = "x"
     SETTINGS = XSettings
-    POSTS = DELETES = THREADS = True
+    POSTS = DELETES = THREADS = OWN_POSTS = True
     EDITS = False
     MAX_IMAGES = 4
     BRINGS_HOME = frozenset({"reply", "quote", "mention", "like", "repost"})
