@@ -164,6 +164,6 @@ def test_moderate_and_status_name_a_record_they_cannot_read_and_go_on(tmp_path):
     (tmp_path / "social/posts/other.json").write_text("{not json")
     moderate = run_roost("moderate", cwd=tmp_path)
     assert moderate.returncode == 1 and "social/posts/other.json" in moderate.stderr
-    status = run_roost("status", cwd=tmp_path)
+    status = run_roost("status", "-s", "pelicanconf.py", cwd=tmp_path)  # a blog with no publishconf
     assert status.returncode == 1 and "social/posts/other.json" in status.stderr
     assert "good" in status.stdout  # the other posts are listed
