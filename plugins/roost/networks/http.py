@@ -36,6 +36,7 @@ from urllib.parse import urljoin, urlsplit
 import requests
 
 from .. import redaction
+from . import errors
 from .errors import NotConfigured, RateLimited, Unavailable, Unreadable, error_for, secret_text
 
 #: JSON may escape half of a UTF-16 pair alone ("\ud800"); Python reads it as a lone surrogate,
@@ -206,6 +207,14 @@ class ApiClient:
 
     def post(self, path: str, **kwargs) -> Any:
         return self.call("POST", path, **kwargs).data
+
+    def delete(self, path: str, **kwargs) -> None:
+        """DELETE what ``path`` names; a 404 means it is already gone, which is what was asked."""
+        try:
+            self.call("DELETE", path, **kwargs)
+        except errors.Rejected as e:
+            if e.status != 404:
+                raise
 
     def call(
         self,

@@ -278,11 +278,7 @@ class Mastodon(MastodonOwnPosts, MastodonBackfeed, MastodonFollowers, Network):
         return media, attributes
 
     def delete(self, copy: Syndication) -> None:
-        try:
-            self.api.call("DELETE", f"/api/v1/statuses/{copy.id}")
-        except Rejected as e:
-            if e.status != 404:
-                raise  # 404: already gone, which is what was asked
+        self.api.delete(f"/api/v1/statuses/{copy.id}")
 
     def check(self) -> str:
         """The account, once the token is shown to work and to hold every scope Roost needs

@@ -283,11 +283,7 @@ class Threads(ThreadsBackfeed, ThreadsOwnPosts, Network):
         return None
 
     def delete(self, copy: Syndication) -> None:
-        try:
-            self.api.call("DELETE", f"/{copy.id}")
-        except Rejected as e:
-            if e.status != 404:
-                raise  # 404: already gone, which is what was asked
+        self.api.delete(f"/{copy.id}")
 
     def check(self) -> str:
         me = self.api.get("/me", params={"fields": "id,username"})

@@ -275,11 +275,7 @@ class X(XBackfeed, XOwnPosts, Network):
 
     def delete(self, copy: Syndication) -> None:
         self.meter.spend("post_delete")
-        try:
-            self.api.call("DELETE", f"/2/tweets/{copy.id}")
-        except Rejected as e:
-            if e.status != 404:
-                raise  # 404: already gone, which is what was asked
+        self.api.delete(f"/2/tweets/{copy.id}")
 
     def check(self) -> str:
         return "@" + str(self._whoami()["username"])
