@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 
 import pytest
+from markupsafe import Markup
 
 import roost.site.build
 import roost.site.prepare
@@ -158,3 +159,52 @@ def test_word_markers_are_filled_per_language_even_beside_a_stray_separator():
     assert fill("\x1e A " + tags + " B \x1e", "en") == "\x1e A Tags B \x1e"
     assert fill("x\x1e y" + tags, "en") == "x\x1e yTags"
     assert fill("no markers", "en") == "no markers"
+
+
+def test_the_pages_stand_ins_are_filled_with_the_words_even_beside_a_stray_separator():
+    """Each page's SITEURL and post address go in in the same pass as the words, and still go
+    in when a stray separator sends the pass down its slower, marker-by-marker way."""
+    from roost.site.prepare import POST_URL_MARK, SITEURL_MARK, Prepared
+    from roost.site.words import marker
+
+    on = str(marker("on"))
+    fragment = f'<img src="{SITEURL_MARK}/a.png"> {on} <a href="{POST_URL_MARK}">x</a>'
+    prepared = Prepared(fragment, Markup(""), {}, set())
+    assert prepared.html("https://me.example", "https://me.example/p/", "fr") == (
+        '<img src="https://me.example/a.png"> sur <a href="https://me.example/p/">x</a>'
+    )
+    stray = Prepared(fragment.encode() + b"\x1e tail", Markup(""), {}, set())
+    assert stray.html("..", "https://me.example/p/", "en") == (
+        '<img src="../a.png"> on <a href="https://me.example/p/">x</a>\x1e tail'
+    )
+
+
+def test_a_page_made_from_the_cache_is_kept_filled_and_a_changed_language_is_filled_anew(
+    tmp_path, monkeypatch
+):
+    """The second build from the cache fills no word: each page's own copy is kept beside its
+    fragment. A post whose language changed (its record did not) still gets its new words."""
+    make(tmp_path)
+    first = pages(build(tmp_path).output)
+    filled = []
+    real = roost.site.prepare.fill
+
+    def spy(fragment, lang, stand_ins=None):
+        filled.append(lang)
+        return real(fragment, lang, stand_ins)
+
+    monkeypatch.setattr(roost.site.prepare, "fill", spy)
+    assert pages(build(tmp_path).output) == first and len(filled) == 5  # filled, then kept
+    filled.clear()
+    assert pages(build(tmp_path).output) == first and filled == []  # kept copies, same bytes
+
+    post = tmp_path / "content" / "post-2.md"
+    post.write_text(post.read_text().replace("Title:", "Lang: fr\nTitle:", 1))
+    page = pages(build(tmp_path).output)["post-2-fr.html"]  # Pelican's ARTICLE_LANG_SAVE_AS
+    assert filled == ["fr"] and "Réactions".encode() in page and b"Responses" not in page
+
+    # A kept copy that does not fit its file is a miss, never a page cut short.
+    for kept in (tmp_path / "cache" / "roost").glob("post-3@*"):
+        head, _, body = kept.read_bytes().partition(b"\n")
+        kept.write_bytes(head.replace(b'"at": ', b'"at": 9999999') + b"\n" + body)
+    assert pages(build(tmp_path).output)["post-3/index.html"] == first["post-3/index.html"]

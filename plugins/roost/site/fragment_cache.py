@@ -9,7 +9,8 @@ build-time code (not the networks' nor the commands'). All of it is hashed into 
 Each file is one line of JSON (summary, counts, media), then the fragment as it is: never pickle
 (nothing in a cache folder can run code), and the fragment not as a JSON string, whose escapes
 cost more to read than the rest of a warm build's work on the records. Written atomically; a file
-that cannot be read is a miss.
+that cannot be read is a miss. Once a page has been made from a kept fragment, the page's own
+copy (its words and addresses filled in) is kept beside it, for the next build to use as it is.
 """
 
 from __future__ import annotations
@@ -85,8 +86,17 @@ class FragmentCache:
         from .prepare import Prepared
 
         try:
-            head, _, fragment = path.read_bytes().partition(b"\n")
+            head, _, body = path.read_bytes().partition(b"\n")
             data = json.loads(head)
+            fragment, page = body, None
+            if "page" in data:  # the page's own copy follows the fragment (keep_page)
+                kept = data["page"]
+                for_ = _page_for(kept) if isinstance(kept, dict) else None
+                if not (for_ and type(kept.get("at")) is int and 0 <= kept["at"] <= len(body)):
+                    return None  # where one ends and the other starts is lost: a miss
+                fragment, filled = body[: kept["at"]], body[kept["at"] :]
+                filled.decode("utf-8")
+                page = (filled, for_)
             fragment.decode("utf-8")  # a file cut short or damaged is a miss, as ever
             return Prepared(
                 fragment,  # bytes: decoded where the page is made (Prepared.html)
@@ -94,26 +104,14 @@ class FragmentCache:
                 Markup(data["summary"]),  # noqa: S704
                 data["counts"],
                 set(data["media"]),
+                kept=path,
+                page=page,
             )
         except (OSError, ValueError, KeyError, TypeError):
             return None
 
     def put(self, path: Path, prepared) -> None:
-        head = {
-            "summary": str(prepared.summary),
-            "counts": prepared.counts,
-            "media": sorted(prepared.media),
-        }
-        # json.dumps escapes every newline, so the first one ends the head.
-        data = json.dumps(head, ensure_ascii=False).encode() + b"\n" + prepared.fragment.encode()
-        try:
-            self.folder.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-            with os.fdopen(fd, "wb") as f:
-                f.write(data)
-            os.replace(tmp, path)
-        except OSError:
-            pass  # a cache that cannot be written only costs time
+        _write(path, prepared, prepared.fragment.encode())
 
     def prune(self) -> None:
         """Forget what this build did not ask for: older versions, posts with no record any
@@ -124,3 +122,47 @@ class FragmentCache:
                     path.unlink(missing_ok=True)
         except OSError:
             pass
+
+
+def keep_page(path: Path, prepared, page: tuple[str | None, str, str], html: str) -> None:
+    """Keep, beside a cached fragment, the page's own copy of it: words filled in the page's
+    language, its SITEURL and address in place. The next build of an unchanged page then uses it
+    as it is (filling 2,000 pages' words was the largest part of a warm build's work on the
+    records). Written by the build's main process, where the page is known."""
+    fragment = prepared.fragment
+    if isinstance(fragment, str):
+        fragment = fragment.encode()
+    lang, siteurl, post_url = page
+    head = {"lang": lang, "siteurl": siteurl, "post_url": post_url, "at": len(fragment)}
+    _write(path, prepared, fragment + html.encode(), head)
+
+
+def _page_for(kept: dict) -> tuple[str | None, str, str] | None:
+    lang, siteurl, post_url = kept.get("lang"), kept.get("siteurl"), kept.get("post_url")
+    if (
+        (lang is None or isinstance(lang, str))
+        and isinstance(siteurl, str)
+        and isinstance(post_url, str)
+    ):
+        return lang, siteurl, post_url
+    return None
+
+
+def _write(path: Path, prepared, body: bytes, page: dict | None = None) -> None:
+    head = {
+        "summary": str(prepared.summary),
+        "counts": prepared.counts,
+        "media": sorted(prepared.media),
+    }
+    if page:
+        head["page"] = page
+    # json.dumps escapes every newline, so the first one ends the head.
+    data = json.dumps(head, ensure_ascii=False).encode() + b"\n" + body
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".tmp-")
+        with os.fdopen(fd, "wb") as f:
+            f.write(data)
+        os.replace(tmp, path)
+    except OSError:
+        pass  # a cache that cannot be written only costs time

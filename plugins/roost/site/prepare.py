@@ -4,8 +4,10 @@ Reading, validating, moderating, sanitising and rendering tens of thousands of a
 interactions is most of what Roost adds to a build. None of it depends on Pelican's articles, so
 it starts as soon as the build starts (the ``initialized`` signal) and, for a large site on a
 machine with a second core, runs in a forked worker while Pelican reads the Markdown. The main
-process then only receives one finished HTML fragment per post and fills in two markers: the
-page's SITEURL (which differs per page with RELATIVE_URLS) and the post's own URL.
+process then only receives one finished HTML fragment per post and fills in, in one pass, the
+interface's words in the page's language, the page's SITEURL (which differs per page with
+RELATIVE_URLS) and the post's own URL. A fragment from the cache may come with the page's own
+copy, kept by an earlier build for the same language and addresses: used as it is.
 
 Small sites, platforms without ``fork``, and a worker that fails for any reason all take the same
 code path in-process, so the output never depends on where it was computed.
@@ -37,7 +39,7 @@ from ..model import RecordError
 from ..registry import with_adapters
 from ..store import Store
 from . import TEMPLATES
-from .fragment_cache import FragmentCache
+from .fragment_cache import FragmentCache, keep_page
 from .stock_render import stock_renderer
 from .views import ViewBuilder
 from .words import count_marker, fill, marker
@@ -48,6 +50,7 @@ log = logging.getLogger(__name__)
 #: the URL check, so no archived text can forge a marker.
 SITEURL_MARK = "\x1eroost:siteurl\x1e"
 POST_URL_MARK = "\x1eroost:post\x1e"
+_SITEURL, _POST_URL = SITEURL_MARK.strip("\x1e"), POST_URL_MARK.strip("\x1e")
 
 #: Below this many record files the worker's start-up costs more than it saves.
 PARALLEL_FROM = 100
@@ -66,13 +69,23 @@ class Prepared:
     summary: Markup
     counts: dict[str, int]
     media: set[str]
+    kept: Path | None = None  # where the fragment cache keeps it, if it came from there
+    # The page's own copy from the cache, and the page it is for: (lang, SITEURL, address).
+    page: tuple[bytes, tuple[str | None, str, str]] | None = None
 
     def html(self, siteurl: str, post_url: str, lang: str | None = None) -> Markup:
+        wanted = (lang, siteurl, post_url)
+        if self.page is not None and self.page[1] == wanted:
+            # This page's own copy, kept by an earlier build: nothing left to fill.
+            return Markup(self.page[0].decode("utf-8"))  # noqa: S704 (as below, then kept)
         html = self.fragment
         if isinstance(html, bytes):
             html = html.decode("utf-8")
-        html = html.replace(SITEURL_MARK, siteurl).replace(POST_URL_MARK, post_url)
-        return Markup(fill(html, lang))  # noqa: S704 (rendered from sanitised, escaped views)
+        # One pass fills the words and the page's two stand-ins.
+        html = fill(html, lang, {_SITEURL: siteurl, _POST_URL: post_url})
+        if self.kept is not None:
+            keep_page(self.kept, self, wanted, html)
+        return Markup(html)  # noqa: S704 (rendered from sanitised, escaped views)
 
 
 @dataclass

@@ -40,6 +40,13 @@ def stock_renderer(template, settings: dict, context: dict) -> Callable | None:
 
 
 _ON = marker("on")
+# The words every page, pile or comment writes: made once, not once per use.
+_W = {
+    key: marker(key)
+    for key in ("author", "mark", "responses", "also_on", "archived_from", "archived_why",
+                "replies", "quotes", "mentions", "quoted_by", "mentioned_by", "join",
+                "quoted_this", "mentioned_this", "in_reply_to", "missing_picture")
+}  # fmt: skip
 
 
 class _Renderer:
@@ -67,7 +74,7 @@ class _Renderer:
             if a.handle:
                 h4 += f' <span class="handle">{a.handle}</span>'
             if a.is_author:
-                h4 += f' <span class="by-author">{marker("author")}</span>'
+                h4 += f' <span class="by-author">{_W["author"]}</span>'
             face = (
                 f'{open_a}<img class="u-photo avatar" src="{src}" alt="{a.name}" '
                 f'width="40" height="40" loading="lazy" decoding="async">{close_a}</span>\n'
@@ -81,21 +88,21 @@ class _Renderer:
         out: list[str] = ["\n\n"]
         w = out.append
         summary = f" <small>({r.summary})</small>" if r.summary else ""
-        w(f'<section class="responses" aria-labelledby="responses"{marker("mark")}>\n'
-          f'  <h2 id="responses">{marker("responses")}{summary}</h2>\n')  # fmt: skip
+        w(f'<section class="responses" aria-labelledby="responses"{_W["mark"]}>\n'
+          f'  <h2 id="responses">{_W["responses"]}{summary}</h2>\n')  # fmt: skip
         if r.copies:
             links = ", ".join(
                 f'<a class="u-syndication" rel="syndication" href="{c.url}">{c.network}</a>'
                 for c in r.copies
             )
-            w(f'  <p class="also-on">{marker("also_on")}\n{links}.\n  </p>\n')
+            w(f'  <p class="also-on">{_W["also_on"]}\n{links}.\n  </p>\n')
         if r.archived:
             names = ", ".join(
                 f'<data class="u-syndication" value="{c.url}">{c.network}</data>'
                 for c in r.archived
             )
-            w(f'  <p class="archived-from">{marker("archived_from")} {names}. '
-              f'{marker("archived_why")}</p>\n')  # fmt: skip
+            w(f'  <p class="archived-from">{_W["archived_from"]} {names}. '
+              f'{_W["archived_why"]}</p>\n')  # fmt: skip
         w("\n")
         for pile in r.rsvps + r.facepiles:
             w(f'  <section class="facepile facepile-{pile.kind}" aria-label="{pile.label}">\n'
@@ -113,7 +120,7 @@ class _Renderer:
             w(f'<p class="counts-only">{r.tallies}</p>\n')
         w("\n")
         if r.replies:
-            w(f'  <section class="replies" aria-label="{marker("replies")}">\n'
+            w(f'  <section class="replies" aria-label="{_W["replies"]}">\n'
               f'    <h3>{count_marker("reply", r.counts["reply"])}</h3>\n'
               '    <ol class="thread">\n')  # fmt: skip
             self._items(r.replies, w)
@@ -122,14 +129,14 @@ class _Renderer:
         for entries, name, heading in ((r.quotes, "quotes", "quoted_by"),
                                        (r.mentions, "mentions", "mentioned_by")):  # fmt: skip
             if entries:
-                w(f'  <section class="{name}" aria-label="{marker(name)}">\n'
-                  f'    <h3>{marker(heading)}</h3>\n    <ol class="thread">')  # fmt: skip
+                w(f'  <section class="{name}" aria-label="{_W[name]}">\n'
+                  f'    <h3>{_W[heading]}</h3>\n    <ol class="thread">')  # fmt: skip
                 self._items(entries, w)
                 w("</ol>\n  </section>\n")
             w("\n")
         if r.copies:
             links = " · ".join(f'<a href="{c.url}">{c.reply_label}</a>' for c in r.copies)
-            w(f'  <p class="reply-on">{marker("join")}\n{links}  </p>\n')
+            w(f'  <p class="reply-on">{_W["join"]}\n{links}  </p>\n')
         w("</section>\n")
         return "".join(out)
 
@@ -153,14 +160,14 @@ class _Renderer:
         h4 = self._card(c.author)[0]
         kind = ""
         if c.kind != "reply":
-            kind = marker("quoted_this") if c.kind == "quote" else marker("mentioned_this")
+            kind = _W["quoted_this"] if c.kind == "quote" else _W["mentioned_this"]
             kind = f' <span class="kind">{kind}</span>'
         time = f'<time class="dt-published" datetime="{c.published_iso}">{c.published_text}</time>'
         if c.url:
             time = f'<a class="u-url" href="{c.url}" rel="nofollow ugc">{time}</a>'
         if c.in_reply_to_name:
             to = (
-                f' · {marker("in_reply_to")} <a class="u-in-reply-to" href="{c.in_reply_to_url}"'
+                f' · {_W["in_reply_to"]} <a class="u-in-reply-to" href="{c.in_reply_to_url}"'
                 f' rel="nofollow ugc">{c.in_reply_to_name}</a>'
             )
         elif c.in_reply_to_url:
@@ -180,6 +187,6 @@ class _Renderer:
                       'loading="lazy"></li>')  # fmt: skip
                 else:
                     alt = f": {m.alt}" if m.alt else ""
-                    w(f'<li><span class="missing-picture">{marker("missing_picture")}{alt}'
+                    w(f'<li><span class="missing-picture">{_W["missing_picture"]}{alt}'
                       "</span></li>")  # fmt: skip
             w("</ul>")
