@@ -208,3 +208,26 @@ def test_a_page_made_from_the_cache_is_kept_filled_and_a_changed_language_is_fil
         head, _, body = kept.read_bytes().partition(b"\n")
         kept.write_bytes(head.replace(b'"at": ', b'"at": 9999999') + b"\n" + body)
     assert pages(build(tmp_path).output)["post-3/index.html"] == first["post-3/index.html"]
+
+
+def test_the_cache_serves_a_build_whether_the_worker_or_the_build_itself_prepared_it(
+    tmp_path, monkeypatch
+):
+    """A site that grows past the worker's threshold (or a machine with one core) keeps its
+    cache: Pelican changes settings as it reads posts (MARKDOWN), and the in-process
+    preparation, which runs after that, used to key the cache by the changed ones."""
+    import roost.site.views
+
+    make(tmp_path)
+    monkeypatch.setattr(roost.site.build, "PARALLEL_FROM", 1)  # in the worker
+    first = pages(build(tmp_path).output)
+    rendered = []
+    real = roost.site.views.ViewBuilder.build
+
+    def spy(self, rec, post_url):
+        rendered.append(rec.key)
+        return real(self, rec, post_url)
+
+    monkeypatch.setattr(roost.site.views.ViewBuilder, "build", spy)
+    monkeypatch.setattr(roost.site.build, "PARALLEL_FROM", 10**9)  # here, after the posts
+    assert pages(build(tmp_path).output) == first and rendered == []

@@ -12,6 +12,7 @@ Receivers live at module level because Pelican's signals hold weak references.
 
 from __future__ import annotations
 
+import copy
 import functools
 import logging
 import re
@@ -29,6 +30,7 @@ from ..sanitize import inline_html
 from ..settings import check_endpoint, validate
 from ..store import Store
 from . import STATIC, TEMPLATES, events
+from .fragment_cache import plain as _plain
 from .gone import write_tombstones
 from .prepare import PARALLEL_FROM, InBackground, Preparation, prepare
 from .words import fill, words
@@ -123,11 +125,7 @@ IN_CONTEXT = ("ROOST_JSON_FEED", "ROOST_WEBSUB_HUB")
 
 def initialized(pelican) -> None:
     # As early as possible, so a large site's records are worked out while Pelican reads posts.
-    state = _state_for(pelican.settings)
-    for key in IN_CONTEXT:
-        pelican.settings[key] = state.values[key]
-    # Templates read the endpoint from the settings, worked out here once.
-    pelican.settings["ROOST_WEBMENTION_ENDPOINT"] = webmention_endpoint(state.values)
+    _state_for(pelican.settings)
     _WRITTEN.clear()
 
 
@@ -164,15 +162,28 @@ def _state_for(settings: dict) -> BuildState:
     values, problems = validate(settings)
     for problem in problems:
         log.error("roost: %s", problem)
+    for key in IN_CONTEXT:
+        settings[key] = values[key]
+    # Templates read the endpoint from the settings, worked out here once.
+    settings["ROOST_WEBMENTION_ENDPOINT"] = webmention_endpoint(values)
     store = Store(records_path(settings, values["ROOST_RECORDS_PATH"]))
     if values["ROOST_SHOW_INTERACTIONS"]:
-        work = functools.partial(prepare, store.root, values, settings)
+        # The settings as they are now, whether the work runs in the worker (forked now) or here
+        # later: Pelican changes some as it reads posts (its Markdown reader adds to MARKDOWN),
+        # and the fragment cache is keyed by them, so both ways must see the same ones.
+        work = functools.partial(prepare, store.root, values, _as_now(settings))
         large = len(store.post_keys()) >= PARALLEL_FROM
     else:
         work, large = Preparation, False
     state = BuildState(values, store, InBackground(work, background=large))
     _STATES[id(settings)] = state
     return state
+
+
+def _as_now(settings: dict) -> dict:
+    """A copy of the settings that later changes do not reach (plain values copied deeply;
+    functions, modules and other objects as they are)."""
+    return {k: copy.deepcopy(v) if _plain(v) else v for k, v in settings.items()}
 
 
 def _attach(content, state: BuildState, translation: bool) -> None:

@@ -44,14 +44,14 @@ def _code_digest() -> str:
     return _CODE_DIGEST
 
 
-def _plain(value) -> bool:
+def plain(value) -> bool:
     """Values whose repr is the same from one run to the next (no functions, no objects)."""
     if value is None or isinstance(value, str | int | float | bool):
         return True
     if isinstance(value, list | tuple):
-        return all(_plain(v) for v in value)
+        return all(plain(v) for v in value)
     if isinstance(value, dict):
-        return all(isinstance(k, str) and _plain(v) for k, v in value.items())
+        return all(isinstance(k, str) and plain(v) for k, v in value.items())
     return False
 
 
@@ -69,7 +69,7 @@ class FragmentCache:
         for folder_ in template_folders:
             for path in sorted((Path(folder_) / "roost").glob("*")):
                 h.update(str(path).encode() + path.read_bytes())
-        settings = sorted((k, v) for k, v in context.items() if _plain(v))
+        settings = sorted((k, v) for k, v in context.items() if plain(v))
         h.update(repr(settings).encode())
         self.common = h.hexdigest()
         self.used: set[str] = set()  # the file names this build asked for
