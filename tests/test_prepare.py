@@ -179,13 +179,16 @@ def test_the_pages_stand_ins_are_filled_with_the_words_even_beside_a_stray_separ
     )
 
 
+@pytest.mark.parametrize("relative", [False, True], ids=["SITEURL", "RELATIVE_URLS"])
 def test_a_page_made_from_the_cache_is_kept_filled_and_a_changed_language_is_filled_anew(
-    tmp_path, monkeypatch
+    tmp_path, monkeypatch, relative
 ):
-    """The second build from the cache fills no word: each page's own copy is kept beside its
-    fragment. A post whose language changed (its record did not) still gets its new words."""
+    """A build from the cache fills no word: each fragment is kept with a copy filled in for
+    its page (made ahead for the site's language and SITEURL; with RELATIVE_URLS, by the first
+    build that makes the page). A post whose language changed (its record did not) still gets its
+    words, and its copy in that language is kept for the next build."""
     make(tmp_path)
-    first = pages(build(tmp_path).output)
+    first = pages(build(tmp_path, RELATIVE_URLS=relative).output)
     filled = []
     real = roost.site.prepare.fill
 
@@ -194,20 +197,25 @@ def test_a_page_made_from_the_cache_is_kept_filled_and_a_changed_language_is_fil
         return real(fragment, lang, stand_ins)
 
     monkeypatch.setattr(roost.site.prepare, "fill", spy)
-    assert pages(build(tmp_path).output) == first and len(filled) == 5  # filled, then kept
+    assert pages(build(tmp_path, RELATIVE_URLS=relative).output) == first
+    assert filled == (["en"] * 5 if relative else [])  # then kept
     filled.clear()
-    assert pages(build(tmp_path).output) == first and filled == []  # kept copies, same bytes
+    assert pages(build(tmp_path, RELATIVE_URLS=relative).output) == first and filled == []
 
     post = tmp_path / "content" / "post-2.md"
     post.write_text(post.read_text().replace("Title:", "Lang: fr\nTitle:", 1))
-    page = pages(build(tmp_path).output)["post-2-fr.html"]  # Pelican's ARTICLE_LANG_SAVE_AS
+    page = pages(build(tmp_path, RELATIVE_URLS=relative).output)["post-2-fr.html"]
     assert filled == ["fr"] and "Réactions".encode() in page and b"Responses" not in page
+    filled.clear()
+    again = pages(build(tmp_path, RELATIVE_URLS=relative).output)["post-2-fr.html"]
+    assert again == page and filled == []
 
     # A kept copy that does not fit its file is a miss, never a page cut short.
     for kept in (tmp_path / "cache" / "roost").glob("post-3@*"):
         head, _, body = kept.read_bytes().partition(b"\n")
         kept.write_bytes(head.replace(b'"at": ', b'"at": 9999999') + b"\n" + body)
-    assert pages(build(tmp_path).output)["post-3/index.html"] == first["post-3/index.html"]
+    built = pages(build(tmp_path, RELATIVE_URLS=relative).output)
+    assert built["post-3/index.html"] == first["post-3/index.html"]
 
 
 def test_the_cache_serves_a_build_whether_the_worker_or_the_build_itself_prepared_it(

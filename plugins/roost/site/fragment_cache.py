@@ -9,8 +9,9 @@ build-time code (not the networks' nor the commands'). All of it is hashed into 
 Each file is one line of JSON (summary, counts, media), then the fragment as it is: never pickle
 (nothing in a cache folder can run code), and the fragment not as a JSON string, whose escapes
 cost more to read than the rest of a warm build's work on the records. Written atomically; a file
-that cannot be read is a miss. Once a page has been made from a kept fragment, the page's own
-copy (its words and addresses filled in) is kept beside it, for the next build to use as it is.
+that cannot be read is a miss. Beside the fragment, a copy with the words filled in for one
+language and SITEURL (the site's, made by the worker; or a page's, kept by the build that made
+it): the next build's pages in that language and SITEURL use it as it is.
 """
 
 from __future__ import annotations
@@ -111,7 +112,11 @@ class FragmentCache:
             return None
 
     def put(self, path: Path, prepared) -> None:
-        _write(path, prepared, prepared.fragment.encode())
+        """Keep a newly rendered fragment, and its page copy if the worker made one."""
+        if prepared.page is not None:
+            keep_page(path, prepared, prepared.page[1], as_text(prepared.page[0]))
+        else:
+            _write(path, prepared, prepared.fragment.encode())
 
     def prune(self) -> None:
         """Forget what this build did not ask for: older versions, posts with no record any
@@ -124,28 +129,28 @@ class FragmentCache:
             pass
 
 
-def keep_page(path: Path, prepared, page: tuple[str | None, str, str], html: str) -> None:
-    """Keep, beside a cached fragment, the page's own copy of it: words filled in the page's
-    language, its SITEURL and address in place. The next build of an unchanged page then uses it
-    as it is (filling 2,000 pages' words was the largest part of a warm build's work on the
-    records). Written by the build's main process, where the page is known."""
+def keep_page(path: Path, prepared, page: tuple[str | None, str], copy: str) -> None:
+    """Keep, beside a cached fragment, a copy of it with the words filled in a page's language
+    and its SITEURL in place: the next build of an unchanged page in that language and SITEURL
+    then uses it as it is (filling 2,000 pages' words was the largest part of a warm build's work
+    on the records). The post's own address stays a stand-in, put in per page."""
     fragment = prepared.fragment
     if isinstance(fragment, str):
         fragment = fragment.encode()
-    lang, siteurl, post_url = page
-    head = {"lang": lang, "siteurl": siteurl, "post_url": post_url, "at": len(fragment)}
-    _write(path, prepared, fragment + html.encode(), head)
+    lang, siteurl = page
+    _write(path, prepared, fragment + copy.encode(), {"lang": lang, "siteurl": siteurl,
+                                                       "at": len(fragment)})  # fmt: skip
 
 
-def _page_for(kept: dict) -> tuple[str | None, str, str] | None:
-    lang, siteurl, post_url = kept.get("lang"), kept.get("siteurl"), kept.get("post_url")
-    if (
-        (lang is None or isinstance(lang, str))
-        and isinstance(siteurl, str)
-        and isinstance(post_url, str)
-    ):
-        return lang, siteurl, post_url
+def _page_for(kept: dict) -> tuple[str | None, str] | None:
+    lang, siteurl = kept.get("lang"), kept.get("siteurl")
+    if (lang is None or isinstance(lang, str)) and isinstance(siteurl, str):
+        return lang, siteurl
     return None
+
+
+def as_text(value: str | bytes) -> str:
+    return value.decode("utf-8") if isinstance(value, bytes) else value
 
 
 def _write(path: Path, prepared, body: bytes, page: dict | None = None) -> None:

@@ -39,7 +39,7 @@ from ..model import RecordError
 from ..registry import with_adapters
 from ..store import Store
 from . import TEMPLATES
-from .fragment_cache import FragmentCache, keep_page
+from .fragment_cache import FragmentCache, as_text, keep_page
 from .stock_render import stock_renderer
 from .views import ViewBuilder
 from .words import count_marker, fill, marker
@@ -70,22 +70,24 @@ class Prepared:
     counts: dict[str, int]
     media: set[str]
     kept: Path | None = None  # where the fragment cache keeps it, if it came from there
-    # The page's own copy from the cache, and the page it is for: (lang, SITEURL, address).
-    page: tuple[bytes, tuple[str | None, str, str]] | None = None
+    # A copy with the words and SITEURL filled in, for pages in that (language, SITEURL): made
+    # by the worker for the site's language, or kept in the cache by an earlier build. Only the
+    # post's own address is left to put in (a plain replace).
+    page: tuple[str | bytes, tuple[str | None, str]] | None = None
 
     def html(self, siteurl: str, post_url: str, lang: str | None = None) -> Markup:
-        wanted = (lang, siteurl, post_url)
+        wanted = (lang, siteurl)
         if self.page is not None and self.page[1] == wanted:
-            # This page's own copy, kept by an earlier build: nothing left to fill.
-            return Markup(self.page[0].decode("utf-8"))  # noqa: S704 (as below, then kept)
-        html = self.fragment
-        if isinstance(html, bytes):
-            html = html.decode("utf-8")
-        # One pass fills the words and the page's two stand-ins.
-        html = fill(html, lang, {_SITEURL: siteurl, _POST_URL: post_url})
-        if self.kept is not None:
-            keep_page(self.kept, self, wanted, html)
-        return Markup(html)  # noqa: S704 (rendered from sanitised, escaped views)
+            copy = as_text(self.page[0])
+        else:
+            copy = as_text(self.fragment)
+            # One pass fills the words and SITEURL; the post's address stays a stand-in, so the
+            # copy serves the page wherever the post moves.
+            copy = fill(copy, lang, {_SITEURL: siteurl})
+            if self.kept is not None:
+                keep_page(self.kept, self, wanted, copy)
+        # Rendered from sanitised, escaped views, then filled with our words and addresses.
+        return Markup(copy.replace(POST_URL_MARK, post_url))  # noqa: S704
 
 
 @dataclass
@@ -153,6 +155,11 @@ def _prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
         )
         return views, render
 
+    # The page every post's copy can be made for ahead: the site's language and SITEURL. Not
+    # with RELATIVE_URLS, where each page has its own SITEURL.
+    site_page = None
+    if not settings.get("RELATIVE_URLS"):
+        site_page = (settings.get("DEFAULT_LANG"), settings.get("SITEURL", ""))
     cache = None
     if values["ROOST_CACHE"]:
         folder = Path(settings.get("CACHE_PATH") or "cache") / "roost"
@@ -177,6 +184,11 @@ def _prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
         view = views.build(record, post_url=POST_URL_MARK)
         fragment = render(view, key)
         out.posts[key] = Prepared(fragment, view.summary, view.counts, view.media)
+        if site_page:
+            # Most pages speak the site's language: their copy is filled here, on the worker's
+            # core, rather than in the build's main process while Pelican waits.
+            lang, siteurl = site_page
+            out.posts[key].page = (fill(fragment, lang, {_SITEURL: siteurl}), site_page)
         if kept:
             cache.put(kept, out.posts[key])
     if cache:
