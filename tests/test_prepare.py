@@ -208,3 +208,22 @@ def test_a_page_made_from_the_cache_is_kept_filled_and_a_changed_language_is_fil
         head, _, body = kept.read_bytes().partition(b"\n")
         kept.write_bytes(head.replace(b'"at": ', b'"at": 9999999') + b"\n" + body)
     assert pages(build(tmp_path).output)["post-3/index.html"] == first["post-3/index.html"]
+
+
+@pytest.mark.parametrize("builds", [1, 2], ids=["fragment", "page-copy"])
+def test_a_cache_file_cut_short_is_a_miss_never_a_page_cut_short(tmp_path, builds):
+    """A crash can leave a cache file with only its first part on disk. Cut anywhere after its
+    head (in the fragment, or in the page's own copy kept beside it), or with bytes after its end,
+    the file is a miss: the page is made anew, the same as ever."""
+    make(tmp_path)
+    for _ in range(builds):
+        first = pages(build(tmp_path).output)
+    kept = sorted((tmp_path / "cache" / "roost").glob("post-*@*"))
+    whole = {path: path.read_bytes() for path in kept}
+    for cut in (1, 40):
+        for path, data in whole.items():
+            path.write_bytes(data[:-cut])
+        assert pages(build(tmp_path).output) == first
+    for path, data in whole.items():
+        path.write_bytes(data + b"<p>more</p>")
+    assert pages(build(tmp_path).output) == first
