@@ -177,6 +177,11 @@ def test_the_pages_stand_ins_are_filled_with_the_words_even_beside_a_stray_separ
     assert stray.html("..", "https://me.example/p/", "en") == (
         '<img src="../a.png"> on <a href="https://me.example/p/">x</a>\x1e tail'
     )
+    # Two stray separators around them leave the pieces in step in number, not in place.
+    two = Prepared(f'\x1e(<a href="{POST_URL_MARK}">x</a>)\x1e', Markup(""), {}, set())
+    assert (
+        two.html("..", "https://me.example/p/") == '\x1e(<a href="https://me.example/p/">x</a>)\x1e'
+    )
 
 
 def test_a_page_made_from_the_cache_is_kept_filled_and_a_changed_language_is_filled_anew(
