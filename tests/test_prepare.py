@@ -232,3 +232,13 @@ def test_a_cache_file_cut_short_is_a_miss_never_a_page_cut_short(tmp_path, build
     for path, data in whole.items():
         path.write_bytes(data + b"<p>more</p>")
     assert pages(build(tmp_path).output) == first
+
+
+def test_a_garbled_cache_head_is_a_miss_not_a_crash(tmp_path):
+    """json.loads recurses into nested arrays: a head of ``[[[[...`` must be a miss too."""
+    make(tmp_path)
+    first = pages(build(tmp_path).output)
+    for path in (tmp_path / "cache" / "roost").glob("post-*@*"):
+        path.write_bytes(b"[" * 100_000 + b"\n")
+    built = build(tmp_path)
+    assert pages(built.output) == first and len(built.errors()) == 1  # post-5's broken record

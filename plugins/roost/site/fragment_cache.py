@@ -110,8 +110,8 @@ class FragmentCache:
                 kept=path,
                 page=page,
             )
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            return None  # (json.loads recurses: a garbled head of "[[[[..." must not crash)
 
     def put(self, path: Path, prepared) -> None:
         _write(path, prepared, prepared.fragment.encode())
