@@ -177,6 +177,11 @@ def test_the_pages_stand_ins_are_filled_with_the_words_even_beside_a_stray_separ
     assert stray.html("..", "https://me.example/p/", "en") == (
         '<img src="../a.png"> on <a href="https://me.example/p/">x</a>\x1e tail'
     )
+    # Two stray separators around them leave the pieces in step in number, not in place.
+    two = Prepared(f'\x1e(<a href="{POST_URL_MARK}">x</a>)\x1e', Markup(""), {}, set())
+    assert (
+        two.html("..", "https://me.example/p/") == '\x1e(<a href="https://me.example/p/">x</a>)\x1e'
+    )
 
 
 def test_a_page_made_from_the_cache_is_kept_filled_and_a_changed_language_is_filled_anew(
@@ -231,3 +236,32 @@ def test_the_cache_serves_a_build_whether_the_worker_or_the_build_itself_prepare
     monkeypatch.setattr(roost.site.views.ViewBuilder, "build", spy)
     monkeypatch.setattr(roost.site.build, "PARALLEL_FROM", 10**9)  # here, after the posts
     assert pages(build(tmp_path).output) == first and rendered == []
+
+
+@pytest.mark.parametrize("builds", [1, 2], ids=["fragment", "page-copy"])
+def test_a_cache_file_cut_short_is_a_miss_never_a_page_cut_short(tmp_path, builds):
+    """A crash can leave a cache file with only its first part on disk. Cut anywhere after its
+    head (in the fragment, or in the page's own copy kept beside it), or with bytes after its end,
+    the file is a miss: the page is made anew, the same as ever."""
+    make(tmp_path)
+    for _ in range(builds):
+        first = pages(build(tmp_path).output)
+    kept = sorted((tmp_path / "cache" / "roost").glob("post-*@*"))
+    whole = {path: path.read_bytes() for path in kept}
+    for cut in (1, 40):
+        for path, data in whole.items():
+            path.write_bytes(data[:-cut])
+        assert pages(build(tmp_path).output) == first
+    for path, data in whole.items():
+        path.write_bytes(data + b"<p>more</p>")
+    assert pages(build(tmp_path).output) == first
+
+
+def test_a_garbled_cache_head_is_a_miss_not_a_crash(tmp_path):
+    """json.loads recurses into nested arrays: a head of ``[[[[...`` must be a miss too."""
+    make(tmp_path)
+    first = pages(build(tmp_path).output)
+    for path in (tmp_path / "cache" / "roost").glob("post-*@*"):
+        path.write_bytes(b"[" * 100_000 + b"\n")
+    built = build(tmp_path)
+    assert pages(built.output) == first and len(built.errors()) == 1  # post-5's broken record

@@ -235,9 +235,10 @@ def fill(fragment: str, lang: str | None, stand_ins: dict[str, str] | None = Non
             done[body] = _word(words(lang), m.group(1), m.group(2)) if m else _SEP + body + _SEP
     parts[1::2] = [page[body] if body in page else done[body] for body in odd]
     filled = "".join(parts)
-    if len(parts) % 2 == 0 or _SEP + "w:" in filled:
+    if len(parts) % 2 == 0 or _SEP in filled:
         # A separator Roost did not write (the sanitiser drops control characters, so never
-        # from a stranger) put the pieces out of step: go marker by marker instead.
+        # from a stranger) put the pieces out of step: go marker by marker instead. Two such
+        # leave an odd number of pieces, and a marker or a stand-in unfilled between them.
         for name, value in page.items():
             fragment = fragment.replace(_SEP + name + _SEP, value)
         return _MARKER.sub(lambda m: done.get(m.group(0)[1:-1]) or fill(m.group(0), lang), fragment)
