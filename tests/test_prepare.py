@@ -177,6 +177,11 @@ def test_the_pages_stand_ins_are_filled_with_the_words_even_beside_a_stray_separ
     assert stray.html("..", "https://me.example/p/", "en") == (
         '<img src="../a.png"> on <a href="https://me.example/p/">x</a>\x1e tail'
     )
+    # Two stray separators around them leave the pieces in step in number, not in place.
+    two = Prepared(f'\x1e(<a href="{POST_URL_MARK}">x</a>)\x1e', Markup(""), {}, set())
+    assert (
+        two.html("..", "https://me.example/p/") == '\x1e(<a href="https://me.example/p/">x</a>)\x1e'
+    )
 
 
 @pytest.mark.parametrize("relative", [False, True], ids=["SITEURL", "RELATIVE_URLS"])
@@ -192,9 +197,9 @@ def test_a_page_made_from_the_cache_is_kept_filled_and_a_changed_language_is_fil
     filled = []
     real = roost.site.prepare.fill
 
-    def spy(fragment, lang, stand_ins=None):
+    def spy(fragment, lang, *args):
         filled.append(lang)
-        return real(fragment, lang, stand_ins)
+        return real(fragment, lang, *args)
 
     monkeypatch.setattr(roost.site.prepare, "fill", spy)
     assert pages(build(tmp_path, RELATIVE_URLS=relative).output) == first
@@ -239,3 +244,49 @@ def test_the_cache_serves_a_build_whether_the_worker_or_the_build_itself_prepare
     monkeypatch.setattr(roost.site.views.ViewBuilder, "build", spy)
     monkeypatch.setattr(roost.site.build, "PARALLEL_FROM", 10**9)  # here, after the posts
     assert pages(build(tmp_path).output) == first and rendered == []
+
+
+@pytest.mark.parametrize("builds", [1, 2], ids=["fragment", "page-copy"])
+def test_a_cache_file_cut_short_is_a_miss_never_a_page_cut_short(tmp_path, builds):
+    """A crash can leave a cache file with only its first part on disk. Cut anywhere after its
+    head (in the fragment, or in the page's own copy kept beside it), or with bytes after its end,
+    the file is a miss: the page is made anew, the same as ever."""
+    make(tmp_path)
+    for _ in range(builds):
+        first = pages(build(tmp_path).output)
+    kept = sorted((tmp_path / "cache" / "roost").glob("post-*@*"))
+    whole = {path: path.read_bytes() for path in kept}
+    for cut in (1, 40):
+        for path, data in whole.items():
+            path.write_bytes(data[:-cut])
+        assert pages(build(tmp_path).output) == first
+    for path, data in whole.items():
+        path.write_bytes(data + b"<p>more</p>")
+    assert pages(build(tmp_path).output) == first
+
+
+def test_a_garbled_cache_head_is_a_miss_not_a_crash(tmp_path):
+    """json.loads recurses into nested arrays: a head of ``[[[[...`` must be a miss too."""
+    make(tmp_path)
+    first = pages(build(tmp_path).output)
+    for path in (tmp_path / "cache" / "roost").glob("post-*@*"):
+        path.write_bytes(b"[" * 100_000 + b"\n")
+    built = build(tmp_path)
+    assert pages(built.output) == first and len(built.errors()) == 1  # post-5's broken record
+
+
+def test_a_page_copy_leaves_only_the_post_address_and_takes_the_one_pass(monkeypatch):
+    """The copy made ahead keeps the post's address as a stand-in; that is not a stray
+    separator, so filling it never falls back to the marker-by-marker way."""
+    import roost.site.words
+    from roost.site.prepare import _KEEP, _SITEURL, POST_URL_MARK, SITEURL_MARK
+    from roost.site.words import fill, marker
+
+    class Slow:
+        def sub(self, *args):
+            raise AssertionError("took the marker-by-marker way")
+
+    monkeypatch.setattr(roost.site.words, "_MARKER", Slow())
+    fragment = f'<img src="{SITEURL_MARK}/a.png"> {marker("on")} <a href="{POST_URL_MARK}">x</a>'
+    copy = fill(fragment, "en", {_SITEURL: "https://me.example"}, _KEEP)
+    assert copy == f'<img src="https://me.example/a.png"> on <a href="{POST_URL_MARK}">x</a>'

@@ -6,12 +6,13 @@ every post alike, the people files, the moderation file, which media files exist
 and every template folder's ``roost/`` templates, the settings a template can see, and Roost's
 build-time code (not the networks' nor the commands'). All of it is hashed into the file name
 (``CACHE_PATH/roost/<post>@<digest>.fragment``), so a changed input is a miss, never a stale page.
-Each file is one line of JSON (summary, counts, media), then the fragment as it is: never pickle
-(nothing in a cache folder can run code), and the fragment not as a JSON string, whose escapes
-cost more to read than the rest of a warm build's work on the records. Written atomically; a file
-that cannot be read is a miss. Beside the fragment, a copy with the words filled in for one
-language and SITEURL (the site's, made by the worker; or a page's, kept by the build that made
-it): the next build's pages in that language and SITEURL use it as it is.
+Each file is one line of JSON (summary, counts, media, the size of the rest), then the fragment
+as it is: never pickle (nothing in a cache folder can run code), and the fragment not as a JSON
+string, whose escapes cost more to read than the rest of a warm build's work on the records.
+Written atomically; a file that cannot be read, or is cut short, is a miss. Beside the fragment,
+a copy with the words filled in for one language and SITEURL (the site's, made by the worker; or
+a page's, kept by the build that made it): the next build's pages in that language and SITEURL
+use it as it is.
 """
 
 from __future__ import annotations
@@ -89,6 +90,8 @@ class FragmentCache:
         try:
             head, _, body = path.read_bytes().partition(b"\n")
             data = json.loads(head)
+            if data["size"] != len(body):
+                return None  # a file cut short (a crash before the disk had it all) is a miss
             fragment, page = body, None
             if "page" in data:  # the page's own copy follows the fragment (keep_page)
                 kept = data["page"]
@@ -108,8 +111,8 @@ class FragmentCache:
                 kept=path,
                 page=page,
             )
-        except (OSError, ValueError, KeyError, TypeError):
-            return None
+        except (OSError, ValueError, KeyError, TypeError, RecursionError):
+            return None  # (json.loads recurses: a garbled head of "[[[[..." must not crash)
 
     def put(self, path: Path, prepared) -> None:
         """Keep a newly rendered fragment, and its page copy if the worker made one."""
@@ -158,6 +161,7 @@ def _write(path: Path, prepared, body: bytes, page: dict | None = None) -> None:
         "summary": str(prepared.summary),
         "counts": prepared.counts,
         "media": sorted(prepared.media),
+        "size": len(body),  # what follows the head: less is a file cut short, never a page
     }
     if page:
         head["page"] = page

@@ -51,6 +51,7 @@ log = logging.getLogger(__name__)
 SITEURL_MARK = "\x1eroost:siteurl\x1e"
 POST_URL_MARK = "\x1eroost:post\x1e"
 _SITEURL, _POST_URL = SITEURL_MARK.strip("\x1e"), POST_URL_MARK.strip("\x1e")
+_KEEP = frozenset({_POST_URL})  # put in per page, by a plain replace
 
 #: Below this many record files the worker's start-up costs more than it saves.
 PARALLEL_FROM = 100
@@ -83,7 +84,7 @@ class Prepared:
             copy = as_text(self.fragment)
             # One pass fills the words and SITEURL; the post's address stays a stand-in, so the
             # copy serves the page wherever the post moves.
-            copy = fill(copy, lang, {_SITEURL: siteurl})
+            copy = fill(copy, lang, {_SITEURL: siteurl}, _KEEP)
             if self.kept is not None:
                 keep_page(self.kept, self, wanted, copy)
         # Rendered from sanitised, escaped views, then filled with our words and addresses.
@@ -188,7 +189,7 @@ def _prepare(records_root: Path, values: dict, settings: dict) -> Preparation:
             # Most pages speak the site's language: their copy is filled here, on the worker's
             # core, rather than in the build's main process while Pelican waits.
             lang, siteurl = site_page
-            out.posts[key].page = (fill(fragment, lang, {_SITEURL: siteurl}), site_page)
+            out.posts[key].page = (fill(fragment, lang, {_SITEURL: siteurl}, _KEEP), site_page)
         if kept:
             cache.put(kept, out.posts[key])
     if cache:

@@ -213,10 +213,15 @@ def count_marker(kind: str, n: int) -> Markup:
     return marker("count", kind, int(n))
 
 
-def fill(fragment: str, lang: str | None, stand_ins: dict[str, str] | None = None) -> str:
+def fill(
+    fragment: str,
+    lang: str | None,
+    stand_ins: dict[str, str] | None = None,
+    keep: frozenset[str] = frozenset(),
+) -> str:
     """Replace every word marker in ``fragment`` with the words of ``lang``, and each of the
     page's own stand-ins (``\x1e<name>\x1e``, named without the separators in ``stand_ins``)
-    with its value, in the same pass."""
+    with its value, in the same pass. Stand-ins named in ``keep`` are left for later."""
     if _SEP not in fragment:
         return fragment
     # Markup's split makes a Markup of every piece, in Python: a list-page summary is Markup.
@@ -231,13 +236,16 @@ def fill(fragment: str, lang: str | None, stand_ins: dict[str, str] | None = Non
     odd = parts[1::2]
     for body in odd:
         if body not in done and body not in page:
+            # (A stand-in to keep is not a marker: it is written back as it was, below.)
             m = _BODY.fullmatch(body)
             done[body] = _word(words(lang), m.group(1), m.group(2)) if m else _SEP + body + _SEP
     parts[1::2] = [page[body] if body in page else done[body] for body in odd]
     filled = "".join(parts)
-    if len(parts) % 2 == 0 or _SEP + "w:" in filled:
+    kept = sum(1 for body in odd if body in keep) if keep else 0
+    if len(parts) % 2 == 0 or filled.count(_SEP) != 2 * kept:
         # A separator Roost did not write (the sanitiser drops control characters, so never
-        # from a stranger) put the pieces out of step: go marker by marker instead.
+        # from a stranger) put the pieces out of step: go marker by marker instead. Two such
+        # leave an odd number of pieces, and a marker or a stand-in unfilled between them.
         for name, value in page.items():
             fragment = fragment.replace(_SEP + name + _SEP, value)
         return _MARKER.sub(lambda m: done.get(m.group(0)[1:-1]) or fill(m.group(0), lang), fragment)
