@@ -145,3 +145,15 @@ def test_no_build_artefact_is_tracked():
     assert tracked.stdout == "", "build/ is tracked: git rm -r --cached build"
     ignored = subprocess.run([*git, "check-ignore", "-q", "build/lib/roost/model.py"])
     assert ignored.returncode == 0, "build/ is not in .gitignore"
+
+
+def test_a_virtualenv_is_never_tracked_even_as_a_symlink():
+    """A second work tree that links `.venv` to the first one's: `.venv/` in .gitignore matched
+    only a folder, so `git add -A` took the link in, and checking it out in the first tree
+    replaced its virtualenv (ignored files give way) with a link to itself."""
+    git = ["git", "-C", str(REPO)]
+    assert subprocess.run([*git, "ls-files", "--error-unmatch", ".venv"],
+                          capture_output=True).returncode != 0, ".venv is tracked"  # fmt: skip
+    # A path that is not a folder here, as the link was not: a pattern for folders misses it.
+    ignored = subprocess.run([*git, "check-ignore", "-q", "--no-index", "linked/.venv"])
+    assert ignored.returncode == 0, ".gitignore does not cover a .venv symlink: write `.venv`"
