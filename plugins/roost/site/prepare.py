@@ -4,10 +4,10 @@ Reading, validating, moderating, sanitising and rendering tens of thousands of a
 interactions is most of what Roost adds to a build. None of it depends on Pelican's articles, so
 it starts as soon as the build starts (the ``initialized`` signal) and, for a large site on a
 machine with a second core, runs in a forked worker while Pelican reads the Markdown. The main
-process then only receives one finished HTML fragment per post and fills in, in one pass, the
-interface's words in the page's language, the page's SITEURL (which differs per page with
-RELATIVE_URLS) and the post's own URL. A fragment from the cache may come with the page's own
-copy, kept by an earlier build for the same language and addresses: used as it is.
+process then only receives one finished HTML fragment per post, with a copy whose interface
+words and SITEURL are filled in for the site's language (or, from the cache, for the language and
+SITEURL of the page an earlier build made), and puts in the post's own URL. A page in another
+language, or with RELATIVE_URLS (a SITEURL per page), fills the fragment itself in one pass.
 
 Small sites, platforms without ``fork``, and a worker that fails for any reason all take the same
 code path in-process, so the output never depends on where it was computed.
