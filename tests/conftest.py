@@ -126,6 +126,28 @@ def fake():
     server.stop()
 
 
+@pytest.fixture()
+def threads():
+    """A fresh fake Threads API (tests/fakes/threads.py) on a free localhost port."""
+    from fakes.threads import FakeThreads
+
+    server = FakeThreads()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture()
+def fake_x():
+    """A fresh fake X API (tests/fakes/x.py) on a free localhost port."""
+    from fakes.x import FakeX
+
+    server = FakeX()
+    server.start()
+    yield server
+    server.stop()
+
+
 # ------------------------------------------------------------------ webmention.io
 
 

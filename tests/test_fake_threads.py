@@ -2,17 +2,8 @@
 
 from __future__ import annotations
 
-import pytest
 import requests
-from fakes.threads import DAY, FakeThreads, aged
-
-
-@pytest.fixture()
-def threads():
-    fake = FakeThreads()
-    fake.start()
-    yield fake
-    fake.stop()
+from fakes.threads import DAY, aged
 
 
 def call(fake, method, path, token="good-token", **params):

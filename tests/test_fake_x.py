@@ -8,19 +8,10 @@ from pathlib import Path
 
 import pytest
 from fakes.server import PNG_1X1
-from fakes.x import FakeX
 from test_x import ENV
 
 from roost.networks.base import Draft, Image, Rejected
 from roost.networks.x.adapter import X
-
-
-@pytest.fixture()
-def fake_x():
-    server = FakeX()
-    server.start()
-    yield server
-    server.stop()
 
 
 @pytest.fixture()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 from blog import Blog, lines_naming, output
-from fakes.threads import DAY, FakeThreads, aged
+from fakes.threads import DAY, aged
 
 from roost.model import Syndication
 from roost.networks.base import Draft, Image, RateLimited, Rejected, Unauthorized, Unavailable
@@ -18,14 +18,6 @@ from roost.networks.threads.adapter import Threads
 from sites import make_post
 
 ENV = {"ROOST_THREADS_TOKEN": "good-token"}
-
-
-@pytest.fixture()
-def threads():
-    fake = FakeThreads()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def adapter(fake, tmp_path, env=ENV, **config) -> Threads:

@@ -8,7 +8,6 @@ import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from fakes.threads import FakeThreads
 
 from roost.commands.backfeed import backfeed
 from roost.model import PostRecord
@@ -19,14 +18,6 @@ from roost.store import Store
 from sites import article, build, write_site
 
 ENV = {"ROOST_THREADS_TOKEN": "good-token"}
-
-
-@pytest.fixture()
-def threads():
-    fake = FakeThreads()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture()

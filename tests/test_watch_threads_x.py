@@ -8,8 +8,7 @@ from __future__ import annotations
 import json
 
 import pytest
-from fakes.threads import FakeThreads, aged
-from fakes.x import FakeX
+from fakes.threads import aged
 from test_x import ENV as X_ENV
 
 from roost.commands.watch import unknown_posts, watch
@@ -21,14 +20,6 @@ from roost.store import Store
 
 THREADS_ENV = {"ROOST_THREADS_TOKEN": "good-token"}
 ME, BOB = "1001", "2002"  # camille and bob on the fake X
-
-
-@pytest.fixture()
-def threads():
-    fake = FakeThreads()
-    fake.start()
-    yield fake
-    fake.stop()
 
 
 def threads_adapter(fake, tmp_path, **settings) -> Threads:
@@ -123,14 +114,6 @@ def test_threads_watch_off_asks_nothing(threads, tmp_path):
 
 
 # -- X: every read is billed, so what the watch reads is priced, counted and kept -------------
-
-
-@pytest.fixture()
-def fake_x():
-    server = FakeX()
-    server.start()
-    yield server
-    server.stop()
 
 
 def x_adapter(fake_x, **settings) -> X:

@@ -74,14 +74,6 @@ class Site:
 
 
 @pytest.fixture()
-def fake_x():
-    server = FakeX()
-    server.start()
-    yield server
-    server.stop()
-
-
-@pytest.fixture()
 def site(tmp_path, fake_x, serve):
     return Site(tmp_path, fake_x, serve)
 

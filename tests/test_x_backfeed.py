@@ -8,7 +8,6 @@ import json
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
-from fakes.x import FakeX
 from test_x import ENV
 
 from roost.commands.backfeed import backfeed
@@ -19,14 +18,6 @@ from roost.store import Store
 from sites import make_post
 
 BOB, INES, KENJI = "2002", "3003", "4004"
-
-
-@pytest.fixture()
-def fake_x():
-    server = FakeX()
-    server.start()
-    yield server
-    server.stop()
 
 
 def adapter_for(fake_x, **settings) -> X:
