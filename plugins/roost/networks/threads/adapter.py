@@ -37,7 +37,7 @@ from urllib.parse import urlsplit
 from ...model import Intent, Syndication, format_time
 from ..base import Draft, Network, RateLimited, Rejected, Unavailable
 from ..harvesting import parse_time
-from ..http import ApiClient, PageGuard
+from ..http import ApiClient
 from ..own_posts import WATCH_HELP, Watching
 from ..settings import NetworkSettings, setting
 from . import counting, graph
@@ -376,12 +376,8 @@ class Threads(ThreadsBackfeed, ThreadsOwnPosts, Network):
         params: dict[str, Any] = {"fields": OWN_FIELDS, "limit": 50}
         if reply_to is None:
             params["since"] = int(since.timestamp())
-        guard = PageGuard(self.NAME, path)
-        after = None
-        while True:
-            guard.next(after)
-            page = self.api.get(path, params={**params, **({"after": after} if after else {})})
-            for post in page.get("data") or []:
+        for data in graph.pages(self.api, self.NAME, path, params):
+            for post in data:
                 mine = (
                     post.get("is_reply_owned_by_me")
                     or str(post.get("username") or "").lower() == self.handle
@@ -391,9 +387,6 @@ class Threads(ThreadsBackfeed, ThreadsOwnPosts, Network):
                 if reply_to is None and parse_time(post["timestamp"]) < since:
                     return
                 yield post
-            after = ((page.get("paging") or {}).get("cursors") or {}).get("after")
-            if not after or not page.get("data") or not (page.get("paging") or {}).get("next"):
-                return
 
     def _syndication(self, media: dict, sent_hash: str, part: int) -> Syndication:
         try:

@@ -26,7 +26,7 @@ from ...model import Interaction, Media, format_time
 from ...people import Person
 from ..base import Rejected, Unauthorized
 from ..harvesting import Hints, gone_on_evidence, parse_time
-from ..http import PageGuard
+from . import graph
 
 FIELDS = (
     "id,text,username,permalink,timestamp,media_type,media_url,hide_status,replied_to,"
@@ -72,26 +72,18 @@ class ThreadsBackfeed:
 
     def conversation(self, root: str) -> list[dict] | None:
         """Every reply under ``root``, all depths, oldest first; None when ``root`` is gone."""
-        items, after = [], None
-        guard = PageGuard(self.NAME, f"the conversation of {root}")
-        while True:
-            guard.next(after)
-            params = {"fields": FIELDS, "reverse": "false", "limit": 100}
-            try:
-                page = self.api.get(
-                    f"/{root}/conversation",
-                    params={**params, **({"after": after} if after else {})},
-                )
-            except Rejected as e:
-                if e.status == 404 and after is None:
-                    return None
-                raise
-            data = page.get("data") or []
-            items += data
-            paging = page.get("paging") or {}
-            after = (paging.get("cursors") or {}).get("after")
-            if not data or not after or not paging.get("next"):
-                return items
+        items: list[dict] = []
+        params = {"fields": FIELDS, "reverse": "false", "limit": 100}
+        what = f"the conversation of {root}"
+        try:
+            for data in graph.pages(self.api, self.NAME, f"/{root}/conversation", params, what):
+                items += data
+        except Rejected as e:
+            # Gone on the first page (a later page follows one that had replies): nothing left.
+            if e.status == 404 and not items:
+                return None
+            raise
+        return items
 
     def insights(self, media_id: str) -> dict[str, int] | None:
         """The copy's like, repost and quote counts (0 for any not given)."""

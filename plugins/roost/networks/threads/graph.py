@@ -1,4 +1,5 @@
-"""How the Threads API (a Meta Graph API) says "error" and "slow down", read for ``ApiClient``.
+"""How the Threads API (a Meta Graph API) says "error" and "slow down", read for ``ApiClient``,
+and how its lists page.
 
 Errors come as ``{"error": {"message", "type", "code", "error_subcode", "fbtrace_id"}}``
 (shared/docs/social-apis.md section 4.3; Graph API "Handling errors"). Their HTTP status says
@@ -18,15 +19,20 @@ The budget: ``X-App-Usage`` and ``X-Business-Use-Case-Usage`` are JSON percentag
 app's and the account's budgets, the latter with ``estimated_time_to_regain_access`` in
 minutes [partly verified: Meta documents them for the Graph API; that Threads sends them is not
 confirmed, so without them nothing is assumed and the error codes above still apply].
+
+Lists page by cursor (Graph API "Paginated results"): each page is ``{"data": [...], "paging":
+{"cursors": {"after": ...}, "next": ...}}``; the next page is asked with ``after``, and there is
+none once ``next`` is missing.
 """
 
 from __future__ import annotations
 
 import json
+from collections.abc import Iterator
 from typing import Any
 
 from ... import redaction
-from ..http import RateHeaders
+from ..http import PageGuard, RateHeaders
 
 RATE_CODES = frozenset({4, 17, 32, 613, *range(80001, 80015)})
 TEMPORARY_CODES = frozenset({1, 2})
@@ -121,3 +127,19 @@ def _percent(usage: dict) -> float:
         if number == number and number != float("inf"):
             best = max(best, number)
     return best
+
+
+def pages(api, network: str, path: str, params: dict, what: str | None = None) -> Iterator[list]:
+    """Each page's ``data`` of the list at ``path``, asked for only when the caller reads on
+    (stop reading and no further page is asked); ``what`` names the list in errors."""
+    guard = PageGuard(network, what or path)
+    after = None
+    while True:
+        guard.next(after)
+        page = api.get(path, params={**params, **({"after": after} if after else {})})
+        data = page.get("data") or []
+        yield data
+        paging = page.get("paging") or {}
+        after = (paging.get("cursors") or {}).get("after")
+        if not data or not after or not paging.get("next"):
+            return

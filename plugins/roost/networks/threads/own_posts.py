@@ -17,10 +17,12 @@ Another ``api`` or ``handle`` in the settings starts again from where that accou
 
 from __future__ import annotations
 
+from itertools import islice
+
 from ...model import format_time
 from ..harvesting import parse_time
-from ..http import PageGuard
 from ..own_posts import OwnPost, OwnPosts
+from . import graph
 
 FIELDS = "id,permalink,text,timestamp,is_quote_post,media_type"
 PAGE = 100  # the most Threads gives
@@ -38,19 +40,8 @@ class ThreadsOwnPosts:
         params = {"fields": FIELDS, "limit": PAGE}
         if not first:
             params["since"] = when
-        found: list[dict] = []
-        guard = PageGuard(self.NAME, "/me/threads")
-        after = None
-        for _ in range(1 if first else MOST_PAGES):
-            guard.next(after)
-            page = self.api.get(
-                "/me/threads", params={**params, **({"after": after} if after else {})}
-            )
-            found += page.get("data") or []
-            paging = page.get("paging") or {}
-            after = (paging.get("cursors") or {}).get("after")
-            if not after or not page.get("data") or not paging.get("next"):
-                break
+        listed = graph.pages(self.api, self.NAME, "/me/threads", params)
+        found = [p for data in islice(listed, 1 if first else MOST_PAGES) for p in data]
         posts = [own_post(p) for p in found]
         known = set(seen.split(",")) if not first else set()
         posts = [p for p in posts if not (_second(p) == when and p.id in known)]
