@@ -26,6 +26,10 @@ import re
 
 from ..redaction import scrub
 
+#: Half of a UTF-16 pair alone, as JSON's "\ud800" reads: no UTF-8 file or terminal can hold one
+#: (writing or printing it raises UnicodeEncodeError).
+LONE_SURROGATE = re.compile("[\ud800-\udfff]")
+
 
 class NetworkError(Exception):
     network: str = ""
@@ -36,7 +40,7 @@ class NetworkError(Exception):
         self.network = network
         # Without the network's name, for lines that say it; a lone surrogate from a JSON
         # "\ud800" made U+FFFD, as no file or terminal can hold one.
-        self.message = re.sub("[\ud800-\udfff]", "\ufffd", scrub(message))
+        self.message = LONE_SURROGATE.sub("\ufffd", scrub(message))
         self.status = status
         self.code = code
         super().__init__(f"{network}: {self.message}")

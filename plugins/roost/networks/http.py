@@ -39,10 +39,9 @@ from .. import redaction
 from . import errors
 from .errors import NotConfigured, RateLimited, Unavailable, Unreadable, error_for, secret_text
 
-#: JSON may escape half of a UTF-16 pair alone ("\ud800"); Python reads it as a lone surrogate,
-#: which no UTF-8 file or terminal can hold (writing or printing it raises UnicodeEncodeError).
+#: JSON may escape half of a UTF-16 pair alone ("\ud800"), which Python reads as a lone surrogate
+#: (errors.LONE_SURROGATE): the answers worth looking through for one.
 _SURROGATE_ESCAPE = re.compile(rb"\\u[dD][89a-fA-F]")
-_LONE_SURROGATE = re.compile("[\ud800-\udfff]")
 
 USER_AGENT = "Roost (+https://github.com/roost-blog/roost)"
 # Pages of one list read in one go. 1,000 pages of 80 to 100 items is more than any post's likes;
@@ -407,7 +406,7 @@ def _without_lone_surrogates(data):
     """``data`` with every lone surrogate, in keys and values, made U+FFFD (a valid pair was
     already joined into one character by the JSON reader)."""
     if isinstance(data, str):
-        return _LONE_SURROGATE.sub("\ufffd", data)
+        return errors.LONE_SURROGATE.sub("\ufffd", data)
     if isinstance(data, list):
         return [_without_lone_surrogates(x) for x in data]
     if isinstance(data, dict):
