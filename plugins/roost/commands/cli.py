@@ -52,10 +52,8 @@ from .cmd_people import (
 from .cmd_publish import cmd_mark_handled, cmd_preview, cmd_syndicate, cmd_unsyndicate
 from .cmd_records import cmd_build, cmd_check, cmd_doctor, cmd_merge_records, cmd_status
 from .cmd_websub import cmd_websub
-from .common import Stop, say, whole_number
+from .common import SETTINGS_HELP, Stop, say, whole_number
 from .webmention import cmd_webmention
-
-SETTINGS_HELP = "the settings file (default: %(default)s)"
 
 
 def main(argv: list[str] | None = None) -> int:

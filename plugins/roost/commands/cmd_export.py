@@ -24,7 +24,14 @@ import sys
 import tempfile
 from pathlib import Path
 
-from .common import Stop, print_problems, say, settings_and_store
+from .common import (
+    SETTINGS_HELP,
+    Stop,
+    outside_output,
+    print_problems,
+    say,
+    settings_and_store,
+)
 
 
 def add_export_parser(people_sub) -> None:
@@ -36,12 +43,7 @@ def add_export_parser(people_sub) -> None:
         help="export your audience: CSV, vCard, OPML of their feeds, Mastodon's follow import, "
         "or a list on your Bluesky account",
     )
-    p.add_argument(
-        "-s",
-        "--settings",
-        default="publishconf.py",
-        help="the settings file (default: %(default)s)",
-    )
+    p.add_argument("-s", "--settings", default="publishconf.py", help=SETTINGS_HELP)
     what = p.add_mutually_exclusive_group(required=True)
     what.add_argument("--format", choices=FORMATS, help="the file format")
     what.add_argument(
@@ -98,13 +100,8 @@ def cmd_export(args: argparse.Namespace) -> int:
 def _refuse_output(file: str, settings: dict) -> None:
     """An export names people: never into the site's output folder, which is deployed (the
     same rule as the stats report's); and a folder is not a file."""
-    target = Path(file).resolve()
-    output = Path(settings.get("OUTPUT_PATH", "output")).resolve()
-    if output in target.parents or target == output:
-        raise Stop(
-            f"-o {file}: inside the site's output folder ({settings.get('OUTPUT_PATH')}), which "
-            "is deployed, and the export names your readers: write it outside that folder"
-        )
+    why = ", and the export names your readers: write it outside that folder"
+    target = outside_output(file, f"-o {file}", settings, why)
     if target.is_dir():
         raise Stop(f"-o {file}: a folder; name the file to write, e.g. {Path(file) / 'readers'}")
 

@@ -23,7 +23,14 @@ from rich.text import Text
 from ..audience.stats import KIND_WORDS, in_words, plural
 from ..registry import info
 from ..sanitize import clean_text
-from .common import Stop, print_problems, say, settings_and_store, whole_number
+from .common import (
+    Stop,
+    outside_output,
+    print_problems,
+    say,
+    settings_and_store,
+    whole_number,
+)
 
 HEADERS = {kind: many for kind, (_, many) in KIND_WORDS.items()}
 
@@ -51,13 +58,8 @@ def cmd_stats(args: argparse.Namespace) -> int:
 
 def _report_folder(folder: str, settings: dict) -> Path:
     """The report's folder, refused inside the site's output folder (which is deployed)."""
-    target = Path(folder).resolve()
-    output = Path(settings.get("OUTPUT_PATH", "output")).resolve()
-    if target == output or output in target.parents:
-        raise Stop(
-            f"{folder}: inside the site's output folder ({settings.get('OUTPUT_PATH')}), which "
-            "is deployed; the report names people: choose a folder outside it"
-        )
+    why = "; the report names people: choose a folder outside it"
+    target = outside_output(folder, folder, settings, why)
     if target.exists() and not target.is_dir():
         raise Stop(f"--report {folder}: a file, not a folder: name a folder (index.html is "
                    "written inside it, with the folder made if need be)")  # fmt: skip

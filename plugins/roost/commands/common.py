@@ -52,6 +52,24 @@ def whole_number(most: int):
     return read
 
 
+#: Every ``-s/--settings`` option's help.
+SETTINGS_HELP = "the settings file (default: %(default)s)"
+
+
+def outside_output(given: str, named: str, settings: dict, why: str) -> Path:
+    """``given`` as a path, refused inside the site's output folder, which is deployed: what
+    names the author's readers (an export, the stats report) must never be published. ``named``
+    is how the line names it; ``why`` ends the line."""
+    target = Path(given).resolve()
+    output = Path(settings.get("OUTPUT_PATH", "output")).resolve()
+    if target == output or output in target.parents:
+        raise Stop(
+            f"{named}: inside the site's output folder ({settings.get('OUTPUT_PATH')}), which "
+            f"is deployed{why}"
+        )
+    return target
+
+
 def print_problems(lines: list[str]) -> None:
     for line in lines:
         say(f"roost: {line}", sys.stderr)
