@@ -41,6 +41,22 @@ def pages(output):
     }
 
 
+def rendered_posts(monkeypatch) -> list[str]:
+    """The keys of the posts whose responses are rendered from here on (not taken from the
+    cache), in this process."""
+    import roost.site.views
+
+    rendered: list[str] = []
+    real = roost.site.views.ViewBuilder.build
+
+    def spy(self, rec, post_url):
+        rendered.append(rec.key)
+        return real(self, rec, post_url)
+
+    monkeypatch.setattr(roost.site.views.ViewBuilder, "build", spy)
+    return rendered
+
+
 @pytest.fixture()
 def inline_pages(tmp_path_factory):
     root = tmp_path_factory.mktemp("inline")
@@ -98,20 +114,11 @@ def test_unchanged_posts_come_from_the_cache_and_any_changed_input_renders_anew(
 ):
     import json
 
-    import roost.site.views
-
     make(tmp_path)
     first = pages(build(tmp_path).output)
     cached = sorted((tmp_path / "cache" / "roost").glob("*@*.fragment"))
     assert len(cached) == 5  # post-5's record is broken: reported each time, never cached
-    rendered = []
-    real = roost.site.views.ViewBuilder.build
-
-    def spy(self, rec, post_url):
-        rendered.append(rec.key)
-        return real(self, rec, post_url)
-
-    monkeypatch.setattr(roost.site.views.ViewBuilder, "build", spy)
+    rendered = rendered_posts(monkeypatch)
 
     def rebuild():
         rendered.clear()
@@ -229,19 +236,10 @@ def test_the_cache_serves_a_build_whether_the_worker_or_the_build_itself_prepare
     """A site that grows past the worker's threshold (or a machine with one core) keeps its
     cache: Pelican changes settings as it reads posts (MARKDOWN), and the in-process
     preparation, which runs after that, used to key the cache by the changed ones."""
-    import roost.site.views
-
     make(tmp_path)
     monkeypatch.setattr(roost.site.build, "PARALLEL_FROM", 1)  # in the worker
     first = pages(build(tmp_path).output)
-    rendered = []
-    real = roost.site.views.ViewBuilder.build
-
-    def spy(self, rec, post_url):
-        rendered.append(rec.key)
-        return real(self, rec, post_url)
-
-    monkeypatch.setattr(roost.site.views.ViewBuilder, "build", spy)
+    rendered = rendered_posts(monkeypatch)
     monkeypatch.setattr(roost.site.build, "PARALLEL_FROM", 10**9)  # here, after the posts
     assert pages(build(tmp_path).output) == first and rendered == []
 
