@@ -21,7 +21,6 @@ from __future__ import annotations
 
 import argparse
 import shutil
-import subprocess
 import sys
 import tempfile
 from pathlib import Path
@@ -31,22 +30,13 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import build_overhead as timed  # noqa: E402
 
 
-def pelican(root: Path, conf: Path, tool: list[str] | None = None, out: Path | None = None) -> None:
-    output = root / "output"
-    shutil.rmtree(output, ignore_errors=True)
-    exe = str(Path(sys.executable).parent / "pelican")
-    command = [*(tool or []), exe, "-s", str(conf), "-o", str(output), "-q"]
-    subprocess.run(command, check=True, cwd=root, stdout=subprocess.DEVNULL,
-                   stderr=subprocess.DEVNULL)  # fmt: skip
-
-
 def instructions(root: Path, conf: Path, folder: Path) -> list[int]:
     """Instructions each process of one build executed (the build, then any worker)."""
     for old in folder.glob("*.out"):
         old.unlink()
-    tool = ["valgrind", "--tool=callgrind", "--trace-children=yes",
-            f"--callgrind-out-file={folder}/%p.out"]  # fmt: skip
-    pelican(root, conf, tool)
+    tool = ("valgrind", "--tool=callgrind", "--trace-children=yes", "--log-file=/dev/null",
+            f"--callgrind-out-file={folder}/%p.out")  # fmt: skip
+    timed.build_once(root, conf, tool)
     counts = []
     for path in sorted(folder.glob("*.out"), key=lambda p: int(p.stem)):
         for line in path.read_text(errors="replace").splitlines():
@@ -72,12 +62,12 @@ def main() -> None:
               "instructions (Roost: build + worker)")  # fmt: skip
         for warm in (False, True):
             plain, roost = timed.write_conf(root, False, warm), timed.write_conf(root, True, warm)
-            pelican(root, roost)
+            timed.build_once(root, roost)
             timed.harvest_pages(root)
             floor = timed.write_floor_conf(root, warm)
             if warm:  # the caches; Roost's twice, the second keeping each page's filled copy
                 for conf in (plain, floor, roost, roost):
-                    pelican(root, conf)
+                    timed.build_once(root, conf)
             sides = (("plain", plain), ("roost", roost), ("floor", floor))
             got = {name: instructions(root, conf, folder) for name, conf in sides}
             total = {name: sum(c) for name, c in got.items()}

@@ -156,15 +156,16 @@ JINJA_GLOBALS = {{"roost_words": words}}
 """
 
 
-def build_once(root: Path, conf: Path) -> tuple[float, float]:
-    """(wall seconds, CPU seconds of the build and any worker it forked)."""
+def build_once(root: Path, conf: Path, tool: tuple[str, ...] = ()) -> tuple[float, float]:
+    """(wall seconds, CPU seconds of the build and any worker it forked); ``tool`` runs the
+    build under another program (build_instructions.py: valgrind)."""
     out = root / "output"
     shutil.rmtree(out, ignore_errors=True)
     pelican = Path(sys.executable).parent / "pelican"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
-        [str(pelican), "-s", str(conf), "-o", str(out), "-q"],
+        [*tool, str(pelican), "-s", str(conf), "-o", str(out), "-q"],
         check=True,
         cwd=root,
         stdout=subprocess.DEVNULL,
